@@ -1,0 +1,128 @@
+import type { TaskStatus } from './task.js';
+
+export interface PollScheduleOptions {
+  /**
+   * The shortest wait between two status reads, in ms.
+   * @default 2000
+   */
+  floorMs?: number;
+  /**
+   * The longest wait between two status reads, in ms.
+   * @default 120_000
+   */
+  ceilingMs?: number;
+  /**
+   * Once processing is over, the export is noticed within max(`noticeFloorMs`, 10% of the
+   * processing time).
+   * @default 5000
+   */
+  noticeFloorMs?: number;
+  /**
+   * Numbers the task holds, known from the upload; lets the first read be timed by `expectedRate`.
+   */
+  expectedTotal?: number;
+  /**
+   * Numbers per second one task is expected to progress, e.g. learned from earlier tasks.
+   * Without it, the first read comes after `floorMs`.
+   */
+  expectedRate?: number;
+}
+
+export interface PollObservation {
+  /** When the status was read, in ms. */
+  at: number;
+  status: TaskStatus;
+  total: number;
+  /** success + failure */
+  done: number;
+}
+
+/**
+ * Decides when to read a task's status next. Status reads may be charged, so it reads rarely:
+ * it measures how fast the task progresses and reads again near the time it should finish,
+ * first at half the estimate (while the rate is a guess from one reading), then at the estimate.
+ * Waiting in `pending` backs off; after processing, reads come often enough to notice the export
+ * within max(noticeFloor, 10% of the processing time). A pure core: the caller supplies times.
+ */
+export class PollSchedule {
+  readonly #floorMs: number;
+  readonly #ceilingMs: number;
+  readonly #noticeFloorMs: number;
+  readonly #expectedRate: number | undefined;
+  readonly #expectedTotal: number | undefined;
+  #pendingDelayMs: number;
+  #exportDelayMs: number;
+  #startedAt: number;
+  #firstProcessing: { at: number; done: number } | undefined;
+  #processingMs: number | undefined;
+
+  constructor(options: PollScheduleOptions = {}, createdAt = 0) {
+    this.#floorMs = options.floorMs ?? 2000;
+    this.#ceilingMs = Math.max(this.#floorMs, options.ceilingMs ?? 120_000);
+    this.#noticeFloorMs = options.noticeFloorMs ?? 5000;
+    this.#expectedRate = options.expectedRate;
+    this.#expectedTotal = options.expectedTotal;
+    this.#pendingDelayMs = this.#floorMs;
+    this.#exportDelayMs = this.#floorMs;
+    this.#startedAt = createdAt;
+  }
+
+  /** The wait before the first read, right after the task was created. */
+  firstDelay(): number {
+    if (this.#expectedRate && this.#expectedTotal) {
+      return this.#clamp((0.5 * this.#expectedTotal * 1000) / this.#expectedRate);
+    }
+    return this.#floorMs;
+  }
+
+  /** The wait before the next read, given what the last read showed. */
+  nextDelay(observation: PollObservation): number {
+    switch (observation.status) {
+      case 'pending': {
+        // Processing starts after this read at the earliest.
+        this.#startedAt = observation.at;
+        const delay = this.#pendingDelayMs;
+        this.#pendingDelayMs = Math.min(this.#ceilingMs, this.#pendingDelayMs * 2);
+        return this.#clamp(delay);
+      }
+      case 'processing':
+        return this.#whileProcessing(observation);
+      default: {
+        // Processing is over (completed): wait for the export, often enough to notice it soon.
+        const window = this.#noticeWindow();
+        const delay = Math.min(window, this.#exportDelayMs);
+        this.#exportDelayMs *= 1.5;
+        return Math.max(Math.min(this.#floorMs, window), delay);
+      }
+    }
+  }
+
+  #whileProcessing({ at, done, total }: PollObservation): number {
+    const first = this.#firstProcessing;
+    let rate: number | undefined;
+    let measured = false;
+    if (first && done > first.done && at > first.at) {
+      rate = ((done - first.done) * 1000) / (at - first.at);
+      measured = true;
+    } else if (!first) {
+      this.#firstProcessing = { at, done };
+      // One reading: processing began at the last pending read (or creation) at the earliest,
+      // so this rate is a lower bound; hence reading again at half the remaining time.
+      if (done > 0 && at > this.#startedAt) rate = (done * 1000) / (at - this.#startedAt);
+    }
+    rate ??= this.#expectedRate;
+    if (!rate) return this.#floorMs;
+    this.#processingMs = (total * 1000) / rate;
+    const remainingMs = (Math.max(0, total - done) * 1000) / rate;
+    // Aim just past the predicted end, so the read finds the task finished.
+    return this.#clamp(measured ? remainingMs * 1.02 + 10 : remainingMs * 0.5);
+  }
+
+  #noticeWindow(): number {
+    return Math.max(this.#noticeFloorMs, 0.1 * (this.#processingMs ?? 0));
+  }
+
+  #clamp(ms: number): number {
+    return Math.min(this.#ceilingMs, Math.max(this.#floorMs, ms));
+  }
+}

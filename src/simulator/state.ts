@@ -1,0 +1,39 @@
+import type { Socket } from 'node:net';
+import type { FaultPlan } from './faults.js';
+import type { Ledger } from './ledger.js';
+import type { Oracle } from './oracle.js';
+import type { ResolvedSimulatorOptions } from './options.js';
+import type { RateLimiter } from './rate-limiter.js';
+import type { LinkSigner } from './signed-link.js';
+import type { SimulatedTask, TaskStore } from './task-store.js';
+
+/** Everything the simulator's two origins share. */
+export interface SimulatorState {
+  options: ResolvedSimulatorOptions;
+  tasks: TaskStore;
+  ledger: Ledger;
+  oracle: Oracle;
+  faults: FaultPlan;
+  signer: LinkSigner;
+  rateLimiter: RateLimiter | undefined;
+  /** Seeded, so fault rates replay the same way. */
+  random: () => number;
+  /** A fresh pre-signed link to a task's results on the download origin. */
+  resultUrl: (task: SimulatedTask, now: number) => string;
+  /** Built once per task, on first download. */
+  resultFiles: Map<string, Promise<Buffer>>;
+  hangingSockets: Set<Socket>;
+}
+
+/** mulberry32: a small seeded PRNG. */
+export function seededRandom(seed: string): () => number {
+  let state = 0;
+  for (let i = 0; i < seed.length; i++) state = (Math.imul(state, 31) + seed.charCodeAt(i)) | 0;
+  return () => {
+    state = (state + 0x6d2b79f5) | 0;
+    let t = state;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
