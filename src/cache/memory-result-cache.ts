@@ -1,0 +1,24 @@
+import type { CachedAnswer, ResultCache } from './result-cache.js';
+
+/** A ResultCache in memory: for tests and short-lived library use; nothing survives the process. */
+export class MemoryResultCache implements ResultCache {
+  readonly #answers = new Map<string, CachedAnswer>();
+
+  async getMany(numbers: readonly string[]): Promise<Array<CachedAnswer | undefined>> {
+    return numbers.map((number) => this.#answers.get(number));
+  }
+
+  async putMany(entries: ReadonlyArray<readonly [string, CachedAnswer]>): Promise<void> {
+    for (const [number, answer] of entries) this.#answers.set(number, { ...answer });
+  }
+
+  async deleteMany(numbers: readonly string[]): Promise<void> {
+    for (const number of numbers) this.#answers.delete(number);
+  }
+
+  async *entries(): AsyncIterable<[string, CachedAnswer]> {
+    for (const number of [...this.#answers.keys()].sort()) yield [number, { ...this.#answers.get(number)! }];
+  }
+
+  async close(): Promise<void> {}
+}

@@ -1,0 +1,43 @@
+import type { Answer } from '../api/result-reader.js';
+
+/** An answer that was paid for, and when the provider gave it. */
+export interface CachedAnswer {
+  whatsapp: Answer;
+  /** When the answer was checked, in ms since 1970. */
+  checkedAt: number;
+}
+
+/**
+ * Where answers live between jobs, so a number is paid for once. Only `yes` and `no` are ever
+ * stored: a failure is no answer. Every implementation passes the same contract test suite
+ * (test/result-cache-contract.ts).
+ */
+export interface ResultCache {
+  /** Looks numbers up in one batch; `undefined` where there is no answer. */
+  getMany(numbers: readonly string[]): Promise<Array<CachedAnswer | undefined>>;
+  /** Stores answers durably: once this resolves, they survive a crash. */
+  putMany(entries: ReadonlyArray<readonly [string, CachedAnswer]>): Promise<void>;
+  deleteMany(numbers: readonly string[]): Promise<void>;
+  /** Every stored answer, in number order. */
+  entries(): AsyncIterable<[string, CachedAnswer]>;
+  close(): Promise<void>;
+}
+
+/** 30 days: how long an answer is trusted before the number is checked again. */
+export const DEFAULT_MAX_AGE_MS = 30 * 24 * 60 * 60 * 1000;
+
+export function isFresh(answer: CachedAnswer | undefined, maxAgeMs: number, now: number): answer is CachedAnswer {
+  return answer !== undefined && now - answer.checkedAt <= maxAgeMs;
+}
+
+/** `y1732712345` (answer, then seconds): compact values keep the database small and fast. */
+export function encodeAnswer(answer: CachedAnswer): string {
+  return `${answer.whatsapp === 'yes' ? 'y' : 'n'}${Math.floor(answer.checkedAt / 1000)}`;
+}
+
+export function decodeAnswer(value: string | undefined): CachedAnswer | undefined {
+  if (value === undefined) return undefined;
+  const flag = value.charCodeAt(0);
+  if (flag !== 121 && flag !== 110) return undefined; // y, n
+  return { whatsapp: flag === 121 ? 'yes' : 'no', checkedAt: Number(value.slice(1)) * 1000 };
+}

@@ -1,0 +1,51 @@
+import { isSupportedCountry, parsePhoneNumberFromString, type CountryCode } from 'libphonenumber-js/max';
+
+/** Why a row's text is not a number we can check. Stable values, shown in the `reason` column. */
+export type InvalidReason = 'empty' | 'not_a_phone_number' | 'invalid_number' | 'needs_country';
+
+export type NormalizeResult = { ok: true; e164: string } | { ok: false; reason: InvalidReason };
+
+const SEPARATORS = /[\s().\-/\u00a0]/g;
+const BARE_DIGITS = /^\d{8,15}$/;
+
+/**
+ * Normalizes one phone number to E.164. libphonenumber-js with its `max` metadata is the source
+ * of truth for validity: the `min` metadata accepts malformed numbers, and every wrongly
+ * accepted number is paid for.
+ *
+ * Rules, in order: text with `+` (or `tel:+`) is international. With no region, a leading `00`
+ * is the international prefix and bare digits (8 to 15, separators allowed) are international
+ * with a dropped `+`. With a region, the text is first read as that region's number, and when
+ * that is not valid, text starting with `00` or made of bare digits is tried as international.
+ * Extensions are dropped.
+ */
+export function normalizeNumber(raw: string, region?: CountryCode): NormalizeResult {
+  let text = raw.trim();
+  if (text.length === 0) return { ok: false, reason: 'empty' };
+  if (/^tel:/i.test(text)) text = text.slice(4).trim();
+  if (!/\d/.test(text)) return { ok: false, reason: 'not_a_phone_number' };
+  if (text.startsWith('+')) return international(text);
+  if (region) {
+    const national = parsePhoneNumberFromString(text, { defaultCountry: region, extract: false });
+    if (national?.isValid()) return { ok: true, e164: national.number };
+  }
+  const compact = text.replace(SEPARATORS, '');
+  if (compact.startsWith('00') && /^\d+$/.test(compact)) return international(`+${compact.slice(2)}`);
+  // A leading 0 is a trunk prefix: a national number, which needs a country to be read.
+  if (!region && /^0\d+$/.test(compact)) return { ok: false, reason: 'needs_country' };
+  if (BARE_DIGITS.test(compact)) return international(`+${compact}`);
+  return { ok: false, reason: /^[\d+*#]+$/.test(compact) ? 'invalid_number' : 'not_a_phone_number' };
+}
+
+function international(text: string): NormalizeResult {
+  const parsed = parsePhoneNumberFromString(text, { extract: false });
+  if (parsed?.isValid()) return { ok: true, e164: parsed.number };
+  return { ok: false, reason: 'invalid_number' };
+}
+
+/** A row's region: ISO 3166 alpha-2, any case; anything else is no region. */
+export function toRegion(value: string | undefined): CountryCode | undefined {
+  if (!value) return undefined;
+  const code = value.trim().toUpperCase();
+  return code.length === 2 && isSupportedCountry(code) ? code : undefined;
+}

@@ -1,0 +1,66 @@
+import { expect, test } from 'vitest';
+import type { ResultCache } from '../src/cache/result-cache.js';
+
+/**
+ * The contract every ResultCache must keep, run against each implementation
+ * (as abstract-level runs one suite against every store).
+ */
+export function resultCacheContract(name: string, open: () => Promise<{ cache: ResultCache; reopen?: () => Promise<ResultCache> }>): void {
+  const at = Date.UTC(2026, 10, 1, 12, 0, 0);
+
+  test(`${name}: .getMany() - undefined for numbers never stored`, async () => {
+    const { cache } = await open();
+    expect(await cache.getMany(['+41791000001', '+41791000002'])).toEqual([undefined, undefined]);
+    await cache.close();
+  });
+
+  test(`${name}: .putMany() then .getMany() - answers and their time, in the order asked`, async () => {
+    const { cache } = await open();
+    await cache.putMany([
+      ['+41791000001', { whatsapp: 'yes', checkedAt: at }],
+      ['+41791000002', { whatsapp: 'no', checkedAt: at + 1000 }],
+    ]);
+    expect(await cache.getMany(['+41791000002', '+41791000003', '+41791000001'])).toEqual([
+      { whatsapp: 'no', checkedAt: at + 1000 },
+      undefined,
+      { whatsapp: 'yes', checkedAt: at },
+    ]);
+    await cache.close();
+  });
+
+  test(`${name}: .putMany() - a newer answer replaces an older one`, async () => {
+    const { cache } = await open();
+    await cache.putMany([['+41791000001', { whatsapp: 'yes', checkedAt: at }]]);
+    await cache.putMany([['+41791000001', { whatsapp: 'no', checkedAt: at + 5000 }]]);
+    expect(await cache.getMany(['+41791000001'])).toEqual([{ whatsapp: 'no', checkedAt: at + 5000 }]);
+    await cache.close();
+  });
+
+  test(`${name}: .deleteMany() and .entries() in number order`, async () => {
+    const { cache } = await open();
+    await cache.putMany([
+      ['+41791000003', { whatsapp: 'yes', checkedAt: at }],
+      ['+41791000001', { whatsapp: 'no', checkedAt: at }],
+      ['+41791000002', { whatsapp: 'yes', checkedAt: at }],
+    ]);
+    await cache.deleteMany(['+41791000002']);
+    const entries: string[] = [];
+    for await (const [number, answer] of cache.entries()) entries.push(`${number}=${answer.whatsapp}`);
+    expect(entries).toEqual(['+41791000001=no', '+41791000003=yes']);
+    expect(await cache.getMany(['+41791000002'])).toEqual([undefined]);
+    await cache.close();
+  });
+
+  test(`${name}: answers survive reopening, where the cache is durable`, async () => {
+    const { cache, reopen } = await open();
+    await cache.putMany([['+41791000009', { whatsapp: 'yes', checkedAt: at }]]);
+    await cache.close();
+    if (!reopen) {
+      expect(reopen).toBeUndefined(); // an in-memory cache promises nothing across processes
+      return;
+    }
+    const again = await reopen();
+    expect(await again.getMany(['+41791000009'])).toEqual([{ whatsapp: 'yes', checkedAt: at }]);
+    await again.close();
+  });
+}
