@@ -1,0 +1,50 @@
+/**
+ * What the job knows of each unique number, one byte in the NumberTable. Cache and API answers
+ * are kept apart so every result can say where its answer came from.
+ */
+export const State = {
+  /** Not looked up in the cache yet. */
+  UNKNOWN: 0,
+  CACHE_YES: 1,
+  CACHE_NO: 2,
+  API_YES: 3,
+  API_NO: 4,
+  /** Not in the cache: to be uploaded. */
+  TO_CHECK: 5,
+  /** In a task a previous run submitted, which this run collects. */
+  IN_FLIGHT: 6,
+  // Unanswered, with why:
+  NOT_ANSWERED: 10,
+  CREATE_UNCONFIRMED: 11,
+  MAX_SPEND: 12,
+  DRY_RUN: 13,
+  TASK_ERROR: 14,
+  ABORTED: 15,
+} as const;
+
+export type StateCode = (typeof State)[keyof typeof State];
+
+/** The `reason` shown for an unanswered number; stable values, listed in the README. */
+export const UNANSWERED_REASONS: Record<number, string> = {
+  [State.UNKNOWN]: 'not_checked',
+  [State.TO_CHECK]: 'not_checked',
+  [State.IN_FLIGHT]: 'task_error',
+  [State.NOT_ANSWERED]: 'provider_gave_no_answer',
+  [State.CREATE_UNCONFIRMED]: 'create_unconfirmed',
+  [State.MAX_SPEND]: 'max_spend_reached',
+  [State.DRY_RUN]: 'dry_run',
+  [State.TASK_ERROR]: 'task_error',
+  [State.ABORTED]: 'aborted',
+};
+
+export function answerOf(state: number): 'yes' | 'no' | null {
+  if (state === State.CACHE_YES || state === State.API_YES) return 'yes';
+  if (state === State.CACHE_NO || state === State.API_NO) return 'no';
+  return null;
+}
+
+export function sourceOf(state: number): 'cache' | 'api' | null {
+  if (state === State.CACHE_YES || state === State.CACHE_NO) return 'cache';
+  if (state === State.API_YES || state === State.API_NO) return 'api';
+  return null;
+}

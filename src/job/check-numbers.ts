@@ -1,0 +1,366 @@
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { WaClient } from '../api/client.js';
+import { LevelResultCache } from '../cache/level-result-cache.js';
+import { MemoryResultCache } from '../cache/memory-result-cache.js';
+import { isFresh, type ResultCache } from '../cache/result-cache.js';
+import { e164ToKey, NumberTable } from '../dedupe/number-table.js';
+import { readInput, type InputSource } from '../input/read-input.js';
+import { normalizeNumber, toRegion } from '../normalize/normalize-number.js';
+import { answerOf, sourceOf, State, UNANSWERED_REASONS, type StateCode } from './answer-state.js';
+import { resolveCheckOptions, type CheckOptions, type ResolvedCheckOptions } from './options.js';
+import { emptyCounts, type CheckSummary, type JobCounts, type JobProgress } from './progress.js';
+import { readSpool, RowKind, SpoolWriter } from './spool.js';
+import { planTaskSizes } from './task-plan.js';
+import { LevelTaskJournal, MemoryTaskJournal, type TaskJournal } from './task-journal.js';
+import { TaskRunner } from './task-runner.js';
+
+/** The answer for one input row. */
+export interface CheckResult {
+  /** The data row it answers, counted from 1. */
+  row: number;
+  /** The phone cell as it was in the input. */
+  input: string;
+  /** The number in E.164, or null when the row holds no valid number. */
+  number: string | null;
+  whatsapp: 'yes' | 'no' | null;
+  source: 'cache' | 'api' | null;
+  /** Why `whatsapp` is null; null when there is an answer. */
+  reason: string | null;
+  /** True when an earlier row holds the same number (answered, not paid twice). */
+  duplicate: boolean;
+}
+
+const LOOKUP_BATCH = 1000;
+const LOOKUPS_IN_FLIGHT = 4;
+const PROGRESS_INTERVAL_MS = 200;
+
+/**
+ * Checks which numbers of `input` have WhatsApp: read, normalize, dedupe, look up the cache,
+ * upload only what is new, and stream one result per input row. The summary resolves once the
+ * results are drained.
+ *
+ * @example
+ * const job = checkNumbers('contacts.csv', { cacheDir: '.wa-cache', country: 'CH', client: { apiKey, userId } });
+ * for await (const result of job) console.log(result.row, result.number, result.whatsapp);
+ * console.log(await job.summary);
+ */
+export function checkNumbers(input: InputSource, options: CheckOptions): CheckJob {
+  return new CheckJob(input, resolveCheckOptions(options));
+}
+
+export class CheckJob implements AsyncIterable<CheckResult> {
+  /** Resolves when the results are drained; rejects when the job fails. */
+  readonly summary: Promise<CheckSummary>;
+  readonly #input: InputSource;
+  readonly #options: ResolvedCheckOptions;
+  #resolveSummary!: (summary: CheckSummary) => void;
+  #rejectSummary!: (error: unknown) => void;
+  #started = false;
+
+  constructor(input: InputSource, options: ResolvedCheckOptions) {
+    this.#input = input;
+    this.#options = options;
+    this.summary = new Promise((resolve, reject) => {
+      this.#resolveSummary = resolve;
+      this.#rejectSummary = reject;
+    });
+    // A caller that only iterates must not get an unhandled rejection from the summary.
+    this.summary.catch(() => {});
+  }
+
+  async *[Symbol.asyncIterator](): AsyncGenerator<CheckResult> {
+    for await (const batch of this.batches()) yield* batch;
+  }
+
+  /** The results in batches: the fast way to consume a large job. Can be consumed once. */
+  async *batches(): AsyncGenerator<CheckResult[]> {
+    if (this.#started) throw new Error('A CheckJob can be consumed once.');
+    this.#started = true;
+    const run = new JobRun(this.#input, this.#options);
+    try {
+      yield* run.execute();
+      this.#resolveSummary(run.summary());
+    } catch (error) {
+      this.#rejectSummary(error);
+      throw error;
+    } finally {
+      await run.dispose();
+    }
+  }
+}
+
+/** One execution of a job: the state that lives from the first row read to the last written. */
+class JobRun {
+  readonly #input: InputSource;
+  readonly #options: ResolvedCheckOptions;
+  readonly #counts: JobCounts = emptyCounts();
+  readonly #table = new NumberTable(1 << 16);
+  readonly #startedAt = Date.now();
+  readonly #stop = new AbortController();
+  #cache: ResultCache | undefined;
+  #ownsCache = false;
+  #journal: TaskJournal | undefined;
+  #spoolDir: string | undefined;
+  #runner: TaskRunner | undefined;
+  #phase: JobProgress['phase'] = 'reading';
+  #lastProgress = 0;
+  #dryRun: { numbers: number; tasks: number } | undefined;
+  /** For progress: numbers to check when checking began, and how many have been settled since. */
+  #toCheck = 0;
+  #settled = 0;
+  /** Numbers a previous run left in the journal: in flight (to collect) or unconfirmed. */
+  #journaled = new NumberTable(16);
+
+  constructor(input: InputSource, options: ResolvedCheckOptions) {
+    this.#input = input;
+    this.#options = options;
+  }
+
+  async *execute(): AsyncGenerator<CheckResult[]> {
+    const options = this.#options;
+    const signal = options.signal ? AbortSignal.any([options.signal, this.#stop.signal]) : this.#stop.signal;
+    await this.#openStores();
+    this.#spoolDir = await mkdtemp(join(options.tempDir ?? tmpdir(), 'wa-check-job-'));
+    const spoolPath = join(this.#spoolDir, 'rows.spool');
+
+    const runner = options.dryRun ? undefined : this.#makeRunner(signal);
+    await this.#readJournal(runner);
+    await this.#ingest(spoolPath);
+
+    const toCheck: string[] = [];
+    for (const key of this.#table.keysWithState(State.TO_CHECK)) toCheck.push(`+${key.toFixed(0)}`);
+    this.#toCheck = toCheck.length + this.#table.countState(State.IN_FLIGHT);
+    this.#phase = 'checking';
+    this.#report(true);
+
+    let checking: Promise<void> = Promise.resolve();
+    if (options.dryRun) {
+      this.#dryRun = { numbers: toCheck.length, tasks: planTaskSizes(toCheck.length, options).length };
+      for (const number of toCheck) this.#settle(number, State.DRY_RUN);
+    } else if (runner) {
+      checking = runner.check(toCheck);
+    }
+
+    if (options.order === 'completion') {
+      // Rows answered without the provider go out now; the rest once the tasks are done.
+      yield* this.#emit(spoolPath, (state) => state === State.CACHE_YES || state === State.CACHE_NO || state < 0);
+      await checking;
+      if (runner?.fatal) throw runner.fatal;
+      yield* this.#emit(spoolPath, (state) => !(state === State.CACHE_YES || state === State.CACHE_NO || state < 0));
+    } else {
+      await checking;
+      // A wrong key or an empty balance fails the job before any output claims to be complete.
+      if (runner?.fatal) throw runner.fatal;
+      yield* this.#emit(spoolPath, () => true);
+    }
+    this.#phase = 'done';
+    this.#finishCounts();
+    this.#report(true);
+  }
+
+  summary(): CheckSummary {
+    const byReason: Record<string, number> = {};
+    for (const state of [State.TO_CHECK, State.IN_FLIGHT, State.NOT_ANSWERED, State.CREATE_UNCONFIRMED, State.MAX_SPEND, State.DRY_RUN, State.TASK_ERROR, State.ABORTED]) {
+      const count = this.#table.countState(state);
+      const reason = UNANSWERED_REASONS[state]!;
+      if (count > 0) byReason[reason] = (byReason[reason] ?? 0) + count;
+    }
+    return {
+      ...this.#counts,
+      unansweredByReason: byReason,
+      savedByCache: this.#counts.cacheHits,
+      dryRun: this.#dryRun,
+      complete: this.#counts.unanswered === 0 && !this.#dryRun,
+      elapsedMs: Date.now() - this.#startedAt,
+    };
+  }
+
+  async dispose(): Promise<void> {
+    // Stops any task still running if the consumer left early; the journal keeps what was paid.
+    this.#stop.abort();
+    if (this.#runner) await this.#runner.idle();
+    if (this.#ownsCache) await this.#cache?.close();
+    if (this.#spoolDir) await rm(this.#spoolDir, { recursive: true, force: true });
+  }
+
+  async #openStores(): Promise<void> {
+    const options = this.#options;
+    if (options.cache) {
+      this.#cache = options.cache;
+      this.#journal = options.journal ?? new MemoryTaskJournal();
+    } else if (options.cacheDir) {
+      const cache = await LevelResultCache.open(options.cacheDir);
+      this.#cache = cache;
+      this.#ownsCache = true;
+      this.#journal = new LevelTaskJournal(cache.database);
+    } else {
+      this.#cache = new MemoryResultCache();
+      this.#journal = options.journal ?? new MemoryTaskJournal();
+    }
+  }
+
+  #makeRunner(signal: AbortSignal): TaskRunner {
+    const option = this.#options.client!;
+    const client = option instanceof WaClient ? option : new WaClient(option);
+    this.#runner = new TaskRunner({
+      client,
+      cache: this.#cache!,
+      journal: this.#journal!,
+      counts: this.#counts,
+      sizing: this.#options,
+      budget: this.#options.maxSpend ?? Number.POSITIVE_INFINITY,
+      signal,
+      settle: (number, state) => this.#settle(number, state),
+      changed: () => this.#report(false),
+    });
+    return this.#runner;
+  }
+
+  /**
+   * Reads what earlier runs left in the journal: submitted tasks are collected (never uploaded
+   * again), unconfirmed ones block their numbers unless the user asked to resubmit them, and
+   * prepared ones, never sent, are forgotten: their numbers are planned again.
+   */
+  async #readJournal(runner: TaskRunner | undefined): Promise<void> {
+    const entries = await this.#journal!.open();
+    for (const entry of entries) {
+      if (entry.state === 'prepared') {
+        if (runner) await this.#journal!.remove(entry.id);
+      } else if (entry.state === 'submitted' && entry.taskId) {
+        for (const number of entry.numbers) this.#journaled.add(e164ToKey(number), State.IN_FLIGHT);
+        runner?.resume(entry);
+      } else if (entry.state === 'uploading' || entry.state === 'unconfirmed') {
+        if (this.#options.resubmitUnconfirmed && runner) {
+          await this.#journal!.remove(entry.id);
+        } else {
+          for (const number of entry.numbers) this.#journaled.add(e164ToKey(number), State.CREATE_UNCONFIRMED);
+        }
+      }
+    }
+  }
+
+  /** Pass 1: read, normalize, dedupe, spool every row, and look new numbers up in the cache. */
+  async #ingest(spoolPath: string): Promise<void> {
+    const options = this.#options;
+    const spool = new SpoolWriter(spoolPath);
+    const lookups = new Set<Promise<void>>();
+    let pendingLookup: string[] = [];
+    const flushLookup = async () => {
+      const numbers = pendingLookup;
+      pendingLookup = [];
+      const lookup = this.#lookup(numbers).finally(() => lookups.delete(lookup));
+      lookups.add(lookup);
+      if (lookups.size >= LOOKUPS_IN_FLIGHT) await Promise.race(lookups);
+    };
+    try {
+      for await (const batch of readInput(this.#input, options)) {
+        for (const row of batch) {
+          this.#counts.rows++;
+          if (row.malformed !== undefined) {
+            this.#counts.invalidRows++;
+            spool.add(RowKind.INVALID, 'malformed_row', row.input);
+            continue;
+          }
+          const normalized = normalizeNumber(row.input, toRegion(row.country) ?? options.country);
+          if (!normalized.ok) {
+            this.#counts.invalidRows++;
+            spool.add(RowKind.INVALID, normalized.reason, row.input);
+            continue;
+          }
+          const digits = normalized.e164.slice(1);
+          if (this.#table.add(Number(digits), State.UNKNOWN)) {
+            this.#counts.uniqueNumbers++;
+            spool.add(RowKind.FIRST, digits, row.input);
+            pendingLookup.push(normalized.e164);
+            if (pendingLookup.length >= LOOKUP_BATCH) await flushLookup();
+          } else {
+            this.#counts.duplicateRows++;
+            spool.add(RowKind.DUPLICATE, digits, row.input);
+          }
+        }
+        await spool.flush();
+        this.#report(false);
+      }
+      if (pendingLookup.length > 0) await flushLookup();
+      await Promise.all(lookups);
+    } finally {
+      await spool.close();
+    }
+  }
+
+  async #lookup(numbers: readonly string[]): Promise<void> {
+    const answers = await this.#cache!.getMany(numbers);
+    const now = Date.now();
+    for (let i = 0; i < numbers.length; i++) {
+      const number = numbers[i]!;
+      const key = e164ToKey(number);
+      const answer = answers[i];
+      if (isFresh(answer, this.#options.maxAgeMs, now)) {
+        this.#counts.cacheHits++;
+        this.#table.set(key, answer.whatsapp === 'yes' ? State.CACHE_YES : State.CACHE_NO);
+        continue;
+      }
+      // A task resumed from the journal may have answered this number while it was looked up.
+      if (this.#table.get(key) !== State.UNKNOWN) continue;
+      const journaled = this.#journaled.get(key);
+      this.#table.set(key, journaled >= 0 ? journaled : State.TO_CHECK);
+    }
+  }
+
+  #settle(number: string, state: StateCode): void {
+    if (this.#table.set(e164ToKey(number), state)) this.#settled++;
+  }
+
+  /** Pass 2: every spooled row joined with its number's answer, in input order. */
+  async *#emit(spoolPath: string, include: (state: number) => boolean): AsyncGenerator<CheckResult[]> {
+    this.#phase = 'writing';
+    let row = 0;
+    for await (const rows of readSpool(spoolPath)) {
+      const results: CheckResult[] = [];
+      for (const spooled of rows) {
+        row++;
+        if (spooled.kind === RowKind.INVALID) {
+          if (include(-1)) {
+            results.push({ row, input: spooled.input, number: null, whatsapp: null, source: null, reason: spooled.payload, duplicate: false });
+          }
+          continue;
+        }
+        const state = this.#table.get(Number(spooled.payload));
+        if (!include(state)) continue;
+        const whatsapp = answerOf(state);
+        results.push({
+          row,
+          input: spooled.input,
+          number: `+${spooled.payload}`,
+          whatsapp,
+          source: sourceOf(state),
+          reason: whatsapp ? null : (UNANSWERED_REASONS[state] ?? 'not_checked'),
+          duplicate: spooled.kind === RowKind.DUPLICATE,
+        });
+      }
+      if (results.length > 0) yield results;
+    }
+  }
+
+  #finishCounts(): void {
+    let answered = 0;
+    for (const state of [State.CACHE_YES, State.CACHE_NO, State.API_YES, State.API_NO]) answered += this.#table.countState(state);
+    this.#counts.unanswered = this.#table.size - answered;
+  }
+
+  #report(force: boolean): void {
+    const onProgress = this.#options.onProgress;
+    if (!onProgress) return;
+    const now = Date.now();
+    if (!force && now - this.#lastProgress < PROGRESS_INTERVAL_MS) return;
+    this.#lastProgress = now;
+    onProgress({
+      ...this.#counts,
+      phase: this.#phase,
+      toCheck: Math.max(0, this.#toCheck - this.#settled),
+      tasksRunning: [...(this.#runner?.running.values() ?? [])].map((task) => ({ ...task })),
+    });
+  }
+}

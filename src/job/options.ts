@@ -1,0 +1,105 @@
+import { isSupportedCountry, type CountryCode } from 'libphonenumber-js/max';
+import type { WaClient, WaClientOptions } from '../api/client.js';
+import type { ResultCache } from '../cache/result-cache.js';
+import { DEFAULT_MAX_AGE_MS } from '../cache/result-cache.js';
+import { invalidOption } from '../errors.js';
+import type { ColumnRef } from '../input/columns.js';
+import type { InputFormat } from '../input/read-input.js';
+import { checkNonNegativeNumber, checkOneOf, checkPositiveInteger } from '../validate.js';
+import type { JobProgress } from './progress.js';
+import type { TaskJournal } from './task-journal.js';
+
+export interface CheckOptions {
+  /** The provider client, or the options to make one. Not needed for a dry run. */
+  client?: WaClient | WaClientOptions | undefined;
+  /**
+   * The cache folder (LevelDB). It also holds the task journal that makes jobs crash-safe.
+   * Ignored when `cache` is given.
+   */
+  cacheDir?: string | undefined;
+  /** A ResultCache of your own, instead of `cacheDir`. */
+  cache?: ResultCache | undefined;
+  /** The journal to use with a `cache` of your own; in memory otherwise. */
+  journal?: TaskJournal | undefined;
+  /**
+   * How long a cached answer is trusted, in ms; older numbers are checked again.
+   * @default 30 days
+   */
+  maxAgeMs?: number | undefined;
+  /** The phone column: a header name or a position (the first column is 1). Detected otherwise. */
+  column?: ColumnRef | undefined;
+  /** The column holding each row's region (ISO 3166 alpha-2). */
+  countryColumn?: ColumnRef | undefined;
+  /** The region of numbers written without an international prefix, e.g. `'CH'`. */
+  country?: string | undefined;
+  /** Forces the input format instead of detecting it. */
+  format?: InputFormat | undefined;
+  /**
+   * Tasks in flight at once (the provider runs about 5 per key).
+   * @default 5
+   */
+  concurrency?: number | undefined;
+  /**
+   * The smallest task.
+   * @default 1
+   */
+  minTaskSize?: number | undefined;
+  /**
+   * The largest task.
+   * @default 50_000
+   */
+  maxTaskSize?: number | undefined;
+  /**
+   * `'input'`: results in input order. `'completion'`: rows answered without the provider
+   * (cache, invalid) first, as soon as they are known, then the rest. Both in bounded memory.
+   * @default 'input'
+   */
+  order?: 'input' | 'completion' | undefined;
+  /** Refuse to upload more than this many numbers in this job (retries included). */
+  maxSpend?: number | undefined;
+  /** Do everything up to the first upload, and report what would be paid. */
+  dryRun?: boolean | undefined;
+  /** Upload again numbers whose create was never confirmed (it may have been paid already). */
+  resubmitUnconfirmed?: boolean | undefined;
+  /** Stops the job: no new tasks; tasks at the provider are picked up by the next run. */
+  signal?: AbortSignal | undefined;
+  /** Called as the job advances (at most a few times a second). */
+  onProgress?: ((progress: JobProgress) => void) | undefined;
+  /** Folder for the job's temporary spool file. @default the OS temp folder */
+  tempDir?: string | undefined;
+}
+
+export interface ResolvedCheckOptions extends CheckOptions {
+  maxAgeMs: number;
+  country: CountryCode | undefined;
+  concurrency: number;
+  minTaskSize: number;
+  maxTaskSize: number;
+  order: 'input' | 'completion';
+  dryRun: boolean;
+  resubmitUnconfirmed: boolean;
+}
+
+export function resolveCheckOptions(options: CheckOptions): ResolvedCheckOptions {
+  const resolved: ResolvedCheckOptions = {
+    ...options,
+    maxAgeMs: checkNonNegativeNumber('maxAgeMs', options.maxAgeMs ?? DEFAULT_MAX_AGE_MS),
+    country: undefined,
+    concurrency: checkPositiveInteger('concurrency', options.concurrency ?? 5),
+    minTaskSize: checkPositiveInteger('minTaskSize', options.minTaskSize ?? 1),
+    maxTaskSize: checkPositiveInteger('maxTaskSize', options.maxTaskSize ?? 50_000),
+    order: checkOneOf('order', options.order ?? 'input', ['input', 'completion']),
+    dryRun: options.dryRun ?? false,
+    resubmitUnconfirmed: options.resubmitUnconfirmed ?? false,
+  };
+  if (options.country !== undefined) {
+    const code = options.country.trim().toUpperCase();
+    if (!isSupportedCountry(code)) invalidOption('country', 'an ISO 3166 alpha-2 region such as CH or US', options.country);
+    resolved.country = code;
+  }
+  if (resolved.minTaskSize > resolved.maxTaskSize) invalidOption('minTaskSize', `at most maxTaskSize (${resolved.maxTaskSize})`, resolved.minTaskSize);
+  if (options.maxSpend !== undefined) checkNonNegativeNumber('maxSpend', options.maxSpend);
+  if (options.format !== undefined) checkOneOf('format', options.format, ['csv', 'txt', 'xlsx']);
+  if (!options.dryRun && !options.client) invalidOption('client', 'a WaClient or its options (apiKey, userId) unless dryRun is set', options.client);
+  return resolved;
+}

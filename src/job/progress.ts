@@ -1,0 +1,68 @@
+/** One task at the provider, as last seen. */
+export interface TaskProgress {
+  taskId: string;
+  numbers: number;
+  status: string;
+  /** success + failure, as the provider counts them. */
+  checked: number;
+}
+
+/** Counts that grow as a job runs; the final ones are its summary. */
+export interface JobCounts {
+  /** Data rows read. */
+  rows: number;
+  /** Rows without a valid number (malformed rows included). */
+  invalidRows: number;
+  /** Rows repeating a number seen on an earlier row: answered, never paid twice. */
+  duplicateRows: number;
+  uniqueNumbers: number;
+  /** Unique numbers answered from the cache. */
+  cacheHits: number;
+  /** Unique numbers answered by the provider in this job. */
+  answeredByApi: number;
+  /** Numbers sent in create requests (retries of failed numbers included). */
+  numbersUploaded: number;
+  /** Tasks the provider confirmed. */
+  tasks: number;
+  /** Numbers in confirmed tasks: what this job paid for. */
+  numbersCharged: number;
+  /** Numbers whose create was sent but never confirmed: perhaps paid, not answered. */
+  numbersUnconfirmed: number;
+  /** Unique valid numbers left without an answer. */
+  unanswered: number;
+}
+
+export interface JobProgress extends JobCounts {
+  phase: 'reading' | 'checking' | 'writing' | 'done';
+  /** Numbers waiting to be uploaded or answered. */
+  toCheck: number;
+  tasksRunning: TaskProgress[];
+}
+
+export interface CheckSummary extends JobCounts {
+  /** Unanswered unique numbers, by reason. */
+  unansweredByReason: Record<string, number>;
+  /** Numbers the cache saved from being paid for (cache hits). */
+  savedByCache: number;
+  /** With `dryRun`: what the job would upload and in how many tasks. */
+  dryRun?: { numbers: number; tasks: number } | undefined;
+  /** True when every valid number got an answer. */
+  complete: boolean;
+  elapsedMs: number;
+}
+
+export function emptyCounts(): JobCounts {
+  return {
+    rows: 0,
+    invalidRows: 0,
+    duplicateRows: 0,
+    uniqueNumbers: 0,
+    cacheHits: 0,
+    answeredByApi: 0,
+    numbersUploaded: 0,
+    tasks: 0,
+    numbersCharged: 0,
+    numbersUnconfirmed: 0,
+    unanswered: 0,
+  };
+}

@@ -1,0 +1,94 @@
+import { createHash } from 'node:crypto';
+import { ErrorCodes, WaError } from '../errors.js';
+import { DURABLE_WRITE, stringSublevel, type Database, type StringSublevel } from '../cache/level-result-cache.js';
+
+/**
+ * Where a task stands, as recorded durably around its upload:
+ * - `prepared`: cut and about to be queued; never sent. On resume its numbers are planned again.
+ * - `uploading`: written right before the create request. On resume it is unconfirmed: the
+ *   request may have gone out and been paid for.
+ * - `unconfirmed`: the create's answer was lost. Its numbers are not uploaded again unless the
+ *   user asks (`resubmitUnconfirmed`).
+ * - `submitted`: the provider's task id is known; on resume it is polled, never uploaded.
+ * - `done`: its answers are in the cache; only the task id and count are kept.
+ */
+export type JournalState = 'prepared' | 'uploading' | 'unconfirmed' | 'submitted' | 'done';
+
+export interface JournalEntry {
+  /** Our id for the task: a hash of its sorted numbers. */
+  id: string;
+  state: JournalState;
+  /** The task's numbers (dropped once `done`). */
+  numbers: string[];
+  count: number;
+  /** The provider's task id, once known. */
+  taskId?: string | undefined;
+  updatedAt: number;
+}
+
+/** The durable record of what was sent and paid for. Every write is synced before it resolves. */
+export interface TaskJournal {
+  write(entry: JournalEntry): Promise<void>;
+  remove(id: string): Promise<void>;
+  /** Every entry that is not `done`. */
+  open(): Promise<JournalEntry[]>;
+}
+
+export function taskKey(numbers: readonly string[]): string {
+  const hash = createHash('sha256');
+  for (const number of [...numbers].sort()) hash.update(`${number}\n`);
+  return hash.digest('hex').slice(0, 24);
+}
+
+/** The journal in the cache's own LevelDB folder, so answers and the record of payments agree. */
+export class LevelTaskJournal implements TaskJournal {
+  readonly #entries: StringSublevel;
+
+  constructor(db: Database) {
+    this.#entries = stringSublevel(db, 'journal');
+  }
+
+  async write(entry: JournalEntry): Promise<void> {
+    const stored = entry.state === 'done' ? { ...entry, numbers: [] } : entry;
+    await this.#entries.batch([{ type: 'put', key: entry.id, value: JSON.stringify(stored) }], DURABLE_WRITE);
+  }
+
+  async remove(id: string): Promise<void> {
+    await this.#entries.batch([{ type: 'del', key: id }], DURABLE_WRITE);
+  }
+
+  async open(): Promise<JournalEntry[]> {
+    const entries: JournalEntry[] = [];
+    for await (const [key, value] of this.#entries.iterator()) {
+      let entry: JournalEntry;
+      try {
+        entry = JSON.parse(value) as JournalEntry;
+      } catch (cause) {
+        throw new WaError(
+          ErrorCodes.CACHE_CORRUPT,
+          `The task journal entry ${key} is damaged. The journal is the record of what was paid for, so it is not reset automatically; move the cache folder aside to start afresh.`,
+          { cause },
+        );
+      }
+      if (entry.state !== 'done') entries.push(entry);
+    }
+    return entries;
+  }
+}
+
+/** A journal for caches that have no folder: it protects one process's job, not a crash. */
+export class MemoryTaskJournal implements TaskJournal {
+  readonly #entries = new Map<string, JournalEntry>();
+
+  async write(entry: JournalEntry): Promise<void> {
+    this.#entries.set(entry.id, { ...entry, numbers: entry.state === 'done' ? [] : [...entry.numbers] });
+  }
+
+  async remove(id: string): Promise<void> {
+    this.#entries.delete(id);
+  }
+
+  async open(): Promise<JournalEntry[]> {
+    return [...this.#entries.values()].filter((entry) => entry.state !== 'done');
+  }
+}

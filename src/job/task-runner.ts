@@ -1,0 +1,192 @@
+import PQueue from 'p-queue';
+import type { WaClient } from '../api/client.js';
+import type { Reconciliation } from '../api/reconcile.js';
+import type { ProviderTask } from '../api/task.js';
+import type { ResultCache } from '../cache/result-cache.js';
+import { CreateUnconfirmedError, ErrorCodes, isWaError, WaError } from '../errors.js';
+import { State, type StateCode } from './answer-state.js';
+import type { JobCounts, TaskProgress } from './progress.js';
+import { planTaskSizes, type TaskSizing } from './task-plan.js';
+import { taskKey, type JournalEntry, type TaskJournal } from './task-journal.js';
+
+export interface TaskRunnerDeps {
+  client: WaClient;
+  cache: ResultCache;
+  journal: TaskJournal;
+  counts: JobCounts;
+  sizing: TaskSizing;
+  /** Numbers this job may still upload (maxSpend), or Infinity. */
+  budget: number;
+  signal: AbortSignal | undefined;
+  /** Records what became of a number, in the job's table. */
+  settle: (e164: string, state: StateCode) => void;
+  /** Something changed that a progress display would show. */
+  changed: () => void;
+}
+
+/** Errors after which no new task is created: the account or the request itself is wrong. */
+const FATAL = new Set<string>([ErrorCodes.UNAUTHORIZED, ErrorCodes.INSUFFICIENT_BALANCE, ErrorCodes.BAD_REQUEST, ErrorCodes.INSECURE_URL]);
+
+/**
+ * Runs the job's tasks through a p-queue with `concurrency` in flight: create (journaled before
+ * and after), wait, download, reconcile, and store answers in the cache before the journal calls
+ * the task done. Numbers a task leaves unanswered are tried once more in a later task.
+ */
+export class TaskRunner {
+  readonly running = new Map<string, TaskProgress>();
+  /** The first error that stopped new tasks, if any. */
+  fatal: WaError | undefined;
+  /** Errors of tasks that were paid for but could not be collected; the next run resumes them. */
+  readonly taskErrors: WaError[] = [];
+  readonly #deps: TaskRunnerDeps;
+  readonly #queue: PQueue;
+  #retry: string[] = [];
+
+  constructor(deps: TaskRunnerDeps) {
+    this.#deps = deps;
+    this.#queue = new PQueue({ concurrency: deps.sizing.concurrency });
+  }
+
+  /** Picks up a task a previous run submitted: polled and collected, never uploaded again. */
+  resume(entry: JournalEntry): void {
+    const task = { taskId: entry.taskId!, numbers: entry.numbers };
+    void this.#queue.add(() => this.#collect(entry.id, task.taskId, task.numbers, true));
+  }
+
+  /** Resolves when no task is queued or running. */
+  idle(): Promise<void> {
+    return this.#queue.onIdle();
+  }
+
+  /** Checks `numbers` in tasks (two rounds: the second for numbers the first left unanswered). */
+  async check(numbers: readonly string[]): Promise<void> {
+    await this.#round(numbers, true);
+    await this.#queue.onIdle();
+    const retry = this.#retry;
+    this.#retry = [];
+    await this.#round(retry, false);
+    await this.#queue.onIdle();
+  }
+
+  async #round(numbers: readonly string[], firstTry: boolean): Promise<void> {
+    const { counts, sizing } = this.#deps;
+    const affordable = Math.max(0, Math.min(numbers.length, this.#deps.budget - counts.numbersUploaded));
+    for (let i = affordable; i < numbers.length; i++) this.#deps.settle(numbers[i]!, State.MAX_SPEND);
+    let at = 0;
+    for (const size of planTaskSizes(affordable, sizing)) {
+      const slice = numbers.slice(at, at + size);
+      at += size;
+      const entry: JournalEntry = { id: taskKey(slice), state: 'prepared', numbers: slice, count: slice.length, updatedAt: Date.now() };
+      await this.#deps.journal.write(entry);
+      void this.#queue.add(() => this.#createAndCollect(entry, firstTry));
+    }
+  }
+
+  async #createAndCollect(entry: JournalEntry, firstTry: boolean): Promise<void> {
+    const { client, journal, counts, signal } = this.#deps;
+    const numbers = entry.numbers;
+    if (this.fatal || signal?.aborted) {
+      // Never sent: forget the task; its numbers are planned again by the next run.
+      await journal.remove(entry.id);
+      for (const number of numbers) this.#deps.settle(number, this.fatal ? State.TASK_ERROR : State.ABORTED);
+      return;
+    }
+    await journal.write({ ...entry, state: 'uploading', updatedAt: Date.now() });
+    counts.numbersUploaded += numbers.length;
+    let task: ProviderTask;
+    try {
+      task = await client.createTask(numbers, { signal });
+    } catch (error) {
+      await this.#createFailed(entry, error, firstTry);
+      return;
+    }
+    await journal.write({ ...entry, state: 'submitted', taskId: task.taskId, updatedAt: Date.now() });
+    counts.tasks++;
+    counts.numbersCharged += numbers.length;
+    await this.#collect(entry.id, task.taskId, numbers, firstTry);
+  }
+
+  async #createFailed(entry: JournalEntry, error: unknown, firstTry: boolean): Promise<void> {
+    const { journal, counts } = this.#deps;
+    const numbers = entry.numbers;
+    if (error instanceof CreateUnconfirmedError) {
+      await journal.write({ ...entry, state: 'unconfirmed', updatedAt: Date.now() });
+      counts.numbersUnconfirmed += numbers.length;
+      for (const number of numbers) this.#deps.settle(number, State.CREATE_UNCONFIRMED);
+      return;
+    }
+    // Any other failure was answered by the provider as not done (or never sent): nothing paid.
+    await journal.remove(entry.id);
+    counts.numbersUploaded -= numbers.length;
+    if (isWaError(error, ErrorCodes.FILE_TOO_LARGE) && numbers.length > 1) {
+      // 413 is free: split the task in two and go on.
+      const half = Math.ceil(numbers.length / 2);
+      for (const part of [numbers.slice(0, half), numbers.slice(half)]) {
+        const smaller: JournalEntry = { id: taskKey(part), state: 'prepared', numbers: part, count: part.length, updatedAt: Date.now() };
+        await journal.write(smaller);
+        void this.#queue.add(() => this.#createAndCollect(smaller, firstTry));
+      }
+      return;
+    }
+    const aborted = isWaError(error, ErrorCodes.ABORTED);
+    if (!aborted) this.#stopOn(error);
+    for (const number of numbers) this.#deps.settle(number, aborted ? State.ABORTED : State.TASK_ERROR);
+  }
+
+  async #collect(id: string, taskId: string, numbers: readonly string[], firstTry: boolean): Promise<void> {
+    const { client, journal, signal } = this.#deps;
+    const progress: TaskProgress = { taskId, numbers: numbers.length, status: 'pending', checked: 0 };
+    this.running.set(taskId, progress);
+    this.#deps.changed();
+    let result: Reconciliation;
+    try {
+      const exported = await client.waitForTask(taskId, {
+        signal,
+        expectedTotal: numbers.length,
+        onProgress: (task) => {
+          progress.status = task.status;
+          progress.checked = task.success + task.failure;
+          this.#deps.changed();
+        },
+      });
+      progress.status = 'downloading';
+      result = await client.collectResults(exported, numbers, { signal });
+    } catch (error) {
+      this.running.delete(taskId);
+      if (isWaError(error, ErrorCodes.TASK_FAILED)) {
+        // Paid, but no answers: its numbers get one more try in a later task.
+        await journal.write({ id, state: 'done', numbers: [], count: numbers.length, taskId, updatedAt: Date.now() });
+        this.#unanswered(numbers, firstTry);
+        return;
+      }
+      // The task stays `submitted` in the journal, so the next run collects it without paying.
+      const aborted = isWaError(error, ErrorCodes.ABORTED);
+      if (!aborted) this.taskErrors.push(error instanceof WaError ? error : new WaError(ErrorCodes.BAD_RESPONSE, String(error), { cause: error }));
+      for (const number of numbers) this.#deps.settle(number, aborted ? State.ABORTED : State.TASK_ERROR);
+      this.#deps.changed();
+      return;
+    }
+    const checkedAt = Date.now();
+    const answers = [...result.answered].map(([number, whatsapp]) => [number, { whatsapp, checkedAt }] as const);
+    await this.#deps.cache.putMany(answers);
+    await journal.write({ id, state: 'done', numbers: [], count: numbers.length, taskId, updatedAt: Date.now() });
+    this.#deps.counts.answeredByApi += answers.length;
+    for (const [number, answer] of answers) this.#deps.settle(number, answer.whatsapp === 'yes' ? State.API_YES : State.API_NO);
+    this.#unanswered(result.unanswered, firstTry);
+    this.running.delete(taskId);
+    this.#deps.changed();
+  }
+
+  #unanswered(numbers: readonly string[], firstTry: boolean): void {
+    for (const number of numbers) {
+      if (firstTry) this.#retry.push(number);
+      else this.#deps.settle(number, State.NOT_ANSWERED);
+    }
+  }
+
+  #stopOn(error: unknown): void {
+    const waError = error instanceof WaError ? error : new WaError(ErrorCodes.BAD_RESPONSE, String(error), { cause: error });
+    if (FATAL.has(waError.code)) this.fatal ??= waError;
+    else this.taskErrors.push(waError);
+  }
+}

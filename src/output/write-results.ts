@@ -1,0 +1,69 @@
+import { createWriteStream } from 'node:fs';
+import { once } from 'node:events';
+import type { Writable } from 'node:stream';
+import ExcelJS from 'exceljs';
+import type { CheckResult } from '../job/check-numbers.js';
+import { OUTPUT_COLUMNS, resultCells } from './columns.js';
+import { neutralizeFormula } from './formula-guard.js';
+
+export type OutputFormat = 'csv' | 'jsonl' | 'xlsx';
+
+/** The format an output path asks for by its extension, if any. */
+export function formatOfPath(path: string): OutputFormat | undefined {
+  const match = /\.(csv|jsonl|ndjson|xlsx)$/i.exec(path);
+  if (!match) return undefined;
+  const extension = match[1]!.toLowerCase();
+  return extension === 'ndjson' ? 'jsonl' : (extension as OutputFormat);
+}
+
+/**
+ * Writes result batches to a file or stream as they come, in bounded memory (the XLSX writer
+ * streams too). Returns the number of rows written.
+ */
+export async function writeResults(batches: AsyncIterable<CheckResult[]>, format: OutputFormat, target: string | Writable): Promise<number> {
+  if (format === 'xlsx') return writeXlsx(batches, target);
+  const stream = typeof target === 'string' ? createWriteStream(target) : target;
+  let rows = 0;
+  try {
+    if (format === 'csv') await write(stream, `${OUTPUT_COLUMNS.join(',')}\n`);
+    for await (const batch of batches) {
+      let text = '';
+      for (const result of batch) {
+        text += format === 'csv' ? `${resultCells(result, neutralizeFormula).map(csvField).join(',')}\n` : `${JSON.stringify(result)}\n`;
+      }
+      rows += batch.length;
+      await write(stream, text);
+    }
+  } finally {
+    if (typeof target === 'string') await new Promise<void>((resolve, reject) => stream.end((error?: Error | null) => (error ? reject(error) : resolve())));
+  }
+  return rows;
+}
+
+async function writeXlsx(batches: AsyncIterable<CheckResult[]>, target: string | Writable): Promise<number> {
+  const workbook = new ExcelJS.stream.xlsx.WorkbookWriter(
+    typeof target === 'string' ? { filename: target, useStyles: false, useSharedStrings: false } : { stream: target, useStyles: false, useSharedStrings: false },
+  );
+  const sheet = workbook.addWorksheet('Results');
+  sheet.addRow([...OUTPUT_COLUMNS]).commit();
+  let rows = 0;
+  for await (const batch of batches) {
+    for (const result of batch) {
+      const cells: Array<string | number> = resultCells(result, neutralizeFormula);
+      cells[0] = result.row;
+      sheet.addRow(cells).commit();
+    }
+    rows += batch.length;
+  }
+  sheet.commit();
+  await workbook.commit();
+  return rows;
+}
+
+function csvField(text: string): string {
+  return /[",\n\r]/.test(text) ? `"${text.replace(/"/g, '""')}"` : text;
+}
+
+async function write(stream: Writable, text: string): Promise<void> {
+  if (text.length > 0 && !stream.write(text)) await once(stream, 'drain');
+}

@@ -1,0 +1,223 @@
+import { afterEach, describe, expect, test } from 'vitest';
+import { writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { Readable } from 'node:stream';
+import { checkNumbers, type CheckResult } from '../src/job/check-numbers.js';
+import type { CheckOptions } from '../src/job/options.js';
+import type { RunningSimulator, SimulatorOptions } from '../src/simulator/index.js';
+import { clientFor } from './helpers/clients.js';
+import { startFastSimulator } from './helpers/fast-sim.js';
+import { swissNumbers } from './helpers/sim-http.js';
+import { useTempDirs } from './helpers/temp-dir.js';
+import { ErrorCodes } from '../src/errors.js';
+
+const tempDir = useTempDirs();
+let sim: RunningSimulator | undefined;
+afterEach(async () => {
+  await sim?.close();
+  sim = undefined;
+});
+
+async function start(options: SimulatorOptions = {}): Promise<RunningSimulator> {
+  sim = await startFastSimulator(options);
+  return sim;
+}
+
+async function run(input: Parameters<typeof checkNumbers>[0], options: CheckOptions) {
+  const job = checkNumbers(input, options);
+  const results: CheckResult[] = [];
+  for await (const result of job) results.push(result);
+  return { results, summary: await job.summary };
+}
+
+async function csvFile(lines: string[]): Promise<string> {
+  const path = join(await tempDir(), 'input.csv');
+  await writeFile(path, `${lines.join('\n')}\n`);
+  return path;
+}
+
+/** What the oracle says for a result's number, as the job should report it. */
+function expectAnswersFromOracle(s: RunningSimulator, results: CheckResult[]): void {
+  for (const result of results) {
+    if (result.number === null) continue;
+    const answer = s.oracle.answer(result.number);
+    if (answer === 'fail') expect(result.whatsapp).toBeNull();
+    else expect({ row: result.row, whatsapp: result.whatsapp }).toEqual({ row: result.row, whatsapp: answer });
+  }
+}
+
+describe('checkNumbers()', () => {
+  test('a CSV checked end to end: one result per row, in input order, answers from the oracle', async () => {
+    const s = await start();
+    const numbers = swissNumbers(300);
+    const lines = ['name;phone', ...numbers.map((n, i) => `person ${i};${n}`)];
+    const { results, summary } = await run(await csvFile(lines), { client: clientFor(s), cacheDir: await tempDir() });
+    expect(results.map((r) => r.row)).toEqual(numbers.map((_, i) => i + 1));
+    expect(results.map((r) => r.number)).toEqual(numbers);
+    expectAnswersFromOracle(s, results);
+    expect(results.every((r) => r.source === 'api' && r.reason === null)).toBe(true);
+    expect(summary).toMatchObject({ rows: 300, uniqueNumbers: 300, cacheHits: 0, numbersCharged: 300, unanswered: 0, complete: true });
+    expect(s.ledger.numbersCharged).toBe(300);
+  });
+
+  test('a second, overlapping list pays only for its new numbers', async () => {
+    const s = await start();
+    const cacheDir = await tempDir();
+    const first = swissNumbers(500);
+    const second = [...swissNumbers(300, 200), ...swissNumbers(200, 1000)]; // 300 known, 200 new
+    await run(await csvFile(first), { client: clientFor(s), cacheDir });
+    expect(s.ledger.numbersCharged).toBe(500);
+    const { results, summary } = await run(await csvFile(second), { client: clientFor(s), cacheDir });
+    expect(s.ledger.numbersCharged).toBe(700);
+    expect(s.ledger.doubleCharged()).toEqual({});
+    expect(summary).toMatchObject({ cacheHits: 300, numbersCharged: 200, savedByCache: 300 });
+    expect(results.filter((r) => r.source === 'cache')).toHaveLength(300);
+    expectAnswersFromOracle(s, results);
+  });
+
+  test('ten spellings of one number pay once, and every row gets its answer', async () => {
+    const s = await start();
+    const spellings = [
+      '+41798284651,',
+      '+41 79 828 46 51,',
+      '0041 79 828 46 51,',
+      '41798284651,',
+      '079 828 46 51,CH',
+      '"079 828 46 51",ch',
+      'tel:+41-79-828-46-51,',
+      '+41 (0)79 828 46 51,',
+      '0798284651,CH',
+      '+41.79.828.46.51,',
+    ];
+    const { results, summary } = await run(await csvFile(['phone,country', ...spellings]), { client: clientFor(s) });
+    expect(results.map((r) => r.number)).toEqual(Array(10).fill('+41798284651'));
+    expect(new Set(results.map((r) => r.whatsapp))).toEqual(new Set([s.oracle.answer('+41798284651')]));
+    expect(results.filter((r) => r.duplicate)).toHaveLength(9);
+    expect(summary).toMatchObject({ rows: 10, uniqueNumbers: 1, duplicateRows: 9, numbersCharged: 1 });
+    expect(s.ledger.chargesFor('+41798284651')).toBe(1);
+  });
+
+  test('invalid rows are reported with a reason and never uploaded', async () => {
+    const s = await start();
+    const lines = ['name,phone', 'a,+41798284651', 'b,n/a', 'c,', 'd,079 828 46 51', 'e,+4179828465', 'f', 'g,"+41791000001'];
+    const { results, summary } = await run(await csvFile(lines), { client: clientFor(s) });
+    expect(results.map((r) => [r.input, r.reason])).toEqual([
+      ['+41798284651', null],
+      ['n/a', 'not_a_phone_number'],
+      ['', 'empty'],
+      ['079 828 46 51', 'needs_country'],
+      ['+4179828465', 'invalid_number'],
+      ['f', 'malformed_row'],
+      ['g,"+41791000001\n', 'malformed_row'],
+    ]);
+    expect(summary).toMatchObject({ rows: 7, invalidRows: 6, numbersCharged: 1 });
+    expect(s.ledger.numbersCharged).toBe(1);
+  });
+
+  test('numbers the provider fails are tried once more, then reported unanswered', async () => {
+    const s = await start({ failureShare: 0.2 });
+    const numbers = swissNumbers(200);
+    const { results, summary } = await run(numbers, { client: clientFor(s) });
+    const failed = numbers.filter((n) => s.oracle.answer(n) === 'fail');
+    expect(failed.length).toBeGreaterThan(10);
+    for (const number of failed) expect(s.ledger.chargesFor(number)).toBe(2);
+    for (const number of numbers.filter((n) => !failed.includes(n))) expect(s.ledger.chargesFor(number)).toBe(1);
+    expect(results.filter((r) => r.whatsapp === null).map((r) => r.number)).toEqual(failed);
+    expect(results.filter((r) => r.whatsapp === null).every((r) => r.reason === 'provider_gave_no_answer')).toBe(true);
+    expect(summary).toMatchObject({ unanswered: failed.length, complete: false, unansweredByReason: { provider_gave_no_answer: failed.length } });
+  });
+
+  test('a task that fails at the provider has its numbers answered by a later task', async () => {
+    const s = await start();
+    s.faults.add({ on: 'create', kind: 'fail-task' });
+    const numbers = swissNumbers(50);
+    const { results, summary } = await run(numbers, { client: clientFor(s), concurrency: 1 });
+    expect(results.every((r) => r.whatsapp !== null)).toBe(true);
+    expect(summary.tasks).toBe(2);
+  });
+
+  test('quirky result files still give the oracle answers', async () => {
+    const s = await start({ quirks: { numericCells: true, zip: true, repeatedRows: 0.2, extraRows: 5, header: ['NUMBER', 'Activated'] } });
+    const numbers = swissNumbers(400);
+    const { results, summary } = await run(numbers, { client: clientFor(s) });
+    expectAnswersFromOracle(s, results);
+    expect(summary.unanswered).toBe(0);
+  });
+
+  test("order 'completion' gives every row exactly once, cached rows first", async () => {
+    const s = await start();
+    const cacheDir = await tempDir();
+    await run(swissNumbers(100), { client: clientFor(s), cacheDir });
+    const numbers = [...swissNumbers(100, 500), ...swissNumbers(100)];
+    const { results } = await run(numbers, { client: clientFor(s), cacheDir, order: 'completion' });
+    expect(results.map((r) => r.row).sort((a, b) => a - b)).toEqual(numbers.map((_, i) => i + 1));
+    expect(results.slice(0, 100).every((r) => r.source === 'cache')).toBe(true);
+    expect(results.slice(100).every((r) => r.source === 'api')).toBe(true);
+  });
+
+  test('tasks are sized to keep every slot busy', async () => {
+    const s = await start();
+    const { summary } = await run(swissNumbers(1000), { client: clientFor(s), concurrency: 5 });
+    expect(summary.tasks).toBe(5);
+    expect(s.ledger.tasksCreated).toBe(5);
+  });
+
+  test('a 413 splits the task instead of failing it', async () => {
+    const s = await start({ maxFileBytes: 4000 });
+    const { summary } = await run(swissNumbers(600), { client: clientFor(s), concurrency: 1 });
+    expect(summary.unanswered).toBe(0);
+    expect(s.ledger.numbersCharged).toBe(600);
+    expect(s.ledger.snapshot().freeErrors['413']).toBeGreaterThan(0);
+  });
+
+  test('stale answers are checked again', async () => {
+    const s = await start();
+    const cacheDir = await tempDir();
+    await run(swissNumbers(10), { client: clientFor(s), cacheDir });
+    await new Promise((resolve) => setTimeout(resolve, 1100)); // the cache stores seconds
+    const { summary } = await run(swissNumbers(10), { client: clientFor(s), cacheDir, maxAgeMs: 500 });
+    expect(summary).toMatchObject({ cacheHits: 0, numbersCharged: 10 });
+  });
+
+  test('a wrong key fails the job with WA_UNAUTHORIZED', async () => {
+    const s = await start();
+    const job = checkNumbers(swissNumbers(5), { client: clientFor(s, { apiKey: 'wrong-key' }) });
+    await expect(async () => {
+      for await (const _ of job) void _;
+    }).rejects.toMatchObject({ code: ErrorCodes.UNAUTHORIZED });
+    await expect(job.summary).rejects.toMatchObject({ code: ErrorCodes.UNAUTHORIZED });
+  });
+
+  test('inputs: a Readable of CSV bytes with a BOM and CRLF, and records with a country', async () => {
+    const s = await start();
+    const bytes = Buffer.from('\uFEFFPhone Number\r\n079 828 46 51\r\n+41791000001\r\n');
+    const fromStream = await run(Readable.from([bytes]), { client: clientFor(s), country: 'CH' });
+    expect(fromStream.results.map((r) => r.number)).toEqual(['+41798284651', '+41791000001']);
+    const fromRecords = await run([{ number: '030 901820', country: 'DE' }, { number: '(415) 555-2671', country: 'US' }], { client: clientFor(s) });
+    expect(fromRecords.results.map((r) => r.number)).toEqual(['+4930901820', '+14155552671']);
+  });
+
+  test('progress is reported while the job runs', async () => {
+    const s = await start();
+    const phases = new Set<string>();
+    let last: { rows: number } | undefined;
+    await run(swissNumbers(100), { client: clientFor(s), onProgress: (p) => { phases.add(p.phase); last = p; } });
+    expect(phases).toContain('checking');
+    expect(phases).toContain('done');
+    expect(last?.rows).toBe(100);
+  });
+
+  test('a job consumed halfway cleans up and pays nothing more', async () => {
+    const s = await start();
+    const cacheDir = await tempDir();
+    await run(swissNumbers(100), { client: clientFor(s), cacheDir });
+    for await (const result of checkNumbers(swissNumbers(100), { client: clientFor(s), cacheDir })) {
+      expect(result.source).toBe('cache');
+      break;
+    }
+    // The folder was released: a new job can open it at once.
+    const { summary } = await run(swissNumbers(100), { client: clientFor(s), cacheDir });
+    expect(summary.cacheHits).toBe(100);
+    expect(s.ledger.numbersCharged).toBe(100);
+  });
+});

@@ -1,0 +1,77 @@
+import { describe, expect, test } from 'vitest';
+import { parseString } from '@fast-csv/parse';
+import { CsvParser, sniffDelimiter, type ParsedRow } from '../src/input/csv-parser.js';
+
+function parseAll(text: string, delimiter: string | undefined, chunkSize = text.length): ParsedRow[] {
+  const parser = new CsvParser({ delimiter });
+  const rows: ParsedRow[] = [];
+  for (let at = 0; at < text.length; at += chunkSize) parser.push(text.slice(at, at + chunkSize), false, rows);
+  parser.push('', true, rows);
+  return rows;
+}
+
+function fastCsv(text: string, delimiter: string): Promise<string[][]> {
+  return new Promise((resolve, reject) => {
+    const rows: string[][] = [];
+    parseString(text, { delimiter, ignoreEmpty: true })
+      .on('data', (row: string[]) => rows.push(row))
+      .on('end', () => resolve(rows))
+      .on('error', reject);
+  });
+}
+
+describe('CsvParser', () => {
+  test('.push() - plain rows, CRLF, blank lines skipped', () => {
+    expect(parseAll('a,b\r\nc,d\n\n e , f \n', ',')).toEqual([['a', 'b'], ['c', 'd'], [' e ', ' f ']]);
+  });
+
+  test('.push() - quoted fields with delimiters, quotes and newlines', () => {
+    expect(parseAll('"a,1","say ""hi"""\n"multi\nline",x\n', ',')).toEqual([['a,1', 'say "hi"'], ['multi\nline', 'x']]);
+  });
+
+  test('.push() - the same rows whatever the chunk size', () => {
+    const text = 'phone;name\n"+41 79 828 46 51";"Anna; ""A"""\r\n0041798284651;Bob\r\n"x\r\ny";z\n';
+    const whole = parseAll(text, ';');
+    for (const size of [1, 2, 3, 5, 7, 16]) expect(parseAll(text, ';', size)).toEqual(whole);
+  });
+
+  test('.push() - a stray quote inside a field is kept as text', () => {
+    expect(parseAll('ab"c,d\n', ',')).toEqual([['ab"c', 'd']]);
+  });
+
+  test('.push() - an unclosed quote is one malformed row, not a crash', () => {
+    const rows = parseAll('a,b\nc,"never closed\n', ',');
+    expect(rows[0]).toEqual(['a', 'b']);
+    expect(rows[1]).toMatchObject({ malformed: 'unclosed quote' });
+  });
+
+  test('.push() - a runaway row is cut and parsing resumes', () => {
+    const parser = new CsvParser({ delimiter: ',', maxRowLength: 50 });
+    const rows = parser.push(`x,"${'y'.repeat(100)}\nok,1\n`, false);
+    rows.push(...parser.push('next,2\n', true));
+    expect(rows[0]).toMatchObject({ malformed: expect.stringContaining('too long') });
+    expect(rows.slice(1)).toEqual([['ok', '1'], ['next', '2']]);
+  });
+
+  test('.push() - without a delimiter, each line is one field, quotes and all', () => {
+    expect(parseAll('"+41 79",x\n+41798284651\n', undefined)).toEqual([['"+41 79",x'], ['+41798284651']]);
+  });
+
+  test('agrees with @fast-csv/parse on well-formed files', async () => {
+    const lines: string[] = [];
+    for (let i = 0; i < 500; i++) {
+      const fields = [`${i}`, i % 3 === 0 ? `"name, ${i}"` : `name ${i}`, i % 7 === 0 ? '"say ""x"""' : '+41 79 000 00 00', i % 11 === 0 ? '"a\nb"' : ''];
+      lines.push(fields.join(','));
+    }
+    const text = `${lines.join('\r\n')}\r\n`;
+    expect(parseAll(text, ',', 97)).toEqual(await fastCsv(text, ','));
+  });
+});
+
+test('sniffDelimiter() - the consistent candidate wins, none means one column', () => {
+  expect(sniffDelimiter('a,b,c\n1,2,3\n4,5,6\n')).toBe(',');
+  expect(sniffDelimiter('name;phone\nA, B;+41 79\nC;+41 78\n')).toBe(';');
+  expect(sniffDelimiter('a\tb\n1\t2\n')).toBe('\t');
+  expect(sniffDelimiter('a|b\n1|2\n')).toBe('|');
+  expect(sniffDelimiter('+41798284651\n+41798284652\n')).toBeUndefined();
+});

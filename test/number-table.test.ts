@@ -1,0 +1,40 @@
+import { expect, test } from 'vitest';
+import { e164ToKey, keyToE164, NumberTable } from '../src/dedupe/number-table.js';
+
+test('NumberTable - add, has, get and set', () => {
+  const table = new NumberTable(4);
+  expect(table.add(41798284651, 1)).toBe(true);
+  expect(table.add(41798284651, 2)).toBe(false);
+  expect(table.get(41798284651)).toBe(1);
+  expect(table.set(41798284651, 3)).toBe(true);
+  expect(table.get(41798284651)).toBe(3);
+  expect(table.get(41798284651 + 1)).toBe(-1);
+  expect(table.set(1, 3)).toBe(false);
+  expect(table.size).toBe(1);
+});
+
+test('NumberTable - grows and keeps every key and state', () => {
+  const table = new NumberTable(16);
+  for (let i = 0; i < 100_000; i++) table.add(10_000_000_000 + i * 7919, i % 5);
+  expect(table.size).toBe(100_000);
+  for (let i = 0; i < 100_000; i += 997) expect(table.get(10_000_000_000 + i * 7919)).toBe(i % 5);
+  expect(table.countState(3)).toBe(20_000);
+  expect([...table.keysWithState(4)]).toHaveLength(20_000);
+});
+
+test('NumberTable - works past V8s 2^24-entry limit of Set and Map', () => {
+  const count = 2 ** 24 + 100_000;
+  const table = new NumberTable(1024);
+  for (let i = 0; i < count; i++) table.add(100_000_000_000_000 + i * 13, 0);
+  expect(table.size).toBe(count);
+  expect(table.add(100_000_000_000_000, 0)).toBe(false);
+  expect(table.has(100_000_000_000_000 + (count - 1) * 13)).toBe(true);
+  expect(table.has(100_000_000_000_000 + count * 13)).toBe(false);
+  expect(table.byteLength / count).toBeLessThan(20);
+}, 120_000);
+
+test('e164ToKey() and keyToE164() are exact for 15 digits', () => {
+  for (const e164 of ['+999999999999999', '+12025550123', '+41798284651', '+100000000000001']) {
+    expect(keyToE164(e164ToKey(e164))).toBe(e164);
+  }
+});
