@@ -1,4 +1,7 @@
 import { isWaError } from '../errors.js';
+import { CACHE_HELP, cacheCommand } from './cache-command.js';
+import { CHECK_HELP, checkCommand, type CliEnvironment } from './check-command.js';
+import { DEMO_HELP, demoCommand } from './demo-command.js';
 import { UsageError } from './flags.js';
 import { SIMULATE_HELP, simulateCommand } from './simulate-command.js';
 
@@ -21,36 +24,39 @@ const EXIT_USAGE = 2;
 
 interface Command {
   help: string;
-  run(argv: string[], out: NodeJS.WritableStream, err: NodeJS.WritableStream): Promise<number>;
+  run(argv: string[], io: CliEnvironment): Promise<number>;
 }
 
-const COMMANDS: Record<string, () => Promise<Command>> = {
-  simulate: async () => ({ help: SIMULATE_HELP, run: (argv, out) => simulateCommand(argv, out) }),
+const COMMANDS: Record<string, Command> = {
+  check: { help: CHECK_HELP, run: checkCommand },
+  demo: { help: DEMO_HELP, run: demoCommand },
+  simulate: { help: SIMULATE_HELP, run: (argv, io) => simulateCommand(argv, io.stdout) },
+  cache: { help: CACHE_HELP, run: cacheCommand },
 };
 
-export async function main(argv: string[], out: NodeJS.WritableStream = process.stdout, err: NodeJS.WritableStream = process.stderr): Promise<number> {
+/** Runs the CLI and returns its exit code. Errors print their code and one helpful line. */
+export async function main(argv: string[], io: CliEnvironment): Promise<number> {
   const [name, ...rest] = argv;
   if (name === undefined || name === '--help' || name === '-h' || name === 'help') {
-    out.write(MAIN_HELP);
+    io.stdout.write(MAIN_HELP);
     return name === undefined ? EXIT_USAGE : 0;
   }
-  const load = COMMANDS[name];
-  if (!load) {
-    err.write(`wa-check: unknown command '${name}'.\n\n${MAIN_HELP}`);
+  const command = COMMANDS[name];
+  if (!command) {
+    io.stderr.write(`wa-check: unknown command '${name}'.\n\n${MAIN_HELP}`);
     return EXIT_USAGE;
   }
-  const command = await load();
   const debug = rest.includes('--debug');
   try {
-    return await command.run(rest.filter((arg) => arg !== '--debug'), out, err);
+    return await command.run(rest.filter((arg) => arg !== '--debug'), io);
   } catch (error) {
     if (error instanceof UsageError || (error as { code?: string }).code?.startsWith('ERR_PARSE_ARGS')) {
-      err.write(`wa-check ${name}: ${(error as Error).message}\n\n${command.help}`);
+      io.stderr.write(`wa-check ${name}: ${(error as Error).message}\n\nRun 'wa-check ${name} --help' for usage.\n`);
       return EXIT_USAGE;
     }
-    if (isWaError(error)) err.write(`wa-check: ${error.code}: ${error.message}\n`);
-    else err.write(`wa-check: ${(error as Error)?.message ?? String(error)}\n`);
-    if (debug && error instanceof Error && error.stack) err.write(`${error.stack}\n`);
+    if (isWaError(error)) io.stderr.write(`wa-check: ${error.code}: ${error.message}\n`);
+    else io.stderr.write(`wa-check: ${(error as Error)?.message ?? String(error)}\n`);
+    if (debug && error instanceof Error && error.stack) io.stderr.write(`${error.stack}\n`);
     return EXIT_ERROR;
   }
 }

@@ -42,7 +42,7 @@ export function createApiHandler(state: SimulatorState) {
     if (fault?.kind === 'status') return fail(state, response, fault.status ?? 500, 'injected failure');
 
     if (isCreate) await createTask(state, request, response, key, fault);
-    else readTask(state, response, key, taskId!, url.searchParams.get('user_id'), fault);
+    else await readTask(state, response, key, taskId!, url.searchParams.get('user_id'), fault);
   };
 }
 
@@ -80,6 +80,7 @@ async function createTask(
   const now = preciseNow();
   const task = state.tasks.create(apiKey, userId, numbers, now, fault?.kind === 'fail-task');
   state.ledger.recordCreate(numbers);
+  await state.hooks.afterCreate?.(task.taskId, numbers);
   if (fault?.kind === 'drop-after-create') {
     // Paid for, never told: the client sees the connection die.
     response.socket?.destroy();
@@ -93,18 +94,19 @@ async function createTask(
   sendJson(response, 200, taskBody(state, task, now));
 }
 
-function readTask(
+async function readTask(
   state: SimulatorState,
   response: ServerResponse,
   apiKey: string,
   taskId: string,
   userId: string | null,
   fault: Fault | undefined,
-): void {
+): Promise<void> {
   if (!userId) return fail(state, response, 400, 'user_id is required');
   const task = state.tasks.get(taskId);
   if (!task || task.userId !== userId || task.apiKey !== apiKey) return fail(state, response, 404, 'task not found');
   if (fault?.kind === 'html') return sendHtml(response);
+  await state.hooks.beforeStatus?.(taskId);
   state.ledger.statusReads++;
   sendJson(response, 200, taskBody(state, task, preciseNow()));
 }

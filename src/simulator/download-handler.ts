@@ -45,6 +45,7 @@ export function createDownloadHandler(state: SimulatorState) {
       state.resultFiles.set(task.taskId, file);
     }
     const bytes = await file;
+    await state.hooks.beforeDownload?.(task.taskId);
     state.ledger.downloads++;
     response.writeHead(200, {
       'content-type': state.options.quirks.zip

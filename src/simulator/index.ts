@@ -8,12 +8,13 @@ import { Oracle } from './oracle.js';
 import { resolveSimulatorOptions, type SimulatorOptions } from './options.js';
 import { RateLimiter } from './rate-limiter.js';
 import { LinkSigner } from './signed-link.js';
-import { seededRandom, type SimulatorState } from './state.js';
+import { seededRandom, type SimulatorHooks, type SimulatorState } from './state.js';
 import { TaskStore } from './task-store.js';
 
 export type { SimulatorOptions, ResultQuirks } from './options.js';
 export type { Fault, FaultTarget } from './faults.js';
 export type { LedgerSnapshot } from './ledger.js';
+export type { SimulatorHooks } from './state.js';
 export type { OracleAnswer } from './oracle.js';
 export { Ledger } from './ledger.js';
 export { Oracle } from './oracle.js';
@@ -31,6 +32,8 @@ export interface RunningSimulator {
   oracle: Oracle;
   /** Faults to play on coming requests. */
   faults: FaultPlan;
+  /** Moments a test can act on; set its fields at any time. */
+  hooks: SimulatorHooks;
   close(): Promise<void>;
 }
 
@@ -65,6 +68,7 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Ru
       `${downloadBase}${signer.sign(`/results/${task.taskId}.${resolved.quirks.zip ? 'zip' : 'xlsx'}`, now + resolved.linkTtlMs)}`,
     resultFiles: new Map(),
     hangingSockets: new Set(),
+    hooks: {},
   };
   const api = createServer(withErrorGuard(createApiHandler(state)));
   const downloads = createServer(withErrorGuard(createDownloadHandler(state)));
@@ -79,6 +83,7 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Ru
     ledger: state.ledger,
     oracle,
     faults: state.faults,
+    hooks: state.hooks,
     close: async () => {
       for (const socket of state.hangingSockets) socket.destroy();
       await Promise.all([closeServer(api), closeServer(downloads)]);

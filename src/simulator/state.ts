@@ -7,6 +7,19 @@ import type { RateLimiter } from './rate-limiter.js';
 import type { LinkSigner } from './signed-link.js';
 import type { SimulatedTask, TaskStore } from './task-store.js';
 
+/**
+ * Moments a test can act on (to kill a client at a precise point, say). Each is awaited before
+ * the simulator answers, so the client hears nothing until the hook returns.
+ */
+export interface SimulatorHooks {
+  /** A task was created and charged; its answer is not sent yet. */
+  afterCreate?: ((taskId: string, numbers: readonly string[]) => void | Promise<void>) | undefined;
+  /** A status read is about to be answered. */
+  beforeStatus?: ((taskId: string) => void | Promise<void>) | undefined;
+  /** A result file is about to be sent. */
+  beforeDownload?: ((taskId: string) => void | Promise<void>) | undefined;
+}
+
 /** Everything the simulator's two origins share. */
 export interface SimulatorState {
   options: ResolvedSimulatorOptions;
@@ -23,6 +36,7 @@ export interface SimulatorState {
   /** Built once per task, on first download. */
   resultFiles: Map<string, Promise<Buffer>>;
   hangingSockets: Set<Socket>;
+  hooks: SimulatorHooks;
 }
 
 /** mulberry32: a small seeded PRNG. */

@@ -1,0 +1,181 @@
+import { afterEach, describe, expect, test } from 'vitest';
+import { readdir, readFile, stat, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import type { RunningSimulator, SimulatorOptions } from '../src/simulator/index.js';
+import { startFastSimulator } from './helpers/fast-sim.js';
+import { swissNumbers } from './helpers/sim-http.js';
+import { useTempDirs } from './helpers/temp-dir.js';
+import { runCli } from './helpers/cli.js';
+
+const tempDir = useTempDirs();
+let sim: RunningSimulator | undefined;
+afterEach(async () => {
+  await sim?.close();
+  sim = undefined;
+});
+
+const KEY = 'sk_cli_test_key_do_not_leak_4f2a9c';
+
+async function start(options: SimulatorOptions = {}): Promise<RunningSimulator> {
+  sim = await startFastSimulator({ apiKey: KEY, ...options });
+  return sim;
+}
+
+function envFor(s: RunningSimulator, extra: Record<string, string> = {}): Record<string, string> {
+  return { WA_CHECK_API_URL: s.url, WA_CHECK_API_KEY: KEY, WA_CHECK_USER_ID: 'cli-test', ...extra };
+}
+
+async function inputCsv(numbers: readonly string[]): Promise<string> {
+  const path = join(await tempDir(), 'input.csv');
+  await writeFile(path, `name,phone\n${numbers.map((n, i) => `p${i},${n.replace(/^\+41/, '0')}`).join('\n')}\n`);
+  return path;
+}
+
+function parseCsv(text: string): string[][] {
+  return text.trim().split('\n').map((line) => line.split(','));
+}
+
+/** Every file below a folder, as text, to search for secrets. */
+async function allFileText(dir: string): Promise<string> {
+  let text = '';
+  for (const entry of await readdir(dir, { recursive: true })) {
+    const path = join(dir, entry);
+    if ((await stat(path)).isFile()) text += (await readFile(path)).toString('latin1');
+  }
+  return text;
+}
+
+describe('wa-check check', () => {
+  test('a CSV in, the output file checked row by row against the oracle; exit 0', async () => {
+    const s = await start();
+    const numbers = swissNumbers(400);
+    const dir = await tempDir();
+    const output = join(dir, 'out.csv');
+    const run = await runCli(['check', await inputCsv(numbers), '-o', output, '--country', 'CH', '--cache', join(dir, 'cache'), '--poll-interval', '20'], envFor(s));
+    expect(run.stderr).toContain('Numbers paid for:    400');
+    expect(run.code).toBe(0);
+    const rows = parseCsv(await readFile(output, 'utf8'));
+    expect(rows[0]).toEqual(['row', 'input', 'number', 'whatsapp', 'source', 'reason', 'duplicate']);
+    expect(rows).toHaveLength(401);
+    rows.slice(1).forEach((row, i) => {
+      expect(row[0]).toBe(String(i + 1));
+      expect(row[2]).toBe(numbers[i]);
+      expect(row[3]).toBe(s.oracle.answer(numbers[i]!));
+      expect(row[4]).toBe('api');
+    });
+    expect(run.stdout).toBe('');
+  });
+
+  test('CSV on stdout without -o; no progress when stderr is not a terminal; --progress forces it', async () => {
+    const s = await start();
+    const dir = await tempDir();
+    const input = await inputCsv(swissNumbers(20));
+    const plain = await runCli(['check', input, '--country', 'CH', '--cache', join(dir, 'cache'), '--poll-interval', '20'], envFor(s));
+    expect(plain.code).toBe(0);
+    expect(parseCsv(plain.stdout)).toHaveLength(21);
+    expect(plain.stderr).not.toContain('\r');
+    const forced = await runCli(['check', input, '--country', 'CH', '--cache', join(dir, 'cache'), '--progress', '-o', join(dir, 'o.jsonl')], envFor(s));
+    expect(forced.code).toBe(0);
+    expect(forced.stderr).toContain('\r');
+    expect(forced.stderr).toMatch(/rows 20/);
+    expect((await readFile(join(dir, 'o.jsonl'), 'utf8')).trim().split('\n')).toHaveLength(20);
+  });
+
+  test('the key never appears in stdout, stderr, the output or the cache folder', async () => {
+    const s = await start({ failureShare: 0.1 });
+    const dir = await tempDir();
+    s.faults.add({ on: 'create', kind: 'drop-after-create' });
+    const runs = [
+      await runCli(['check', await inputCsv(swissNumbers(200)), '-o', join(dir, 'out.xlsx'), '--country', 'CH', '--cache', join(dir, 'cache'), '--poll-interval', '20', '--debug'], envFor(s)),
+      await runCli(['check', await inputCsv(swissNumbers(5)), '--country', 'CH', '--cache', join(dir, 'cache2'), '--debug'], envFor(s, { WA_CHECK_API_KEY: `${KEY}-wrong` })),
+    ];
+    expect(runs[1]!.stderr).toContain('WA_UNAUTHORIZED');
+    for (const run of runs) {
+      expect(run.stdout).not.toContain(KEY);
+      expect(run.stderr).not.toContain(KEY);
+    }
+    expect(await allFileText(dir)).not.toContain(KEY);
+  });
+
+  test('--api-key-file is read; a key flag is refused with exit 2', async () => {
+    const s = await start();
+    const dir = await tempDir();
+    await writeFile(join(dir, 'key'), `${KEY}\n`);
+    const env = { WA_CHECK_API_URL: s.url, WA_CHECK_USER_ID: 'u' };
+    const withFile = await runCli(['check', await inputCsv(swissNumbers(3)), '--api-key-file', join(dir, 'key'), '--cache', join(dir, 'c'), '--country', 'CH', '--poll-interval', '20'], env);
+    expect(withFile.code).toBe(0);
+    const withFlag = await runCli(['check', 'x.csv', '--api-key', KEY], env);
+    expect(withFlag.code).toBe(2);
+    expect(withFlag.stderr).toContain('not taken from a flag');
+    expect(withFlag.stderr).not.toContain(KEY);
+  });
+
+  test('exit codes: 2 bad usage, 1 error, 3 unanswered numbers', async () => {
+    const s = await start({ failureShare: 0.3 });
+    const dir = await tempDir();
+    expect((await runCli(['check'], envFor(s))).code).toBe(2);
+    expect((await runCli(['check', 'a.csv', '--order', 'random'], envFor(s))).code).toBe(2);
+    expect((await runCli(['nope'], envFor(s))).code).toBe(2);
+    const missing = await runCli(['check', join(dir, 'missing.csv'), '--cache', join(dir, 'c')], envFor(s));
+    expect(missing.code).toBe(1);
+    expect(missing.stderr).toMatch(/^wa-check: WA_INPUT_UNREADABLE: .*missing\.csv/);
+    expect(missing.stderr).not.toContain('    at ');
+    const partial = await runCli(['check', await inputCsv(swissNumbers(100)), '--country', 'CH', '--cache', join(dir, 'c'), '--poll-interval', '20', '-o', join(dir, 'o.csv')], envFor(s));
+    expect(partial.code).toBe(3);
+    expect(partial.stderr).toMatch(/Unanswered: +\d+ \(\d+ provider_gave_no_answer\)/);
+  });
+
+  test('--dry-run pays nothing and says what would be paid', async () => {
+    const s = await start();
+    const dir = await tempDir();
+    const run = await runCli(['check', await inputCsv(swissNumbers(1200)), '--country', 'CH', '--cache', join(dir, 'c'), '--dry-run', '-o', join(dir, 'o.csv')], envFor(s));
+    expect(run.code).toBe(0);
+    expect(run.stderr).toContain('would upload 1,200 numbers in 5 tasks');
+    expect(s.ledger.numbersCharged).toBe(0);
+    expect(s.ledger.statusReads).toBe(0);
+  });
+
+  test('--max-spend is honoured', async () => {
+    const s = await start();
+    const dir = await tempDir();
+    const run = await runCli(['check', await inputCsv(swissNumbers(300)), '--country', 'CH', '--cache', join(dir, 'c'), '--max-spend', '120', '--poll-interval', '20', '-o', join(dir, 'o.csv')], envFor(s));
+    expect(run.code).toBe(3);
+    expect(s.ledger.numbersCharged).toBe(120);
+    expect(run.stderr).toContain('180 max_spend_reached');
+  });
+});
+
+describe('other commands', () => {
+  test('--help on every command, with examples', async () => {
+    for (const command of ['check', 'demo', 'simulate', 'cache']) {
+      const run = await runCli([command, '--help']);
+      expect(run.code).toBe(0);
+      expect(run.stdout).toMatch(/^Usage: wa-check/);
+      if (command !== 'demo') expect(run.stdout).toContain('Example');
+    }
+    expect((await runCli(['--help'])).stdout).toContain('Commands:');
+  });
+
+  test('cache stats, export and prune', async () => {
+    const s = await start();
+    const dir = await tempDir();
+    const cache = join(dir, 'cache');
+    await runCli(['check', await inputCsv(swissNumbers(50)), '--country', 'CH', '--cache', cache, '--poll-interval', '20', '-o', join(dir, 'o.csv')], envFor(s));
+    const stats = await runCli(['cache', 'stats', '--cache', cache]);
+    expect(stats.stdout).toMatch(/Answers: +50 \(\d+ yes, \d+ no\)/);
+    expect(stats.stdout).toMatch(/Open tasks: +0/);
+    await runCli(['cache', 'export', join(dir, 'answers.csv'), '--cache', cache]);
+    const exported = parseCsv(await readFile(join(dir, 'answers.csv'), 'utf8'));
+    expect(exported).toHaveLength(51);
+    expect(exported.slice(1).every((row) => row[1] === s.oracle.answer(row[0]!))).toBe(true);
+    expect((await runCli(['cache', 'prune', '--older-than', '1', '--cache', cache])).stdout).toContain('Removed 0 answers');
+    expect((await runCli(['cache', 'prune', '--older-than', '0', '--cache', cache])).stdout).toContain('Removed 50 answers');
+  });
+
+  test('demo runs on the built-in simulator with no key and no setup', async () => {
+    const run = await runCli(['demo', '--rows', '400']);
+    expect(run.code).toBe(0);
+    expect(run.stdout).toMatch(/From the cache: +[1-9]/);
+    expect(run.stdout).toContain('0 numbers paid twice');
+  });
+});
