@@ -41,6 +41,7 @@ export class TaskRunner {
   readonly #deps: TaskRunnerDeps;
   readonly #queue: PQueue;
   #retry: string[] = [];
+  #createTurn: Promise<void> = Promise.resolve();
 
   constructor(deps: TaskRunnerDeps) {
     this.#deps = deps;
@@ -83,13 +84,32 @@ export class TaskRunner {
   }
 
   async #createAndCollect(entry: JournalEntry, firstTry: boolean): Promise<void> {
+    const task = await this.#createOneAtATime(entry, firstTry);
+    if (task) await this.#collect(entry.id, task.taskId, entry.numbers, firstTry);
+  }
+
+  /**
+   * Creates are serialized: a crash (or a lost answer) can then leave at most one task whose
+   * payment is unconfirmed, instead of one per slot. A create takes well under a second and a
+   * task minutes, so the slots stay just as busy.
+   */
+  async #createOneAtATime(entry: JournalEntry, firstTry: boolean): Promise<ProviderTask | undefined> {
+    const turn = this.#createTurn.then(() => this.#create(entry, firstTry));
+    this.#createTurn = turn.then(
+      () => undefined,
+      () => undefined,
+    );
+    return turn;
+  }
+
+  async #create(entry: JournalEntry, firstTry: boolean): Promise<ProviderTask | undefined> {
     const { client, journal, counts, signal } = this.#deps;
     const numbers = entry.numbers;
-    if (this.fatal || signal?.aborted) {
+    if (signal?.aborted || this.fatal) {
       // Never sent: forget the task; its numbers are planned again by the next run.
       await journal.remove(entry.id);
       for (const number of numbers) this.#deps.settle(number, this.fatal ? State.TASK_ERROR : State.ABORTED);
-      return;
+      return undefined;
     }
     await journal.write({ ...entry, state: 'uploading', updatedAt: Date.now() });
     counts.numbersUploaded += numbers.length;
@@ -98,12 +118,12 @@ export class TaskRunner {
       task = await client.createTask(numbers, { signal });
     } catch (error) {
       await this.#createFailed(entry, error, firstTry);
-      return;
+      return undefined;
     }
     await journal.write({ ...entry, state: 'submitted', taskId: task.taskId, updatedAt: Date.now() });
     counts.tasks++;
     counts.numbersCharged += numbers.length;
-    await this.#collect(entry.id, task.taskId, numbers, firstTry);
+    return task;
   }
 
   async #createFailed(entry: JournalEntry, error: unknown, firstTry: boolean): Promise<void> {
