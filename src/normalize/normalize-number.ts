@@ -1,4 +1,5 @@
 import { isSupportedCountry, parsePhoneNumberFromString, type CountryCode } from 'libphonenumber-js/max';
+import { fastInternational } from './fast-e164.js';
 
 /** Why a row's text is not a number we can check. Stable values, shown in the `reason` column. */
 export type InvalidReason = 'empty' | 'not_a_phone_number' | 'invalid_number' | 'needs_country';
@@ -20,6 +21,18 @@ const BARE_DIGITS = /^\d{8,15}$/;
  * Extensions are dropped.
  */
 export function normalizeNumber(raw: string, region?: CountryCode): NormalizeResult {
+  return normalizeWith(raw, region, international);
+}
+
+/**
+ * The same rules with libphonenumber-js alone, no fast path: the reference that the differential
+ * test and the benchmarks compare `normalizeNumber` against.
+ */
+export function normalizeNumberByLibrary(raw: string, region?: CountryCode): NormalizeResult {
+  return normalizeWith(raw, region, internationalByLibrary);
+}
+
+function normalizeWith(raw: string, region: CountryCode | undefined, international: (text: string) => NormalizeResult): NormalizeResult {
   let text = raw.trim();
   if (text.length === 0) return { ok: false, reason: 'empty' };
   if (/^tel:/i.test(text)) text = text.slice(4).trim();
@@ -37,10 +50,23 @@ export function normalizeNumber(raw: string, region?: CountryCode): NormalizeRes
   return { ok: false, reason: /^[\d+*#]+$/.test(compact) ? 'invalid_number' : 'not_a_phone_number' };
 }
 
+/** `+`, then digits and separators only: the shape the fast path reads. */
+const PLAIN_INTERNATIONAL = /^\+[\d\s().\-/\u00a0]+$/;
+const INVALID: NormalizeResult = { ok: false, reason: 'invalid_number' };
+
 function international(text: string): NormalizeResult {
+  if (PLAIN_INTERNATIONAL.test(text)) {
+    const fast = fastInternational(text.slice(1).replace(SEPARATORS, ''));
+    if (fast) return fast.valid ? { ok: true, e164: fast.e164 } : INVALID;
+  }
+  return internationalByLibrary(text);
+}
+
+/** The reference: libphonenumber-js itself, for what the fast path does not read. */
+function internationalByLibrary(text: string): NormalizeResult {
   const parsed = parsePhoneNumberFromString(text, { extract: false });
   if (parsed?.isValid()) return { ok: true, e164: parsed.number };
-  return { ok: false, reason: 'invalid_number' };
+  return INVALID;
 }
 
 /** A row's region: ISO 3166 alpha-2, any case; anything else is no region. */

@@ -1,0 +1,87 @@
+import { expect, test } from 'vitest';
+import { getCountries, getCountryCallingCode, getExampleNumber, parsePhoneNumberFromString } from 'libphonenumber-js/max';
+import examples from 'libphonenumber-js/mobile/examples';
+import { fastInternational } from '../src/normalize/fast-e164.js';
+import { normalizeNumber, normalizeNumberByLibrary } from '../src/normalize/normalize-number.js';
+
+/** A small seeded PRNG, so a failure replays. */
+function random(seed: number): () => number {
+  let state = seed;
+  return () => {
+    state = (state + 0x6d2b79f5) | 0;
+    let t = Math.imul(state ^ (state >>> 15), state | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+const digits = (next: () => number, count: number) => Array.from({ length: count }, () => Math.floor(next() * 10)).join('');
+
+/**
+ * International numbers of every region, valid and invalid: each region's example mobile number
+ * with its last digits changed (mostly valid), random national numbers of lengths around the
+ * region's own (mostly invalid), and both with a national trunk 0 after the calling code.
+ */
+function* generatedNumbers(count: number): Generator<string> {
+  const next = random(20261127);
+  const regions = getCountries();
+  const callingCodes = [...new Set(regions.map((region) => getCountryCallingCode(region))), '800', '808', '870', '878', '881', '882', '883', '888', '979'];
+  for (let i = 0; i < count; i++) {
+    const region = regions[i % regions.length]!;
+    const example = getExampleNumber(region, examples);
+    const kind = next();
+    if (example && kind < 0.55) {
+      const national = example.nationalNumber;
+      const keep = Math.max(1, national.length - 1 - Math.floor(next() * 6));
+      yield `+${example.countryCallingCode}${national.slice(0, keep)}${digits(next, national.length - keep)}`;
+    } else if (kind < 0.9) {
+      const cc = callingCodes[Math.floor(next() * callingCodes.length)]!;
+      yield `+${cc}${digits(next, 4 + Math.floor(next() * 12))}`;
+    } else if (kind < 0.95) {
+      yield `+${getCountryCallingCode(region)}0${example ? example.nationalNumber : digits(next, 9)}`;
+    } else {
+      yield `+${digits(next, 1 + Math.floor(next() * 18))}`;
+    }
+  }
+}
+
+test('fastInternational() gives exactly what libphonenumber-js/max gives, on 1,000,000 numbers of every region', () => {
+  let valid = 0;
+  let fast = 0;
+  const mismatches: string[] = [];
+  for (const number of generatedNumbers(1_000_000)) {
+    const parsed = parsePhoneNumberFromString(number, { extract: false });
+    const expected = parsed?.isValid() ? parsed.number : null;
+    const answer = fastInternational(number.slice(1));
+    if (answer === undefined) continue; // gave up: the library decides
+    fast++;
+    const actual = answer.valid ? answer.e164 : null;
+    if (expected !== null) valid++;
+    if (actual !== expected && mismatches.length < 20) mismatches.push(`${number}: fast ${actual}, library ${expected}`);
+  }
+  expect(mismatches).toEqual([]);
+  // The fast path must carry the load, on valid and invalid numbers alike.
+  expect(fast).toBeGreaterThan(900_000);
+  expect(valid).toBeGreaterThan(300_000);
+}, 120_000);
+
+test('normalizeNumber() equals the library-only rules on spellings of those numbers', () => {
+  const next = random(7);
+  const mismatches: string[] = [];
+  let count = 0;
+  for (const number of generatedNumbers(100_000)) {
+    const body = number.slice(1);
+    const spaced = body.replace(/(\d{3})(?=\d)/g, '$1 ');
+    for (const text of [`+${spaced}`, `00${body}`, body, `+${body.slice(0, 2)}-${body.slice(2)}`, `(+${body.slice(0, 2)}) ${body.slice(2)}`]) {
+      count++;
+      const region = next() < 0.3 ? 'CH' : undefined;
+      const fast = normalizeNumber(text, region);
+      const reference = normalizeNumberByLibrary(text, region);
+      if (JSON.stringify(fast) !== JSON.stringify(reference) && mismatches.length < 20) {
+        mismatches.push(`${text} (${region}): ${JSON.stringify(fast)} vs ${JSON.stringify(reference)}`);
+      }
+    }
+  }
+  expect(count).toBe(500_000);
+  expect(mismatches).toEqual([]);
+}, 120_000);
