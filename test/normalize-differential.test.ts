@@ -1,7 +1,7 @@
 import { expect, test } from 'vitest';
-import { getCountries, getCountryCallingCode, getExampleNumber, parsePhoneNumberFromString } from 'libphonenumber-js/max';
+import { getCountries, getCountryCallingCode, getExampleNumber, parsePhoneNumberFromString, type CountryCode } from 'libphonenumber-js/max';
 import examples from 'libphonenumber-js/mobile/examples';
-import { fastInternational } from '../src/normalize/fast-e164.js';
+import { fastInternational } from '../src/normalize/fast-parse.js';
 import { normalizeNumber, normalizeNumberByLibrary } from '../src/normalize/normalize-number.js';
 
 /** A small seeded PRNG, so a failure replays. */
@@ -85,3 +85,50 @@ test('normalizeNumber() equals the library-only rules on spellings of those numb
   expect(count).toBe(500_000);
   expect(mismatches).toEqual([]);
 }, 120_000);
+
+/**
+ * National spellings of every region, read with that region (and now and then a neighbour's):
+ * the example number's national format with changed digits, with and without its trunk
+ * prefix, random digit strings, and texts that start with the IDD prefix or the calling code.
+ */
+function* nationalSpellings(count: number): Generator<[string, CountryCode]> {
+  const next = random(4242);
+  const regions = getCountries();
+  for (let i = 0; i < count; i++) {
+    const region = regions[i % regions.length]!;
+    const readAs = next() < 0.9 ? region : regions[Math.floor(next() * regions.length)]!;
+    const example = getExampleNumber(region, examples);
+    const kind = next();
+    if (example && kind < 0.6) {
+      const formatted = example.formatNational();
+      let changed = '';
+      let toChange = 1 + Math.floor(next() * 5);
+      for (let at = formatted.length - 1; at >= 0; at--) {
+        const char = formatted[at]!;
+        changed = (/\d/.test(char) && toChange-- > 0 ? String(Math.floor(next() * 10)) : char) + changed;
+      }
+      yield [next() < 0.8 ? changed : changed.replace(/[^\d]/g, ''), readAs];
+    } else if (kind < 0.85) {
+      yield [digits(next, 3 + Math.floor(next() * 13)), readAs];
+    } else if (kind < 0.93) {
+      yield [`${getCountryCallingCode(region)}${example ? example.nationalNumber : digits(next, 8)}`, readAs];
+    } else {
+      yield [`00${getCountryCallingCode(region)}${digits(next, 8)}`, readAs];
+    }
+  }
+}
+
+test('normalizeNumber() equals the library-only rules on 1,000,000 national spellings of every region', () => {
+  const mismatches: string[] = [];
+  let valid = 0;
+  for (const [text, region] of nationalSpellings(1_000_000)) {
+    const fast = normalizeNumber(text, region);
+    const reference = normalizeNumberByLibrary(text, region);
+    if (reference.ok) valid++;
+    if (JSON.stringify(fast) !== JSON.stringify(reference) && mismatches.length < 20) {
+      mismatches.push(`${text} (${region}): ${JSON.stringify(fast)} vs ${JSON.stringify(reference)}`);
+    }
+  }
+  expect(mismatches).toEqual([]);
+  expect(valid).toBeGreaterThan(300_000);
+}, 180_000);

@@ -1,5 +1,5 @@
 import { isSupportedCountry, parsePhoneNumberFromString, type CountryCode } from 'libphonenumber-js/max';
-import { fastInternational } from './fast-e164.js';
+import { fastInternational, fastNational } from './fast-parse.js';
 
 /** Why a row's text is not a number we can check. Stable values, shown in the `reason` column. */
 export type InvalidReason = 'empty' | 'not_a_phone_number' | 'invalid_number' | 'needs_country';
@@ -21,7 +21,7 @@ const BARE_DIGITS = /^\d{8,15}$/;
  * Extensions are dropped.
  */
 export function normalizeNumber(raw: string, region?: CountryCode): NormalizeResult {
-  return normalizeWith(raw, region, international);
+  return normalizeWith(raw, region, international, national);
 }
 
 /**
@@ -29,20 +29,27 @@ export function normalizeNumber(raw: string, region?: CountryCode): NormalizeRes
  * test and the benchmarks compare `normalizeNumber` against.
  */
 export function normalizeNumberByLibrary(raw: string, region?: CountryCode): NormalizeResult {
-  return normalizeWith(raw, region, internationalByLibrary);
+  return normalizeWith(raw, region, internationalByLibrary, nationalByLibrary);
 }
 
-function normalizeWith(raw: string, region: CountryCode | undefined, international: (text: string) => NormalizeResult): NormalizeResult {
+type Reader = (text: string, compact: string, region: CountryCode) => NormalizeResult | undefined;
+
+function normalizeWith(
+  raw: string,
+  region: CountryCode | undefined,
+  international: (text: string) => NormalizeResult,
+  nationalNumber: Reader,
+): NormalizeResult {
   let text = raw.trim();
   if (text.length === 0) return { ok: false, reason: 'empty' };
   if (/^tel:/i.test(text)) text = text.slice(4).trim();
   if (!/\d/.test(text)) return { ok: false, reason: 'not_a_phone_number' };
   if (text.startsWith('+')) return international(text);
-  if (region) {
-    const national = parsePhoneNumberFromString(text, { defaultCountry: region, extract: false });
-    if (national?.isValid()) return { ok: true, e164: national.number };
-  }
   const compact = text.replace(SEPARATORS, '');
+  if (region) {
+    const national = nationalNumber(text, compact, region);
+    if (national) return national;
+  }
   if (compact.startsWith('00') && /^\d+$/.test(compact)) return international(`+${compact.slice(2)}`);
   // A leading 0 is a trunk prefix: a national number, which needs a country to be read.
   if (!region && /^0\d+$/.test(compact)) return { ok: false, reason: 'needs_country' };
@@ -61,6 +68,20 @@ function international(text: string): NormalizeResult {
   }
   return internationalByLibrary(text);
 }
+
+/** A region's own number, or undefined when it is not valid as one. */
+const national: Reader = (text, compact, region) => {
+  if (/^\d+$/.test(compact)) {
+    const fast = fastNational(compact, region);
+    if (fast) return fast.valid ? { ok: true, e164: fast.e164 } : undefined;
+  }
+  return nationalByLibrary(text, compact, region);
+};
+
+const nationalByLibrary: Reader = (text, _compact, region) => {
+  const parsed = parsePhoneNumberFromString(text, { defaultCountry: region, extract: false });
+  return parsed?.isValid() ? { ok: true, e164: parsed.number } : undefined;
+};
 
 /** The reference: libphonenumber-js itself, for what the fast path does not read. */
 function internationalByLibrary(text: string): NormalizeResult {

@@ -1,8 +1,10 @@
 import { Metadata } from 'libphonenumber-js/max';
 
 /**
- * A fast path for numbers written internationally: a `+` and digits (separators already
- * removed). It replays, step for step, what libphonenumber-js does for such text
+ * Fast paths for the two common shapes of phone text, each answering exactly what
+ * libphonenumber-js answers with its `max` metadata, or `undefined` to let it decide.
+ *
+ * `fastInternational`: a `+` and digits (separators already removed). It replays, step for step, what libphonenumber-js does for such text
  * (`parsePhoneNumberFromString(text).isValid()` with the `max` metadata), with the metadata's
  * patterns compiled once per calling code instead of once per call:
  *
@@ -26,10 +28,66 @@ export function fastInternational(digits: string): { valid: true; e164: string }
     const national = digits.slice(length);
     if (national.length < 2 || national.length > 17) return undefined;
     if (plan.prefixForParsing?.test(national)) return undefined;
-    const owner = plan.countries.length === 1 ? plan.countries[0] : plan.countries.find((country) => owns(country, national));
-    return isValidFor(owner ?? plan.callingCodePlan, national) ? { valid: true, e164: `+${digits}` } : { valid: false };
+    return isValidFor(ownerAmong(plan, national) ?? plan.callingCodePlan, national) ? { valid: true, e164: `+${digits}` } : { valid: false };
   }
   return { valid: false }; // no calling code: libphonenumber finds no number either
+}
+
+/**
+ * `fastNational`: digits written nationally in `region` (separators removed), as
+ * `parsePhoneNumberFromString(text, { defaultCountry: region })` reads them: no IDD prefix and no
+ * leading calling code (it gives up on both), the national prefix stripped when the metadata's
+ * rule is a plain prefix and the rest still has a possible length, then the owner region among
+ * those sharing the calling code, then validity.
+ */
+export function fastNational(digits: string, region: string): { valid: true; e164: string } | { valid: false } | undefined {
+  if (digits.length < 3 || digits.length > 17) return undefined;
+  const rule = regionRule(region);
+  if (!rule) return undefined;
+  if (rule.iddPrefix?.test(digits) || digits.startsWith(rule.callingCode)) return undefined;
+  let national = digits;
+  const prefix = rule.prefixForParsing?.exec(digits);
+  if (prefix && prefix[0].length > 0) {
+    // Carrier codes and transform rules are libphonenumber's to handle.
+    if (rule.hasTransformRule || prefix.length > 1) return undefined;
+    const after = digits.slice(prefix[0].length);
+    const keepBefore = rule.nationalPattern.test(digits) && !rule.nationalPattern.test(after);
+    if (!keepBefore) {
+      const owner = ownerAmong(planFor(rule.callingCode)!, after);
+      const length = checkLength(after, owner ?? rule);
+      if (length !== 'TOO_SHORT' && length !== 'INVALID_LENGTH') national = after;
+    }
+  }
+  if (national.length < 2) return undefined;
+  const owner = ownerAmong(planFor(rule.callingCode)!, national) ?? rule;
+  return isValidFor(owner, national) ? { valid: true, e164: `+${rule.callingCode}${national}` } : { valid: false };
+}
+
+const regions = new Map<string, RegionRule | null>();
+
+function regionRule(region: string): RegionRule | null {
+  let rule = regions.get(region);
+  if (rule === undefined) {
+    rule = metadata.hasCountry(region) ? compileRegion(region) : null;
+    regions.set(region, rule);
+  }
+  return rule;
+}
+
+/** libphonenumber's getCountryByCallingCode. */
+function ownerAmong(plan: CallingCodePlan, national: string): RegionRule | undefined {
+  return plan.countries.length === 1 ? plan.countries[0] : plan.countries.find((country) => owns(country, national));
+}
+
+/** libphonenumber's checkNumberLength, without a number type. */
+function checkLength(national: string, region: RegionRule): 'IS_POSSIBLE' | 'TOO_SHORT' | 'TOO_LONG' | 'INVALID_LENGTH' {
+  const lengths = region.possibleLengths;
+  if (!lengths) return 'IS_POSSIBLE';
+  const length = national.length;
+  if (lengths[0] === length) return 'IS_POSSIBLE';
+  if (lengths[0]! > length) return 'TOO_SHORT';
+  if (lengths[lengths.length - 1]! < length) return 'TOO_LONG';
+  return lengths.indexOf(length, 1) >= 0 ? 'IS_POSSIBLE' : 'INVALID_LENGTH';
 }
 
 interface TypeRule {
@@ -38,7 +96,14 @@ interface TypeRule {
 }
 
 interface RegionRule {
+  callingCode: string;
   leadingDigits: RegExp | undefined;
+  /** The plan's possible lengths, for libphonenumber's checkNumberLength. */
+  possibleLengths: readonly number[] | undefined;
+  /** For numbers written nationally in this region: */
+  iddPrefix: RegExp | undefined;
+  prefixForParsing: RegExp | undefined;
+  hasTransformRule: boolean;
   nationalPattern: RegExp;
   hasTypes: boolean;
   /** FIXED_LINE first, then the other types in libphonenumber's order. */
@@ -56,10 +121,15 @@ const TYPE_ORDER = ['FIXED_LINE', 'MOBILE', 'PREMIUM_RATE', 'TOLL_FREE', 'SHARED
 
 /** The parts of libphonenumber-js's Metadata used here (its typings declare few of them). */
 interface MetadataApi {
+  hasCountry(country: string): boolean;
   hasCallingCode(code: string): boolean;
   getCountryCodesForCallingCode(code: string): string[] | undefined;
   selectNumberingPlan(countryOrCallingCode: string): MetadataApi;
   numberingPlan: {
+    callingCode(): string;
+    IDDPrefix(): string | undefined;
+    possibleLengths(): number[] | undefined;
+    nationalPrefixTransformRule(): string | undefined;
     leadingDigits(): string | undefined;
     nationalNumberPattern(): string;
     nationalPrefixForParsing(): string | undefined;
@@ -102,7 +172,14 @@ function compileRegion(countryOrCallingCode: string): RegionRule {
       types.push({ pattern: new RegExp(`^(?:${pattern})$`), lengths: lengths ? new Set(lengths) : undefined });
     }
   }
+  const idd = plan.IDDPrefix();
+  const prefix = plan.nationalPrefixForParsing();
   return {
+    callingCode: plan.callingCode(),
+    possibleLengths: plan.possibleLengths(),
+    iddPrefix: idd ? new RegExp(`^(?:${idd})`) : undefined,
+    prefixForParsing: prefix ? new RegExp(`^(?:${prefix})`) : undefined,
+    hasTransformRule: Boolean(plan.nationalPrefixTransformRule()),
     leadingDigits: leading ? new RegExp(`^(?:${leading})`) : undefined,
     nationalPattern: new RegExp(`^(?:${plan.nationalNumberPattern()})$`),
     hasTypes: plan.hasTypes(),
