@@ -19,7 +19,7 @@ import { Metadata } from 'libphonenumber-js/max';
  * It answers `undefined` whenever it gives up; the caller then asks libphonenumber-js itself.
  * A differential test over more than a million numbers of every region holds the two equal.
  */
-export function fastInternational(digits: string): { valid: true; e164: string } | { valid: false } | undefined {
+export function fastInternational(digits: string): FastResult {
   // The national significant number must be 2 to 17 digits (libphonenumber's own bounds).
   if (digits.length < 3 || digits.length > 20 || digits.charCodeAt(0) === 48) return undefined;
   for (let length = 1; length <= 3 && length < digits.length; length++) {
@@ -40,27 +40,59 @@ export function fastInternational(digits: string): { valid: true; e164: string }
  * rule is a plain prefix and the rest still has a possible length, then the owner region among
  * those sharing the calling code, then validity.
  */
-export function fastNational(digits: string, region: string): { valid: true; e164: string } | { valid: false } | undefined {
+export function fastNational(digits: string, region: string): FastResult {
   if (digits.length < 3 || digits.length > 17) return undefined;
   const rule = regionRule(region);
   if (!rule) return undefined;
-  if (rule.iddPrefix?.test(digits) || digits.startsWith(rule.callingCode)) return undefined;
-  let national = digits;
-  const prefix = rule.prefixForParsing?.exec(digits);
-  if (prefix && prefix[0].length > 0) {
-    // Carrier codes and transform rules are libphonenumber's to handle.
-    if (rule.hasTransformRule || prefix.length > 1) return undefined;
-    const after = digits.slice(prefix[0].length);
-    const keepBefore = rule.nationalPattern.test(digits) && !rule.nationalPattern.test(after);
-    if (!keepBefore) {
-      const owner = ownerAmong(planFor(rule.callingCode)!, after);
-      const length = checkLength(after, owner ?? rule);
-      if (length !== 'TOO_SHORT' && length !== 'INVALID_LENGTH') national = after;
+  const idd = rule.iddPrefix?.exec(digits);
+  if (idd) {
+    // An international number after the region's IDD prefix: read as `+` and the rest, unless
+    // the rest starts with 0, where the library goes another way.
+    const rest = digits.slice(idd[0].length);
+    return rest.length === 0 || rest.charCodeAt(0) === 48 || idd[0].length === 0 ? undefined : fastInternational(rest);
+  }
+  const plan = planFor(rule.callingCode)!;
+  if (digits.startsWith(rule.callingCode)) {
+    // The region's calling code without its `+`: the library takes it as such when the whole is
+    // no national number but the rest is, or when the whole is too long.
+    const shorter = digits.slice(rule.callingCode.length);
+    const shorterNational = extractNational(shorter, rule, plan);
+    const wholeNational = extractNational(digits, rule, plan);
+    if (shorterNational === undefined || wholeNational === undefined) return undefined;
+    const takeCode =
+      (!rule.nationalPattern.test(wholeNational) && rule.nationalPattern.test(shorterNational)) || checkLength(wholeNational, rule) === 'TOO_LONG';
+    if (takeCode) {
+      const national = extractNational(shorter, plan.callingCodePlan, plan);
+      return national === undefined ? undefined : validity(plan, national, plan.callingCodePlan);
     }
   }
-  if (national.length < 2) return undefined;
-  const owner = ownerAmong(planFor(rule.callingCode)!, national) ?? rule;
-  return isValidFor(owner, national) ? { valid: true, e164: `+${rule.callingCode}${national}` } : { valid: false };
+  const national = extractNational(digits, rule, plan);
+  return national === undefined ? undefined : validity(plan, national, rule);
+}
+
+type FastResult = { valid: true; e164: string } | { valid: false } | undefined;
+
+/** The owner region's validity, or the fallback plan's when no region owns the number. */
+function validity(plan: CallingCodePlan, national: string, fallback: RegionRule): FastResult {
+  if (national.length < 2 || national.length > 17) return undefined;
+  const owner = ownerAmong(plan, national) ?? fallback;
+  return isValidFor(owner, national) ? { valid: true, e164: `+${fallback.callingCode}${national}` } : { valid: false };
+}
+
+/**
+ * libphonenumber's extractNationalNumber with `selected` as the numbering plan: the national
+ * prefix is stripped unless that turns a national number into none, or leaves an impossible
+ * length. Undefined when a carrier code or transform rule would apply.
+ */
+function extractNational(digits: string, selected: RegionRule, plan: CallingCodePlan): string | undefined {
+  const prefix = selected.prefixForParsing?.exec(digits);
+  if (!prefix || prefix[0].length === 0) return digits;
+  if (selected.hasTransformRule || prefix.length > 1) return undefined;
+  const after = digits.slice(prefix[0].length);
+  if (selected.nationalPattern.test(digits) && !selected.nationalPattern.test(after)) return digits;
+  if (!selected.possibleLengths) return after;
+  const length = checkLength(after, ownerAmong(plan, after) ?? selected);
+  return length === 'TOO_SHORT' || length === 'INVALID_LENGTH' ? digits : after;
 }
 
 const regions = new Map<string, RegionRule | null>();
