@@ -22,8 +22,10 @@ import { Metadata } from 'libphonenumber-js/max';
 export function fastInternational(digits: string): FastResult {
   // The national significant number must be 2 to 17 digits (libphonenumber's own bounds).
   if (digits.length < 3 || digits.length > 20 || digits.charCodeAt(0) === 48) return undefined;
+  let code = 0;
   for (let length = 1; length <= 3 && length < digits.length; length++) {
-    const plan = planFor(digits.slice(0, length));
+    code = code * 10 + digits.charCodeAt(length - 1) - 48;
+    const plan = planForCode(code);
     if (plan === null) continue;
     const national = digits.slice(length);
     if (national.length < 2 || national.length > 17) return undefined;
@@ -172,6 +174,18 @@ interface MetadataApi {
 
 const metadata = new Metadata() as unknown as MetadataApi;
 const plans = new Map<string, CallingCodePlan | null>();
+
+/** Calling codes are 1 to 3 digits with no leading 0: plans by number, without string keys. */
+const plansByCode: Array<CallingCodePlan | null | undefined> = new Array(1000);
+
+function planForCode(code: number): CallingCodePlan | null {
+  let plan = plansByCode[code];
+  if (plan === undefined) {
+    plan = planFor(String(code));
+    plansByCode[code] = plan;
+  }
+  return plan;
+}
 
 function planFor(callingCode: string): CallingCodePlan | null {
   let plan = plans.get(callingCode);

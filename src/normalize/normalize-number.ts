@@ -21,7 +21,21 @@ const BARE_DIGITS = /^\d{8,15}$/;
  * Extensions are dropped.
  */
 export function normalizeNumber(raw: string, region?: CountryCode): NormalizeResult {
+  // Most rows of real lists are E.164 already: `+` and digits go straight to the fast path.
+  if (raw.charCodeAt(0) === 43 && isDigits(raw, 1)) {
+    const fast = fastInternational(raw.slice(1));
+    if (fast) return fast.valid ? { ok: true, e164: fast.e164 } : INVALID;
+  }
   return normalizeWith(raw, region, international, national);
+}
+
+function isDigits(text: string, from: number): boolean {
+  if (text.length <= from) return false;
+  for (let i = from; i < text.length; i++) {
+    const code = text.charCodeAt(i);
+    if (code < 48 || code > 57) return false;
+  }
+  return true;
 }
 
 /**

@@ -1,0 +1,15 @@
+// npm run bench            -> every benchmark
+// npm run bench -- <name>  -> one of: stages, warm, cold, memory (extra arguments follow the name)
+import { machine } from './lib/report.js';
+
+const BENCHMARKS = ['stages', 'warm', 'cold', 'memory'];
+const [name, ...args] = process.argv.slice(2);
+if (name && !BENCHMARKS.includes(name)) {
+  console.error(`Unknown benchmark '${name}'. Known: ${BENCHMARKS.join(', ')}.`);
+  process.exit(2);
+}
+console.log(`Machine: ${machine()}`);
+for (const bench of name ? [name] : BENCHMARKS) {
+  const module = await import(`./${bench}.js`);
+  await module.run(args);
+}
