@@ -7,7 +7,8 @@ export interface PollScheduleOptions {
    */
   floorMs?: number;
   /**
-   * The longest wait between two status reads, in ms.
+   * The longest wait between two status reads while nothing is known of the task's progress
+   * (pending), in ms. Once its rate is measured, a read may wait up to half its processing time.
    * @default 120_000
    */
   ceilingMs?: number;
@@ -55,6 +56,7 @@ export class PollSchedule {
   #startedAt: number;
   #firstProcessing: { at: number; done: number } | undefined;
   #processingMs: number | undefined;
+  #exportWaitStarted = false;
 
   constructor(options: PollScheduleOptions = {}, createdAt = 0) {
     this.#floorMs = options.floorMs ?? 2000;
@@ -88,8 +90,13 @@ export class PollSchedule {
       case 'processing':
         return this.#whileProcessing(observation);
       default: {
-        // Processing is over (completed): wait for the export, often enough to notice it soon.
+        // Processing is over (completed): wait for the export, reading at growing intervals
+        // that start at an eighth of the notice window and never exceed it.
         const window = this.#noticeWindow();
+        if (!this.#exportWaitStarted) {
+          this.#exportWaitStarted = true;
+          this.#exportDelayMs = Math.max(this.#floorMs, window / 8);
+        }
         const delay = Math.min(window, this.#exportDelayMs);
         this.#exportDelayMs *= 1.5;
         return Math.max(Math.min(this.#floorMs, window), delay);
@@ -114,8 +121,10 @@ export class PollSchedule {
     if (!rate) return this.#floorMs;
     this.#processingMs = (total * 1000) / rate;
     const remainingMs = (Math.max(0, total - done) * 1000) / rate;
-    // Aim just past the predicted end, so the read finds the task finished.
-    return this.#clamp(measured ? remainingMs * 1.02 + 10 : remainingMs * 0.5);
+    // Aim just past the predicted end, so the read finds the task finished. The ceiling bounds
+    // waits in the dark (pending); a measured task may wait up to half its processing time.
+    const delay = measured ? remainingMs * 1.01 + 10 : remainingMs * 0.5;
+    return Math.min(Math.max(this.#ceilingMs, this.#processingMs / 2), Math.max(this.#floorMs, delay));
   }
 
   #noticeWindow(): number {

@@ -180,7 +180,8 @@ class JobRun {
   async dispose(): Promise<void> {
     // Stops any task still running if the consumer left early; the journal keeps what was paid.
     this.#stop.abort();
-    if (this.#runner) await this.#runner.idle();
+    // Its failure, if any, was already thrown by the job itself.
+    if (this.#runner) await this.#runner.idle().catch(() => {});
     if (this.#ownsCache) await this.#cache?.close();
     if (this.#spoolDir) await rm(this.#spoolDir, { recursive: true, force: true });
   }

@@ -42,6 +42,8 @@ export class TaskRunner {
   readonly #queue: PQueue;
   #retry: string[] = [];
   #createTurn: Promise<void> = Promise.resolve();
+  readonly #collecting = new Set<Promise<void>>();
+  #failure: unknown;
 
   constructor(deps: TaskRunnerDeps) {
     this.#deps = deps;
@@ -51,22 +53,49 @@ export class TaskRunner {
   /** Picks up a task a previous run submitted: polled and collected, never uploaded again. */
   resume(entry: JournalEntry): void {
     const task = { taskId: entry.taskId!, numbers: entry.numbers };
-    void this.#queue.add(() => this.#collect(entry.id, task.taskId, task.numbers, true));
+    this.#inSlot((release) => this.#collect(entry.id, task.taskId, task.numbers, true, release));
   }
 
-  /** Resolves when no task is queued or running. */
-  idle(): Promise<void> {
-    return this.#queue.onIdle();
+  /** Resolves when no task is queued, running or being collected. */
+  async idle(): Promise<void> {
+    while (this.#queue.size > 0 || this.#queue.pending > 0 || this.#collecting.size > 0) {
+      await this.#queue.onIdle();
+      await Promise.all(this.#collecting);
+    }
+    if (this.#failure !== undefined) throw this.#failure;
+  }
+
+  /**
+   * Runs `work` in one of the `concurrency` slots. The provider frees its slot once a task's
+   * processing is over, so `work` releases ours then too: the next task starts processing while
+   * this one is exported, downloaded and reconciled.
+   */
+  #inSlot(work: (releaseSlot: () => void) => Promise<void>): void {
+    void this.#queue.add(
+      () =>
+        new Promise<void>((slotFree) => {
+          const running: Promise<void> = work(slotFree)
+            .catch((error: unknown) => {
+              // A journal or cache write failed: the job must stop and say so.
+              this.#failure ??= error;
+            })
+            .finally(() => {
+              slotFree();
+              this.#collecting.delete(running);
+            });
+          this.#collecting.add(running);
+        }),
+    );
   }
 
   /** Checks `numbers` in tasks (two rounds: the second for numbers the first left unanswered). */
   async check(numbers: readonly string[]): Promise<void> {
     await this.#round(numbers, true);
-    await this.#queue.onIdle();
+    await this.idle();
     const retry = this.#retry;
     this.#retry = [];
     await this.#round(retry, false);
-    await this.#queue.onIdle();
+    await this.idle();
   }
 
   async #round(numbers: readonly string[], firstTry: boolean): Promise<void> {
@@ -79,13 +108,13 @@ export class TaskRunner {
       at += size;
       const entry: JournalEntry = { id: taskKey(slice), state: 'prepared', numbers: slice, count: slice.length, updatedAt: Date.now() };
       await this.#deps.journal.write(entry);
-      void this.#queue.add(() => this.#createAndCollect(entry, firstTry));
+      this.#inSlot((release) => this.#createAndCollect(entry, firstTry, release));
     }
   }
 
-  async #createAndCollect(entry: JournalEntry, firstTry: boolean): Promise<void> {
+  async #createAndCollect(entry: JournalEntry, firstTry: boolean, releaseSlot: () => void): Promise<void> {
     const task = await this.#createOneAtATime(entry, firstTry);
-    if (task) await this.#collect(entry.id, task.taskId, entry.numbers, firstTry);
+    if (task) await this.#collect(entry.id, task.taskId, entry.numbers, firstTry, releaseSlot);
   }
 
   /**
@@ -144,7 +173,7 @@ export class TaskRunner {
       for (const part of [numbers.slice(0, half), numbers.slice(half)]) {
         const smaller: JournalEntry = { id: taskKey(part), state: 'prepared', numbers: part, count: part.length, updatedAt: Date.now() };
         await journal.write(smaller);
-        void this.#queue.add(() => this.#createAndCollect(smaller, firstTry));
+        this.#inSlot((release) => this.#createAndCollect(smaller, firstTry, release));
       }
       return;
     }
@@ -153,7 +182,7 @@ export class TaskRunner {
     for (const number of numbers) this.#deps.settle(number, aborted ? State.ABORTED : State.TASK_ERROR);
   }
 
-  async #collect(id: string, taskId: string, numbers: readonly string[], firstTry: boolean): Promise<void> {
+  async #collect(id: string, taskId: string, numbers: readonly string[], firstTry: boolean, releaseSlot: () => void): Promise<void> {
     const { client, journal, signal } = this.#deps;
     const progress: TaskProgress = { taskId, numbers: numbers.length, status: 'pending', checked: 0 };
     this.running.set(taskId, progress);
@@ -164,6 +193,7 @@ export class TaskRunner {
         signal,
         expectedTotal: numbers.length,
         onProgress: (task) => {
+          if (task.status !== 'pending' && task.status !== 'processing') releaseSlot();
           progress.status = task.status;
           progress.checked = task.success + task.failure;
           this.#deps.changed();
