@@ -1,10 +1,9 @@
 // Peak memory: a 10M-row job (warm, every number cached) and a 50M-unique dedupe, each in its
 // own process. The job's figure comes from the warm benchmark's child.
-import { existsSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { runChild } from './lib/child.js';
-import { OUT, sampleFile } from './lib/data.js';
+import { OUT, sampleFile, warmCacheFor } from './lib/data.js';
 import { fmt, mb, table } from './lib/report.js';
 
 const DEDUPE = fileURLToPath(new URL('./memory-child.js', import.meta.url));
@@ -14,12 +13,7 @@ export async function run(args) {
   const rows = Number(args[0] ?? 10_000_000);
   const unique = Number(args[1] ?? 50_000_000);
   const file = await sampleFile(rows);
-  const cacheDir = join(OUT, `warm-cache-${rows}`);
-  if (!existsSync(join(cacheDir, 'prefilled'))) {
-    rmSync(cacheDir, { recursive: true, force: true });
-    await runChild(WARM, ['prefill', file, cacheDir]);
-    writeFileSync(join(cacheDir, 'prefilled'), 'yes');
-  }
+  const cacheDir = await warmCacheFor(file, rows);
   const job = await runChild(WARM, ['ours', file, cacheDir, join(OUT, `memory-out-${rows}.csv`)]);
   const dedupe = await runChild(DEDUPE, [String(unique)]);
   table('Peak memory (each in its own process)', ['what', 'size', 'peak RSS', 'notes'], [

@@ -1,10 +1,9 @@
 // Warm run end to end: every number already cached. Our job vs the naive pipeline, each in its
 // own process, on the same file and the same LevelDB cache.
-import { existsSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { runChild } from './lib/child.js';
-import { OUT, sampleFile } from './lib/data.js';
+import { OUT, sampleFile, warmCacheFor } from './lib/data.js';
 import { fmt, mb, table } from './lib/report.js';
 
 const CHILD = fileURLToPath(new URL('./warm-child.js', import.meta.url));
@@ -14,12 +13,7 @@ export async function run(args) {
   const rows = [];
   for (const size of sizes) {
     const file = await sampleFile(size);
-    const cacheDir = join(OUT, `warm-cache-${size}`);
-    if (!existsSync(join(cacheDir, 'prefilled'))) {
-      rmSync(cacheDir, { recursive: true, force: true });
-      await runChild(CHILD, ['prefill', file, cacheDir]);
-      writeFileSync(join(cacheDir, 'prefilled'), 'yes');
-    }
+    const cacheDir = await warmCacheFor(file, size);
     const ours = await runChild(CHILD, ['ours', file, cacheDir, join(OUT, `warm-ours-${size}.csv`)]);
     const naive = await runChild(CHILD, ['naive', file, cacheDir, join(OUT, `warm-naive-${size}.csv`)]);
     const oursRate = (ours.rows / ours.ms) * 1000;

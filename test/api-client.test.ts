@@ -5,24 +5,18 @@ import { WaClient } from '../src/api/client.js';
 import { CreateUnconfirmedError, ErrorCodes, WaError } from '../src/errors.js';
 import type { RunningSimulator, SimulatorOptions } from '../src/simulator/index.js';
 import { clientFor } from './helpers/clients.js';
-import { startFastSimulator } from './helpers/fast-sim.js';
+import { useFastSimulators } from './helpers/fast-sim.js';
 import { swissNumbers } from './helpers/sim-http.js';
 
-let sim: RunningSimulator | undefined;
+const { start, close: closeSimulators } = useFastSimulators();
+
 const servers: Server[] = [];
 afterEach(async () => {
-  await sim?.close();
-  sim = undefined;
   for (const server of servers.splice(0)) {
     server.closeAllConnections();
     await new Promise((resolve) => server.close(resolve));
   }
 });
-
-async function start(options: SimulatorOptions = {}): Promise<RunningSimulator> {
-  sim = await startFastSimulator(options);
-  return sim;
-}
 
 async function rejection(promise: Promise<unknown>): Promise<WaError> {
   try {
@@ -213,7 +207,6 @@ describe('errors and retries', () => {
     const s = await start();
     const url = s.url;
     await s.close();
-    sim = undefined;
     const client = new WaClient({ apiUrl: url, apiKey: 'k', userId: 'u', retry: { retries: 2, minDelayMs: 5, maxDelayMs: 5 } });
     const error = await rejection(client.createTask(swissNumbers(2)));
     expect(error.code).toBe(ErrorCodes.NETWORK);
@@ -296,10 +289,10 @@ describe('downloads', () => {
     const small = (limits: { maxDownloadBytes?: number; maxRows?: number; maxUnzippedBytes?: number }) => (s: RunningSimulator) => clientFor(s, { limits });
     let run = await exportedTask({}, small({ maxDownloadBytes: 2000 }));
     expect((await rejection(run.client.collectResults(run.task, run.numbers))).code).toBe(ErrorCodes.RESULT_TOO_LARGE);
-    await sim!.close();
+    await closeSimulators();
     run = await exportedTask({}, small({ maxRows: 100 }));
     expect((await rejection(run.client.collectResults(run.task, run.numbers))).code).toBe(ErrorCodes.RESULT_TOO_LARGE);
-    await sim!.close();
+    await closeSimulators();
     run = await exportedTask({ quirks: { zip: true } }, small({ maxUnzippedBytes: 5000 }));
     expect((await rejection(run.client.collectResults(run.task, run.numbers))).code).toBe(ErrorCodes.RESULT_TOO_LARGE);
   });

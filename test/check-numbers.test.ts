@@ -1,27 +1,19 @@
-import { afterEach, describe, expect, test } from 'vitest';
+import { describe, expect, test } from 'vitest';
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { checkNumbers, type CheckResult } from '../src/job/check-numbers.js';
 import type { CheckOptions } from '../src/job/options.js';
-import type { RunningSimulator, SimulatorOptions } from '../src/simulator/index.js';
+import type { RunningSimulator } from '../src/simulator/index.js';
 import { clientFor } from './helpers/clients.js';
-import { startFastSimulator } from './helpers/fast-sim.js';
+import { useFastSimulators } from './helpers/fast-sim.js';
 import { swissNumbers } from './helpers/sim-http.js';
 import { useTempDirs } from './helpers/temp-dir.js';
 import { ErrorCodes } from '../src/errors.js';
 
-const tempDir = useTempDirs();
-let sim: RunningSimulator | undefined;
-afterEach(async () => {
-  await sim?.close();
-  sim = undefined;
-});
+const { start } = useFastSimulators();
 
-async function start(options: SimulatorOptions = {}): Promise<RunningSimulator> {
-  sim = await startFastSimulator(options);
-  return sim;
-}
+const tempDir = useTempDirs();
 
 async function run(input: Parameters<typeof checkNumbers>[0], options: CheckOptions) {
   const job = checkNumbers(input, options);

@@ -1,25 +1,15 @@
-import { afterEach, describe, expect, test } from 'vitest';
+import { describe, expect, test } from 'vitest';
 import { readdir, readFile, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import type { RunningSimulator, SimulatorOptions } from '../src/simulator/index.js';
-import { startFastSimulator } from './helpers/fast-sim.js';
+import type { RunningSimulator } from '../src/simulator/index.js';
+import { useFastSimulators } from './helpers/fast-sim.js';
 import { swissNumbers } from './helpers/sim-http.js';
 import { useTempDirs } from './helpers/temp-dir.js';
 import { runCli } from './helpers/cli.js';
 
 const tempDir = useTempDirs();
-let sim: RunningSimulator | undefined;
-afterEach(async () => {
-  await sim?.close();
-  sim = undefined;
-});
-
 const KEY = 'sk_cli_test_key_do_not_leak_4f2a9c';
-
-async function start(options: SimulatorOptions = {}): Promise<RunningSimulator> {
-  sim = await startFastSimulator({ apiKey: KEY, ...options });
-  return sim;
-}
+const { start } = useFastSimulators({ apiKey: KEY });
 
 function envFor(s: RunningSimulator, extra: Record<string, string> = {}): Record<string, string> {
   return { WA_CHECK_API_URL: s.url, WA_CHECK_API_KEY: KEY, WA_CHECK_USER_ID: 'cli-test', ...extra };

@@ -1,9 +1,9 @@
-import { afterEach, beforeAll, describe, expect, test } from 'vitest';
+import { beforeAll, describe, expect, test } from 'vitest';
 import { readFile, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Level } from 'level';
 import type { RunningSimulator, SimulatorOptions } from '../src/simulator/index.js';
-import { startFastSimulator } from './helpers/fast-sim.js';
+import { startFastSimulator, useFastSimulators } from './helpers/fast-sim.js';
 import { swissNumbers } from './helpers/sim-http.js';
 import { useTempDirs } from './helpers/temp-dir.js';
 import { runCli, startCli, type CliRun } from './helpers/cli.js';
@@ -16,17 +16,7 @@ const tempDir = useTempDirs();
 const KEY = 'sk_crash_test';
 const NUMBERS = swissNumbers(50_000);
 const SIM: SimulatorOptions = { apiKey: KEY, numbersPerSecond: 100_000, queueDelayMs: 20, exportDelayMs: 50, failureShare: 0 };
-
-const sims: RunningSimulator[] = [];
-afterEach(async () => {
-  await Promise.all(sims.splice(0).map((s) => s.close()));
-});
-
-async function start(options: SimulatorOptions = {}): Promise<RunningSimulator> {
-  const s = await startFastSimulator({ ...SIM, ...options });
-  sims.push(s);
-  return s;
-}
+const { start } = useFastSimulators(SIM);
 
 let input: string;
 let cleanOutput: string;

@@ -1,26 +1,17 @@
-import { afterEach, describe, expect, test } from 'vitest';
+import { describe, expect, test } from 'vitest';
 import { createConnection } from 'node:net';
-import type { RunningSimulator, SimulatorOptions } from '../src/simulator/index.js';
+import type { SimulatorOptions } from '../src/simulator/index.js';
 import { taskIdSeconds } from '../src/simulator/provider-format.js';
-import { startFastSimulator } from './helpers/fast-sim.js';
+import { startFastSimulator, useFastSimulators } from './helpers/fast-sim.js';
 import { createTask, rawCreate, rawStatus, sheetRows, status, swissNumbers, uploadForm, waitExported } from './helpers/sim-http.js';
 import { readZipDirectory } from '../src/zip/zip-reader.js';
 import { mkdtemp, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
+const { start, close: closeSimulators } = useFastSimulators();
+
 const GO_TIMESTAMP = /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d{1,9})?Z$/;
-
-let sim: RunningSimulator | undefined;
-afterEach(async () => {
-  await sim?.close();
-  sim = undefined;
-});
-
-async function start(options: SimulatorOptions = {}): Promise<RunningSimulator> {
-  sim = await startFastSimulator(options);
-  return sim;
-}
 
 async function download(url: string, headers: Record<string, string> = {}): Promise<Response> {
   return fetch(url, { headers });
@@ -292,7 +283,7 @@ describe('quirks of real result files', () => {
     const rows = await sheetRows(bytes);
     expect(rows[0]).toEqual(['number', 'activated']);
     expect(rows.slice(1).map((row) => row[0])).toEqual(numbers.map((n) => Number(n.slice(1))));
-    await sim!.close();
+    await closeSimulators();
     const plain = await rowsWith({ quirks: { noPlus: true } }, numbers);
     expect((await sheetRows(plain.bytes)).slice(1).map((row) => row[0])).toEqual(numbers.map((n) => n.slice(1)));
   });

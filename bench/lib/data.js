@@ -1,8 +1,9 @@
 // Benchmark inputs, made once from a seed and kept in bench/out/ (not committed).
-import { existsSync, mkdirSync, statSync } from 'node:fs';
+import { existsSync, mkdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { writeSampleCsv } from '../../dist/sample/sample-list.js';
+import { runChild } from './child.js';
 
 export const OUT = join(dirname(fileURLToPath(import.meta.url)), '..', 'out');
 
@@ -13,4 +14,15 @@ export async function sampleFile(rows, seed = 'bench', extra = {}) {
   const path = join(OUT, `list-${seed}-${rows}${suffix}.csv`);
   if (!existsSync(path) || statSync(path).size === 0) await writeSampleCsv(path, { rows, seed, ...extra });
   return path;
+}
+
+/** A cache folder where every valid number of `file` is answered, made once by a child process. */
+export async function warmCacheFor(file, rows) {
+  const cacheDir = join(OUT, `warm-cache-${rows}`);
+  if (!existsSync(join(cacheDir, 'prefilled'))) {
+    rmSync(cacheDir, { recursive: true, force: true });
+    await runChild(join(dirname(fileURLToPath(import.meta.url)), '..', 'warm-child.js'), ['prefill', file, cacheDir]);
+    writeFileSync(join(cacheDir, 'prefilled'), 'yes');
+  }
+  return cacheDir;
 }
