@@ -71,6 +71,17 @@ describe('wa-check check', () => {
     expect((await readFile(join(dir, 'o.jsonl'), 'utf8')).trim().split('\n')).toHaveLength(20);
   });
 
+  test('reads the input from stdin with -', async () => {
+    const s = await start();
+    const dir = await tempDir();
+    const csv = `phone\n${swissNumbers(30).join('\n')}\n`;
+    const run = await runCli(['check', '-', '--cache', join(dir, 'cache'), '--poll-interval', '20', '--format', 'jsonl'], envFor(s), csv);
+    expect(run.code).toBe(0);
+    const results = run.stdout.trim().split('\n').map((line) => JSON.parse(line) as { number: string; whatsapp: string });
+    expect(results.map((r) => r.number)).toEqual(swissNumbers(30));
+    expect(results.every((r) => r.whatsapp === s.oracle.answer(r.number))).toBe(true);
+  });
+
   test('the key never appears in stdout, stderr, the output or the cache folder', async () => {
     const s = await start({ failureShare: 0.1 });
     const dir = await tempDir();
