@@ -14,7 +14,7 @@ import { emptyCounts, type CheckSummary, type JobCounts, type JobProgress } from
 import { readSpool, RowKind, SpoolWriter } from './spool.js';
 import { planTaskSizes } from './task-plan.js';
 import { LevelTaskJournal, MemoryTaskJournal, type TaskJournal } from './task-journal.js';
-import { TaskRunner } from './task-runner.js';
+import { keyList, TaskRunner } from './task-runner.js';
 
 /** The answer for one input row. */
 export interface CheckResult {
@@ -129,8 +129,9 @@ class JobRun {
     await this.#readJournal(runner);
     await this.#ingest(spoolPath);
 
-    const toCheck: string[] = [];
-    for (const key of this.#table.keysWithState(State.TO_CHECK)) toCheck.push(`+${key.toFixed(0)}`);
+    const toCheck = new Float64Array(this.#table.countState(State.TO_CHECK));
+    let index = 0;
+    for (const key of this.#table.keysWithState(State.TO_CHECK)) toCheck[index++] = key;
     this.#toCheck = toCheck.length + this.#table.countState(State.IN_FLIGHT);
     this.#phase = 'checking';
     this.#report(true);
@@ -138,9 +139,9 @@ class JobRun {
     let checking: Promise<void> = Promise.resolve();
     if (options.dryRun) {
       this.#dryRun = { numbers: toCheck.length, tasks: planTaskSizes(toCheck.length, options).length };
-      for (const number of toCheck) this.#settle(number, State.DRY_RUN);
+      for (const key of toCheck) this.#table.set(key, State.DRY_RUN);
     } else if (runner) {
-      checking = runner.check(toCheck);
+      checking = runner.check(keyList(toCheck));
     }
 
     if (options.order === 'completion') {

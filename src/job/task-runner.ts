@@ -4,6 +4,7 @@ import type { Reconciliation } from '../api/reconcile.js';
 import type { ProviderTask } from '../api/task.js';
 import type { ResultCache } from '../cache/result-cache.js';
 import { CreateUnconfirmedError, ErrorCodes, isWaError, WaError } from '../errors.js';
+import { keyToE164 } from '../dedupe/number-table.js';
 import { State, type StateCode } from './answer-state.js';
 import type { JobCounts, TaskProgress } from './progress.js';
 import { planTaskSizes, type TaskSizing } from './task-plan.js';
@@ -22,6 +23,17 @@ export interface TaskRunnerDeps {
   settle: (e164: string, state: StateCode) => void;
   /** Something changed that a progress display would show. */
   changed: () => void;
+}
+
+/** Numbers to check: an array of E.164 strings, or anything that slices into one. */
+export interface NumberList {
+  readonly length: number;
+  slice(from: number, to: number): string[];
+}
+
+/** A NumberList over number-table keys, made into E.164 strings a slice at a time. */
+export function keyList(keys: Float64Array): NumberList {
+  return { length: keys.length, slice: (from, to) => Array.from(keys.subarray(from, to), keyToE164) };
 }
 
 /** Errors after which no new task is created: the account or the request itself is wrong. */
@@ -89,7 +101,7 @@ export class TaskRunner {
   }
 
   /** Checks `numbers` in tasks (two rounds: the second for numbers the first left unanswered). */
-  async check(numbers: readonly string[]): Promise<void> {
+  async check(numbers: NumberList): Promise<void> {
     await this.#round(numbers, true);
     await this.idle();
     const retry = this.#retry;
@@ -98,17 +110,26 @@ export class TaskRunner {
     await this.idle();
   }
 
-  async #round(numbers: readonly string[], firstTry: boolean): Promise<void> {
+  /**
+   * Plans the round's task sizes and queues them. A task's numbers become strings only when its
+   * turn comes, so millions of numbers to check never sit in memory as strings all at once.
+   */
+  async #round(numbers: NumberList, firstTry: boolean): Promise<void> {
     const { counts, sizing } = this.#deps;
     const affordable = Math.max(0, Math.min(numbers.length, this.#deps.budget - counts.numbersUploaded));
-    for (let i = affordable; i < numbers.length; i++) this.#deps.settle(numbers[i]!, State.MAX_SPEND);
+    for (let from = affordable; from < numbers.length; from += 10_000) {
+      for (const number of numbers.slice(from, Math.min(numbers.length, from + 10_000))) this.#deps.settle(number, State.MAX_SPEND);
+    }
     let at = 0;
     for (const size of planTaskSizes(affordable, sizing)) {
-      const slice = numbers.slice(at, at + size);
+      const from = at;
       at += size;
-      const entry: JournalEntry = { id: taskKey(slice), state: 'prepared', numbers: slice, count: slice.length, updatedAt: Date.now() };
-      await this.#deps.journal.write(entry);
-      this.#inSlot((release) => this.#createAndCollect(entry, firstTry, release));
+      this.#inSlot(async (release) => {
+        const slice = numbers.slice(from, from + size);
+        const entry: JournalEntry = { id: taskKey(slice), state: 'prepared', numbers: slice, count: slice.length, updatedAt: Date.now() };
+        await this.#deps.journal.write(entry);
+        await this.#createAndCollect(entry, firstTry, release);
+      });
     }
   }
 
