@@ -89,7 +89,9 @@ function validity(plan: CallingCodePlan, national: string, fallback: RegionRule)
 function extractNational(digits: string, selected: RegionRule, plan: CallingCodePlan): string | undefined {
   const prefix = selected.prefixForParsing?.exec(digits);
   if (!prefix || prefix[0].length === 0) return digits;
-  if (selected.hasTransformRule || prefix.length > 1) return undefined;
+  // With its last group matched, the prefix carries a carrier code or feeds a transform rule:
+  // the library's to handle. Otherwise it is stripped as it stands, as the library does.
+  if (prefix.length > 1 && prefix[prefix.length - 1]) return undefined;
   const after = digits.slice(prefix[0].length);
   if (selected.nationalPattern.test(digits) && !selected.nationalPattern.test(after)) return digits;
   if (!selected.possibleLengths) return after;
@@ -137,7 +139,6 @@ interface RegionRule {
   /** For numbers written nationally in this region: */
   iddPrefix: RegExp | undefined;
   prefixForParsing: RegExp | undefined;
-  hasTransformRule: boolean;
   nationalPattern: RegExp;
   hasTypes: boolean;
   /** FIXED_LINE first, then the other types in libphonenumber's order. */
@@ -163,7 +164,6 @@ interface MetadataApi {
     callingCode(): string;
     IDDPrefix(): string | undefined;
     possibleLengths(): number[] | undefined;
-    nationalPrefixTransformRule(): string | undefined;
     leadingDigits(): string | undefined;
     nationalNumberPattern(): string;
     nationalPrefixForParsing(): string | undefined;
@@ -225,7 +225,6 @@ function compileRegion(countryOrCallingCode: string): RegionRule {
     possibleLengths: plan.possibleLengths(),
     iddPrefix: idd ? new RegExp(`^(?:${idd})`) : undefined,
     prefixForParsing: prefix ? new RegExp(`^(?:${prefix})`) : undefined,
-    hasTransformRule: Boolean(plan.nationalPrefixTransformRule()),
     leadingDigits: leading ? new RegExp(`^(?:${leading})`) : undefined,
     nationalPattern: new RegExp(`^(?:${plan.nationalNumberPattern()})$`),
     hasTypes: plan.hasTypes(),
