@@ -71,9 +71,16 @@ export class NumberTable {
   }
 
   countState(state: number): number {
-    let count = 0;
-    for (let slot = 0; slot < this.#keys.length; slot++) if (this.#keys[slot] !== 0 && this.#states[slot] === state) count++;
-    return count;
+    return this.countStates()[state]!;
+  }
+
+  /** How many keys have each state (index = state), in one pass over the table. */
+  countStates(): Uint32Array {
+    const counts = new Uint32Array(256);
+    const keys = this.#keys;
+    const states = this.#states;
+    for (let slot = 0; slot < keys.length; slot++) if (keys[slot] !== 0) counts[states[slot]!]!++;
+    return counts;
   }
 
   /** The slot holding `key`, or the empty slot where it would go. 0 marks an empty slot. */

@@ -129,10 +129,11 @@ class JobRun {
     await this.#readJournal(runner);
     await this.#ingest(spoolPath);
 
-    const toCheck = new Float64Array(this.#table.countState(State.TO_CHECK));
+    const counts = this.#table.countStates();
+    const toCheck = new Float64Array(counts[State.TO_CHECK]!);
     let index = 0;
     for (const key of this.#table.keysWithState(State.TO_CHECK)) toCheck[index++] = key;
-    this.#toCheck = toCheck.length + this.#table.countState(State.IN_FLIGHT);
+    this.#toCheck = toCheck.length + counts[State.IN_FLIGHT]!;
     this.#phase = 'checking';
     this.#report(true);
 
@@ -162,9 +163,10 @@ class JobRun {
   }
 
   summary(): CheckSummary {
+    const counts = this.#table.countStates();
     const byReason: Record<string, number> = {};
     for (const state of [State.TO_CHECK, State.IN_FLIGHT, State.NOT_ANSWERED, State.CREATE_UNCONFIRMED, State.MAX_SPEND, State.DRY_RUN, State.TASK_ERROR, State.ABORTED]) {
-      const count = this.#table.countState(state);
+      const count = counts[state]!;
       const reason = UNANSWERED_REASONS[state]!;
       if (count > 0) byReason[reason] = (byReason[reason] ?? 0) + count;
     }
@@ -348,7 +350,8 @@ class JobRun {
 
   #finishCounts(): void {
     let answered = 0;
-    for (const state of [State.CACHE_YES, State.CACHE_NO, State.API_YES, State.API_NO]) answered += this.#table.countState(state);
+    const counts = this.#table.countStates();
+    for (const state of [State.CACHE_YES, State.CACHE_NO, State.API_YES, State.API_NO]) answered += counts[state]!;
     this.#counts.unanswered = this.#table.size - answered;
   }
 

@@ -107,6 +107,14 @@ function internationalByLibrary(text: string): NormalizeResult {
 /** A row's region: ISO 3166 alpha-2, any case; anything else is no region. */
 export function toRegion(value: string | undefined): CountryCode | undefined {
   if (!value) return undefined;
-  const code = value.trim().toUpperCase();
-  return code.length === 2 && isSupportedCountry(code) ? code : undefined;
+  // A country column holds few distinct values: remember them (boundedly).
+  let region = regionCache.get(value);
+  if (region === undefined && !regionCache.has(value)) {
+    const code = value.trim().toUpperCase();
+    region = code.length === 2 && isSupportedCountry(code) ? code : undefined;
+    if (regionCache.size < 10_000) regionCache.set(value, region);
+  }
+  return region;
 }
+
+const regionCache = new Map<string, CountryCode | undefined>();
