@@ -321,27 +321,27 @@ class JobRun {
   async *#emit(spoolPath: string, include: (state: number) => boolean): AsyncGenerator<CheckResult[]> {
     this.#phase = 'writing';
     let row = 0;
-    for await (const rows of readSpool(spoolPath)) {
+    for await (const { kinds, payloads, inputs } of readSpool(spoolPath)) {
       const results: CheckResult[] = [];
-      for (const spooled of rows) {
+      for (let i = 0; i < kinds.length; i++) {
         row++;
-        if (spooled.kind === RowKind.INVALID) {
-          if (include(-1)) {
-            results.push({ row, input: spooled.input, number: null, whatsapp: null, source: null, reason: spooled.payload, duplicate: false });
-          }
+        const kind = kinds[i];
+        const payload = payloads[i]!;
+        if (kind === RowKind.INVALID) {
+          if (include(-1)) results.push({ row, input: inputs[i]!, number: null, whatsapp: null, source: null, reason: payload, duplicate: false });
           continue;
         }
-        const state = this.#table.get(Number(spooled.payload));
+        const state = this.#table.get(Number(payload));
         if (!include(state)) continue;
         const whatsapp = answerOf(state);
         results.push({
           row,
-          input: spooled.input,
-          number: `+${spooled.payload}`,
+          input: inputs[i]!,
+          number: `+${payload}`,
           whatsapp,
           source: sourceOf(state),
           reason: whatsapp ? null : (UNANSWERED_REASONS[state] ?? 'not_checked'),
-          duplicate: spooled.kind === RowKind.DUPLICATE,
+          duplicate: kind === RowKind.DUPLICATE,
         });
       }
       if (results.length > 0) yield results;

@@ -14,11 +14,13 @@ export const RowKind = {
 
 export type RowKindCode = (typeof RowKind)[keyof typeof RowKind];
 
-export interface SpooledRow {
-  kind: RowKindCode;
-  /** The number's digits (FIRST, DUPLICATE) or the reason (INVALID). */
-  payload: string;
-  input: string;
+/** A batch of spooled rows, in input order, as parallel columns (no object per row). */
+export interface SpoolBatch {
+  /** One RowKind character per row. */
+  kinds: string;
+  /** The number's digits (FIRST, DUPLICATE) or the reason (INVALID), per row. */
+  payloads: string[];
+  inputs: string[];
 }
 
 /**
@@ -55,7 +57,7 @@ export class SpoolWriter {
 }
 
 /** Reads the spool back in batches of rows, in input order. */
-export async function* readSpool(path: string): AsyncGenerator<SpooledRow[]> {
+export async function* readSpool(path: string): AsyncGenerator<SpoolBatch> {
   const decoder = new StringDecoder('utf8');
   let rest = '';
   for await (const chunk of createReadStream(path, { highWaterMark: 1024 * 1024 }) as AsyncIterable<Buffer>) {
@@ -67,21 +69,20 @@ export async function* readSpool(path: string): AsyncGenerator<SpooledRow[]> {
   if (rest.length > 0) yield parseLines(`${rest}\n`, rest.length);
 }
 
-function parseLines(text: string, end: number): SpooledRow[] {
-  const rows: SpooledRow[] = [];
+function parseLines(text: string, end: number): SpoolBatch {
+  let kinds = '';
+  const payloads: string[] = [];
+  const inputs: string[] = [];
   let at = 0;
   while (at < end) {
     const newline = text.indexOf('\n', at);
-    const firstTab = text.indexOf('\t', at + 1);
-    const secondTab = text.indexOf('\t', firstTab + 1);
-    rows.push({
-      kind: text[at] as RowKindCode,
-      payload: text.slice(firstTab + 1, secondTab),
-      input: unescapeInput(text.slice(secondTab + 1, newline)),
-    });
+    const secondTab = text.indexOf('\t', at + 2);
+    kinds += text[at];
+    payloads.push(text.slice(at + 2, secondTab));
+    inputs.push(unescapeInput(text.slice(secondTab + 1, newline)));
     at = newline + 1;
   }
-  return rows;
+  return { kinds, payloads, inputs };
 }
 
 const NEEDS_ESCAPE = /[\\\t\n\r]/;
