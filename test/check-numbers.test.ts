@@ -10,6 +10,7 @@ import { useFastSimulators } from './helpers/fast-sim.js';
 import { swissNumbers } from './helpers/sim-http.js';
 import { useTempDirs } from './helpers/temp-dir.js';
 import { ErrorCodes } from '../src/errors.js';
+import { MemoryResultCache } from '../src/cache/memory-result-cache.js';
 
 const { start } = useFastSimulators();
 
@@ -64,6 +65,33 @@ describe('checkNumbers()', () => {
     expect(s.ledger.doubleCharged()).toEqual({});
     expect(summary).toMatchObject({ cacheHits: 300, numbersCharged: 200, savedByCache: 300 });
     expect(results.filter((r) => r.source === 'cache')).toHaveLength(300);
+    expectAnswersFromOracle(s, results);
+  });
+
+  test('a cache far larger than the job is looked up with getMany, not read through', async () => {
+    const s = await start();
+    /** Claims to be huge, and counts how it is used. */
+    class HugeCache extends MemoryResultCache {
+      scans = 0;
+      lookups = 0;
+      override async estimateSize(): Promise<number> {
+        return 1e9;
+      }
+      override async getMany(numbers: readonly string[]) {
+        this.lookups += numbers.length;
+        return super.getMany(numbers);
+      }
+      override entries() {
+        this.scans++;
+        return super.entries();
+      }
+    }
+    const cache = new HugeCache();
+    await run(swissNumbers(300), { client: clientFor(s), cache });
+    const { results, summary } = await run([...swissNumbers(300), ...swissNumbers(100, 5000)], { client: clientFor(s), cache });
+    expect(cache.scans).toBe(0);
+    expect(cache.lookups).toBe(300 + 400);
+    expect(summary).toMatchObject({ cacheHits: 300, numbersCharged: 100 });
     expectAnswersFromOracle(s, results);
   });
 
@@ -212,4 +240,22 @@ describe('checkNumbers()', () => {
     expect(summary.cacheHits).toBe(100);
     expect(s.ledger.numbersCharged).toBe(100);
   });
+});
+
+test('the compiled job reads files in a worker thread, with the same results as in-thread', async () => {
+  const s = await start();
+  // dist/ is built by `npm test` before vitest runs; its worker script exists only there.
+  const distEntry = '../dist/index.js'; // a variable: type-checking must not need dist/ to exist
+  const compiled = (await import(distEntry)) as typeof import('../src/index.js');
+  const distWorker = '../dist/job/key-batches.js';
+  expect(((await import(distWorker)) as typeof import('../src/job/key-batches.js')).workerAvailable()).toBe(true);
+  const lines = ['name,phone,country', ...swissNumbers(3000).map((n, i) => `p${i},${i % 3 ? n : n.replace('+41', '0')},CH`), 'x,n/a,', 'y,+41791000005,CH'];
+  const file = await csvFile(lines);
+  const cacheDir = await tempDir();
+  const inThread = await run(file, { client: clientFor(s), cacheDir });
+  const job = compiled.checkNumbers(file, { dryRun: true, cacheDir });
+  const viaWorker: CheckResult[] = [];
+  for await (const result of job) viaWorker.push(result);
+  expect(viaWorker).toEqual(inThread.results.map((r) => ({ ...r, source: r.source === 'api' ? 'cache' : r.source })));
+  expect((await job.summary).cacheHits).toBe(inThread.summary.uniqueNumbers);
 });

@@ -63,4 +63,12 @@ export function resultCacheContract(name: string, open: () => Promise<{ cache: R
     expect(await again.getMany(['+41791000009'])).toEqual([{ whatsapp: 'yes', checkedAt: at }]);
     await again.close();
   });
+
+  test(`${name}: .estimateSize() - a whole number, never negative`, async () => {
+    const { cache } = await open();
+    await cache.putMany([['+41791000001', { whatsapp: 'yes', checkedAt: at }]]);
+    const size = await cache.estimateSize();
+    expect(Number.isInteger(size) && size >= 0).toBe(true);
+    await cache.close();
+  });
 }

@@ -20,5 +20,9 @@ export class MemoryResultCache implements ResultCache {
     for (const number of [...this.#answers.keys()].sort()) yield [number, { ...this.#answers.get(number)! }];
   }
 
+  async estimateSize(): Promise<number> {
+    return this.#answers.size;
+  }
+
   async close(): Promise<void> {}
 }

@@ -20,6 +20,11 @@ export interface ResultCache {
   deleteMany(numbers: readonly string[]): Promise<void>;
   /** Every stored answer, in number order. */
   entries(): AsyncIterable<[string, CachedAnswer]>;
+  /**
+   * Roughly how many answers are stored. A job whose numbers are a large share of the cache
+   * reads it through in order (`entries()`) instead of looking each number up.
+   */
+  estimateSize(): Promise<number>;
   close(): Promise<void>;
 }
 

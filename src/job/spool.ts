@@ -4,10 +4,8 @@ import { StringDecoder } from 'node:string_decoder';
 
 /** What pass 1 learned of a row, kept on disk for pass 2 so memory never holds the input. */
 export const RowKind = {
-  /** A valid number, first seen on this row. */
-  FIRST: 'n',
-  /** A valid number seen on an earlier row. */
-  DUPLICATE: 'd',
+  /** A valid number; the payload is its digits. */
+  NUMBER: 'n',
   /** Not a valid number; the payload is why. */
   INVALID: 'i',
 } as const;
@@ -18,7 +16,7 @@ export type RowKindCode = (typeof RowKind)[keyof typeof RowKind];
 export interface SpoolBatch {
   /** One RowKind character per row. */
   kinds: string;
-  /** The number's digits (FIRST, DUPLICATE) or the reason (INVALID), per row. */
+  /** The number's digits (NUMBER) or the reason (INVALID), per row. */
   payloads: string[];
   inputs: string[];
 }
