@@ -126,6 +126,14 @@ describe('wa-check check', () => {
     expect(partial.stderr).toMatch(/Unanswered: +\d+ \(\d+ provider_gave_no_answer\)/);
   });
 
+  test('a phone column that is not there is WA_INVALID_OPTION, naming the header row', async () => {
+    const s = await start();
+    const dir = await tempDir();
+    const run = await runCli(['check', await inputCsv(swissNumbers(3)), '--column', 'mobile', '--cache', join(dir, 'c')], envFor(s));
+    expect(run.code).toBe(1);
+    expect(run.stderr).toContain("WA_INVALID_OPTION: The phone column 'mobile' is not in the header row, which reads: 'name', 'phone'");
+  });
+
   test('--dry-run pays nothing and says what would be paid', async () => {
     const s = await start();
     const dir = await tempDir();
