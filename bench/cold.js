@@ -1,13 +1,18 @@
 // Cold run against the simulator with the provider's real shape at accelerated time: every
-// duration divided by SCALE (12 numbers/s per task -> 720/s, a 2-minute export step -> 2 s).
+// duration divided by SCALE (12 numbers/s per task -> 1,440/s, a 2-minute export step -> 1 s).
+// The simulator runs in its own process, as the provider runs on its own machines: building
+// result files must not be charged to the client's core.
+import { spawn } from 'node:child_process';
 import { rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { checkNumbers, startSimulator, writeResults } from '../dist/index.js';
+import { fileURLToPath } from 'node:url';
+import { checkNumbers, writeResults } from '../dist/index.js';
 import { OUT } from './lib/data.js';
 import { fmt, table, timed } from './lib/report.js';
 
 const SCALE = 120;
 const PROVIDER = { numbersPerSecond: 12, slotsPerKey: 5, queueDelayMs: 1000, exportDelayMs: 120_000 };
+const CLI = fileURLToPath(new URL('../bin/wa-check.js', import.meta.url));
 
 export async function run(args) {
   const unique = Number(args[0] ?? 1_000_000);
@@ -18,19 +23,20 @@ export async function run(args) {
   const cacheDir = join(OUT, 'cold-cache');
   rmSync(cacheDir, { recursive: true, force: true });
 
-  const sim = await startSimulator({
-    numbersPerSecond: PROVIDER.numbersPerSecond * SCALE,
-    slotsPerKey: PROVIDER.slotsPerKey,
-    queueDelayMs: PROVIDER.queueDelayMs / SCALE,
-    exportDelayMs: PROVIDER.exportDelayMs / SCALE,
-    rateLimit: { requests: 60 * SCALE, windowMs: 60_000 },
-  });
+  const sim = await startSimulatorProcess([
+    '--rate', String(PROVIDER.numbersPerSecond * SCALE),
+    '--slots', String(PROVIDER.slotsPerKey),
+    '--queue-delay', String(PROVIDER.queueDelayMs / SCALE),
+    '--export-delay', String(PROVIDER.exportDelayMs / SCALE),
+    '--rate-limit', String(60 * SCALE),
+    '--key', 'bench-key',
+  ]);
   try {
     const job = checkNumbers(file, {
       cacheDir,
       client: {
         apiUrl: sim.url,
-        apiKey: sim.apiKey,
+        apiKey: 'bench-key',
         userId: 'bench',
         // The client's own defaults (2 s floor, 120 s ceiling, 5 s notice) at the same scale.
         poll: { floorMs: 2000 / SCALE, ceilingMs: 120_000 / SCALE, noticeFloorMs: 5000 / SCALE },
@@ -38,7 +44,7 @@ export async function run(args) {
     });
     const { ms } = await timed(() => writeResults(job.batches(), 'csv', join(OUT, 'cold-out.csv')));
     const summary = await job.summary;
-    const ledger = sim.ledger.snapshot();
+    const ledger = await (await fetch(`${sim.url}/__admin/ledger`)).json();
     const idealMs = (unique / (PROVIDER.slotsPerKey * PROVIDER.numbersPerSecond * SCALE)) * 1000;
     const naiveReads = Math.ceil(unique / PROVIDER.slotsPerKey / PROVIDER.numbersPerSecond / 5);
     table(`Cold run: ${fmt(unique)} new numbers, provider shape at ${SCALE}x speed`, ['measure', 'wa-bulk-checker', 'reference'], [
@@ -51,6 +57,20 @@ export async function run(args) {
       ['answered', fmt(summary.answeredByApi), fmt(unique)],
     ]);
   } finally {
-    await sim.close();
+    sim.child.kill('SIGTERM');
   }
+}
+
+/** `wa-check simulate` in a child process; resolves with its URL once it listens. */
+function startSimulatorProcess(args) {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [CLI, 'simulate', ...args], { stdio: ['ignore', 'pipe', 'inherit'] });
+    let out = '';
+    child.stdout.on('data', (chunk) => {
+      out += chunk;
+      const match = /API: +(http:\/\/\S+)/.exec(out);
+      if (match) resolve({ url: match[1], child });
+    });
+    child.on('exit', (code) => reject(new Error(`the simulator exited (${code}) before listening`)));
+  });
 }

@@ -12,6 +12,7 @@ Options:
   --key <key>             the API key to accept (default: a generated one, printed)
   --rate <n>              numbers checked per second per task (default 12, the provider's)
   --slots <n>             tasks processed at once per key (default 5)
+  --queue-delay <ms>      time a new task waits in pending before it can start (default 1000)
   --export-delay <ms>     time from completed to exported (default 2000)
   --yes-share <0..1>      share of numbers with WhatsApp (default 0.6)
   --failure-share <0..1>  share of numbers that fail to be checked (default 0)
@@ -34,6 +35,7 @@ export async function simulateCommand(argv: string[], out: NodeJS.WritableStream
       key: { type: 'string' },
       rate: { type: 'string' },
       slots: { type: 'string' },
+      'queue-delay': { type: 'string' },
       'export-delay': { type: 'string' },
       'yes-share': { type: 'string' },
       'failure-share': { type: 'string' },
@@ -57,6 +59,7 @@ export async function simulateCommand(argv: string[], out: NodeJS.WritableStream
     ...(values.seed !== undefined && { seed: values.seed }),
     ...optional('numbersPerSecond', numberFlag(values, 'rate')),
     ...optional('slotsPerKey', numberFlag(values, 'slots')),
+    ...optional('queueDelayMs', numberFlag(values, 'queue-delay')),
     ...optional('exportDelayMs', numberFlag(values, 'export-delay')),
     ...optional('yesShare', numberFlag(values, 'yes-share')),
     ...optional('failureShare', numberFlag(values, 'failure-share')),
