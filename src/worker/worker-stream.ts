@@ -1,0 +1,77 @@
+import { existsSync } from 'node:fs';
+import { once } from 'node:events';
+import { fileURLToPath } from 'node:url';
+import { Worker, type MessagePort, type Transferable } from 'node:worker_threads';
+import { ErrorCodes, WaError, type ErrorCode } from '../errors.js';
+
+/**
+ * An async iterable computed in a worker thread, consumed here: the work runs on another core.
+ * The worker runs at most a few items ahead (it waits for acknowledgements), and a WaError it
+ * throws arrives here with its code. Worker scripts exist once compiled; callers check
+ * `workerScriptExists` and otherwise run the same iterable in this thread.
+ */
+type StreamMessage<T> = { type: 'item'; item: T } | { type: 'done' } | { type: 'error'; code: string | undefined; message: string };
+
+const ITEMS_AHEAD = 8;
+const KNOWN_CODES = new Set<string>(Object.values(ErrorCodes));
+
+export function workerScriptExists(script: URL): boolean {
+  return existsSync(fileURLToPath(script));
+}
+
+/** The consuming side. `failureCode` types errors that carry no code of ours. */
+export async function* workerStream<T>(script: URL, workerData: unknown, failureCode: ErrorCode): AsyncGenerator<T> {
+  const worker = new Worker(script, { workerData });
+  const inbox: Array<StreamMessage<T>> = [];
+  let failure: Error | undefined;
+  let wake: (() => void) | undefined;
+  worker.on('message', (message: StreamMessage<T>) => {
+    inbox.push(message);
+    wake?.();
+  });
+  worker.on('error', (error) => {
+    failure = error;
+    wake?.();
+  });
+  worker.on('exit', (code) => {
+    failure ??= new Error(`the worker stopped (exit code ${code})`);
+    wake?.();
+  });
+  try {
+    for (;;) {
+      while (inbox.length === 0) {
+        if (failure) throw new WaError(failureCode, `A worker thread failed: ${failure.message}.`, { cause: failure });
+        await new Promise<void>((resolve) => (wake = resolve));
+        wake = undefined;
+      }
+      const message = inbox.shift()!;
+      if (message.type === 'done') return;
+      if (message.type === 'error') {
+        throw new WaError(message.code && KNOWN_CODES.has(message.code) ? (message.code as ErrorCode) : failureCode, message.message);
+      }
+      worker.postMessage('ack');
+      yield message.item;
+    }
+  } finally {
+    await worker.terminate();
+  }
+}
+
+/** The worker's side: sends each item of `source`, transferring what `transfer` names. */
+export async function serveStream<T>(port: MessagePort, source: AsyncIterable<T>, transfer: (item: T) => Transferable[] = () => []): Promise<void> {
+  let unacknowledged = 0;
+  port.on('message', () => {
+    unacknowledged--;
+  });
+  try {
+    for await (const item of source) {
+      port.postMessage({ type: 'item', item } satisfies StreamMessage<T>, transfer(item));
+      unacknowledged++;
+      while (unacknowledged >= ITEMS_AHEAD) await once(port, 'message');
+    }
+    port.postMessage({ type: 'done' } satisfies StreamMessage<T>);
+  } catch (error) {
+    const { code, message } = error as { code?: string; message?: string };
+    port.postMessage({ type: 'error', code, message: message ?? String(error) } satisfies StreamMessage<T>);
+  }
+}
