@@ -229,6 +229,25 @@ describe('library jobs', () => {
     expect(s.ledger.numbersCharged).toBe(1200);
   });
 
+  test('a task that cannot be collected is reported with its error, and the next run collects it unpaid', async () => {
+    const s = await start();
+    const cacheDir = await tempDir();
+    const numbers = swissNumbers(500);
+    s.faults.add({ on: 'status', kind: 'status', status: 503, times: 100 });
+    const client = clientFor(s, { retry: { retries: 1, minDelayMs: 5, maxDelayMs: 5 } });
+    const first = checkNumbers(numbers, { client, cacheDir, concurrency: 1 });
+    const results = await drain(first);
+    const summary = await first.summary;
+    expect(results.every((r) => r.reason === 'task_error')).toBe(true);
+    expect(summary.taskErrors).toEqual([expect.objectContaining({ code: ErrorCodes.SERVER_ERROR })]);
+    expect(s.ledger.numbersCharged).toBe(500);
+    s.faults.clear();
+    const again = checkNumbers(numbers, { client: clientFor(s), cacheDir });
+    const answered = await drain(again);
+    expect(answered.every((r) => r.whatsapp === s.oracle.answer(r.number!))).toBe(true);
+    expect(s.ledger.numbersCharged).toBe(500);
+  });
+
   test('dry run pays nothing; max spend is honoured', async () => {
     const s = await start();
     const numbers = swissNumbers(1000);

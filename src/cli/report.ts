@@ -23,6 +23,7 @@ export function formatReport(summary: CheckSummary): string {
       lines.push('  --resubmit-unconfirmed to check those numbers anyway (they may be paid twice).');
     }
     if (summary.unansweredByReason.task_error) lines.push('  task_error: run the same command again to collect those tasks; nothing is paid twice.');
+    for (const error of summary.taskErrors) lines.push(`  ${error.code}: ${error.message}`);
   }
   lines.push(`Time:                ${(summary.elapsedMs / 1000).toFixed(1)} s`);
   return `${lines.join('\n')}\n`;

@@ -2,6 +2,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { WaClient } from '../api/client.js';
+import type { WaError } from '../errors.js';
 import { LevelResultCache } from '../cache/level-result-cache.js';
 import { MemoryResultCache } from '../cache/memory-result-cache.js';
 import { isFresh, type CachedAnswer, type ResultCache } from '../cache/result-cache.js';
@@ -183,6 +184,7 @@ class JobRun {
       unansweredByReason: byReason,
       savedByCache: this.#counts.cacheHits,
       dryRun: this.#dryRun,
+      taskErrors: distinctErrors(this.#runner?.taskErrors ?? []),
       complete: this.#counts.unanswered === 0 && !this.#dryRun,
       elapsedMs: Date.now() - this.#startedAt,
     };
@@ -383,4 +385,14 @@ class JobRun {
       tasksRunning: [...(this.#runner?.running.values() ?? [])].map((task) => ({ ...task })),
     });
   }
+}
+
+/** The first few distinct task errors, as plain data for a summary. */
+function distinctErrors(errors: readonly WaError[]): Array<{ code: string; message: string }> {
+  const seen = new Map<string, { code: string; message: string }>();
+  for (const error of errors) {
+    const key = `${error.code}\u0000${error.message}`;
+    if (!seen.has(key) && seen.size < 5) seen.set(key, { code: error.code, message: error.message });
+  }
+  return [...seen.values()];
 }

@@ -46,6 +46,8 @@ export interface CheckSummary extends JobCounts {
   savedByCache: number;
   /** With `dryRun`: what the job would upload and in how many tasks. */
   dryRun?: { numbers: number; tasks: number } | undefined;
+  /** Errors of tasks that were paid for but could not be collected (first few, deduplicated). */
+  taskErrors: Array<{ code: string; message: string }>;
   /** True when every valid number got an answer. */
   complete: boolean;
   elapsedMs: number;
