@@ -1,4 +1,4 @@
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { WaClient } from '../api/client.js';
@@ -40,6 +40,8 @@ const LOOKUPS_IN_FLIGHT = 4;
 const SCAN_FACTOR = 3;
 /** ...or fewer than this many in all. */
 const SCAN_ALWAYS_BELOW = 100_000;
+/** A modest guess at a CSV row's size, to estimate rows from a file's size. */
+const BYTES_PER_ROW = 25;
 const PROGRESS_INTERVAL_MS = 200;
 
 /**
@@ -120,6 +122,8 @@ class JobRun {
   readonly #duplicates = new RowFlags();
   /** Numbers a previous run left in the journal: in flight (to collect) or unconfirmed. */
   #journaled = new NumberTable(16);
+  /** What resumed tasks settled for numbers not read from the input yet. */
+  readonly #settledEarly = new NumberTable(16);
 
   constructor(input: InputSource, options: ResolvedCheckOptions) {
     this.#input = input;
@@ -135,8 +139,11 @@ class JobRun {
 
     const runner = options.dryRun ? undefined : this.#makeRunner(signal);
     await this.#readJournal(runner);
+    // The cache can be read through while the input is read (in its worker): both take time.
+    const earlyScan = this.#scanCacheEarly();
+    earlyScan.catch(() => {}); // awaited below; not unhandled if reading the input fails first
     await this.#ingest(spoolPath);
-    await this.#lookupAll();
+    await this.#lookupAll(await earlyScan);
 
     const counts = this.#table.countStates();
     const toCheck = new Float64Array(counts[State.TO_CHECK]!);
@@ -280,11 +287,42 @@ class JobRun {
    * cache, one ordered read through it is cheaper than a random lookup each (about 3x measured,
    * see bench/README.md); otherwise getMany in batches, a few in flight.
    */
-  async #lookupAll(): Promise<void> {
+  /**
+   * For a file input, reads the cache's fresh answers into a table of their own while the
+   * input is read, when the cache is small next to the file (rows estimated from its size).
+   */
+  async #scanCacheEarly(): Promise<NumberTable | undefined> {
+    if (typeof this.#input !== 'string') return undefined;
+    let bytes: number;
+    try {
+      bytes = (await stat(this.#input)).size;
+    } catch {
+      return undefined; // reading the input reports it
+    }
+    const cache = this.#cache!;
+    const size = await cache.estimateSize();
+    if (size > SCAN_FACTOR * (bytes / BYTES_PER_ROW) + SCAN_ALWAYS_BELOW) return undefined;
+    const answers = new NumberTable(size);
+    const now = Date.now();
+    for await (const [number, answer] of cache.entries()) {
+      if (isFresh(answer, this.#options.maxAgeMs, now)) answers.add(e164ToKey(number), answer.whatsapp === 'yes' ? State.CACHE_YES : State.CACHE_NO);
+    }
+    return answers;
+  }
+
+  async #lookupAll(scanned: NumberTable | undefined): Promise<void> {
     const unique = this.#counts.uniqueNumbers;
     if (unique === 0) return;
     const cache = this.#cache!;
-    if ((await cache.estimateSize()) <= SCAN_FACTOR * unique + SCAN_ALWAYS_BELOW) {
+    if (scanned) {
+      for (const key of this.#table.keysWithState(State.UNKNOWN)) {
+        const state = scanned.get(key);
+        if (state >= 0) {
+          this.#counts.cacheHits++;
+          this.#table.set(key, state);
+        }
+      }
+    } else if ((await cache.estimateSize()) <= SCAN_FACTOR * unique + SCAN_ALWAYS_BELOW) {
       const now = Date.now();
       for await (const [number, answer] of cache.entries()) {
         const key = e164ToKey(number);
@@ -303,12 +341,14 @@ class JobRun {
       }
       await Promise.all([...inFlight, this.#lookup(batch)]);
     }
-    // What the cache did not answer is checked, unless a journaled task already holds it.
+    // What the cache did not answer is checked, unless a resumed task already settled it or a
+    // journaled task holds it.
     const unknown: number[] = [];
     for (const key of this.#table.keysWithState(State.UNKNOWN)) unknown.push(key);
     for (const key of unknown) {
+      const early = this.#settledEarly.get(key);
       const journaled = this.#journaled.get(key);
-      this.#table.set(key, journaled >= 0 ? journaled : State.TO_CHECK);
+      this.#table.set(key, early >= 0 ? early : journaled >= 0 ? journaled : State.TO_CHECK);
     }
   }
 
@@ -330,7 +370,10 @@ class JobRun {
   }
 
   #settle(number: string, state: StateCode): void {
-    if (this.#table.set(e164ToKey(number), state)) this.#settled++;
+    const key = e164ToKey(number);
+    if (this.#table.set(key, state)) this.#settled++;
+    // A task resumed from the journal can finish before the input is read: keep its word.
+    else if (!this.#settledEarly.add(key, state)) this.#settledEarly.set(key, state);
   }
 
   /** Pass 2: every spooled row joined with its number's answer, in input order. */
