@@ -99,16 +99,8 @@ function extractNational(digits: string, selected: RegionRule, plan: CallingCode
   return length === 'TOO_SHORT' || length === 'INVALID_LENGTH' ? digits : after;
 }
 
-const regions = new Map<string, RegionRule | null>();
-
-function regionRule(region: string): RegionRule | null {
-  let rule = regions.get(region);
-  if (rule === undefined) {
-    rule = metadata.hasCountry(region) ? compileRegion(region) : null;
-    regions.set(region, rule);
-  }
-  return rule;
-}
+/** A region's compiled rule, or null for a region the metadata does not know. */
+const regionRule = compiledOnce((region) => (metadata.hasCountry(region) ? compileRegion(region) : null));
 
 /** libphonenumber's getCountryByCallingCode. */
 function ownerAmong(plan: CallingCodePlan, national: string): RegionRule | undefined {
@@ -173,8 +165,6 @@ interface MetadataApi {
 }
 
 const metadata = new Metadata() as unknown as MetadataApi;
-const plans = new Map<string, CallingCodePlan | null>();
-
 /** Calling codes are 1 to 3 digits with no leading 0: plans by number, without string keys. */
 const plansByCode: Array<CallingCodePlan | null | undefined> = new Array(1000);
 
@@ -187,13 +177,16 @@ function planForCode(code: number): CallingCodePlan | null {
   return plan;
 }
 
-function planFor(callingCode: string): CallingCodePlan | null {
-  let plan = plans.get(callingCode);
-  if (plan === undefined) {
-    plan = metadata.hasCallingCode(callingCode) ? compilePlan(callingCode) : null;
-    plans.set(callingCode, plan);
-  }
-  return plan;
+/** A calling code's compiled plan, or null when no region uses the code. */
+const planFor = compiledOnce((callingCode) => (metadata.hasCallingCode(callingCode) ? compilePlan(callingCode) : null));
+
+/** Compiles each key once, on first use: the metadata's patterns become RegExps a single time. */
+function compiledOnce<V>(compile: (key: string) => V): (key: string) => V {
+  const compiled = new Map<string, V>();
+  return (key) => {
+    if (!compiled.has(key)) compiled.set(key, compile(key));
+    return compiled.get(key)!;
+  };
 }
 
 function compilePlan(callingCode: string): CallingCodePlan {
