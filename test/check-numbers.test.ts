@@ -68,6 +68,31 @@ describe('checkNumbers()', () => {
     expectAnswersFromOracle(s, results);
   });
 
+  test('rows answered by the cache come out before the provider is asked, the rest after, in input order', async () => {
+    const s = await start();
+    const cacheDir = await tempDir();
+    const known = swissNumbers(50);
+    await run(known, { client: clientFor(s), cacheDir });
+    const tasksBefore = s.ledger.tasksCreated;
+    const fresh = swissNumbers(20, 900);
+    const lines = ['phone', ...known.slice(0, 30), 'n/a', fresh[0]!, ...known.slice(30), ...fresh.slice(1)];
+    const job = checkNumbers(await csvFile(lines), { client: clientFor(s), cacheDir });
+    const results: CheckResult[] = [];
+    let tasksWhenFirstOut = -1;
+    for await (const result of job) {
+      if (results.length === 0) tasksWhenFirstOut = s.ledger.tasksCreated;
+      results.push(result);
+    }
+    expect(tasksWhenFirstOut).toBe(tasksBefore);
+    expect(results.map((r) => r.row)).toEqual(lines.slice(1).map((_, i) => i + 1));
+    expect(results.slice(0, 30).every((r) => r.source === 'cache')).toBe(true);
+    expect(results[30]).toMatchObject({ input: 'n/a', reason: 'not_a_phone_number' });
+    expect(results[31]).toMatchObject({ number: fresh[0], source: 'api' });
+    expect(results.slice(32, 52).every((r) => r.source === 'cache')).toBe(true);
+    expectAnswersFromOracle(s, results);
+    expect(s.ledger.tasksCreated).toBeGreaterThan(tasksBefore);
+  });
+
   test('a cache far larger than the job is looked up with getMany, not read through', async () => {
     const s = await start();
     /** Claims to be huge, and counts how it is used. */
