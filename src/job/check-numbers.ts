@@ -41,6 +41,8 @@ const LOOKUPS_IN_FLIGHT = 4;
 const SCAN_FACTOR = 3;
 /** ...or fewer than this many in all. */
 const SCAN_ALWAYS_BELOW = 100_000;
+/** Rows held while the early cache scan runs, before reading waits for it. */
+const WAITING_ROWS_LIMIT = 100_000;
 /** A modest guess at a CSV row's size, to estimate rows from a file's size. */
 const BYTES_PER_ROW = 25;
 const PROGRESS_INTERVAL_MS = 200;
@@ -303,28 +305,28 @@ class JobRun {
       }
       if (answering) {
         waiting.push({ batch, firstRow });
+        // Memory stays bounded: past a limit, wait for the scan (the input worker waits too).
+        if (!scanDone && counts.rows - firstRowOf(waiting) >= WAITING_ROWS_LIMIT) await earlyScan.catch(() => {});
         if (scanDone) {
           answering = scanned !== undefined;
-          const results = answering ? this.#answerKnownRows(waiting, scanned!) : [];
+          if (answering) yield* this.#answerKnownRows(waiting, scanned!);
           if (this.#emittedRows < counts.rows) answering = false;
           waiting.length = 0;
-          if (results.length > 0) yield results;
         }
       }
       this.#report(false);
     }
     if (answering && waiting.length > 0) {
       const table = await earlyScan;
-      const results = table ? this.#answerKnownRows(waiting, table) : [];
-      if (results.length > 0) yield results;
+      if (table) yield* this.#answerKnownRows(waiting, table);
     }
   }
 
   /** Results for the rows of `batches`, in order, until one whose answer is not known yet. */
-  #answerKnownRows(batches: ReadonlyArray<{ batch: IngestBatch; firstRow: number }>, scanned: NumberTable): CheckResult[] {
-    const results: CheckResult[] = [];
+  *#answerKnownRows(batches: ReadonlyArray<{ batch: IngestBatch; firstRow: number }>, scanned: NumberTable): Generator<CheckResult[]> {
     for (const { batch, firstRow } of batches) {
-      if (firstRow !== this.#emittedRows) return results;
+      if (firstRow !== this.#emittedRows) return;
+      const results: CheckResult[] = [];
       const { keys, inputs, reasons } = batch;
       for (let i = 0; i < keys.length; i++) {
         const row = firstRow + i + 1;
@@ -334,13 +336,14 @@ class JobRun {
           results.push({ row, input, number: null, whatsapp: null, source: null, reason: reasons[i]!, duplicate: false });
         } else {
           const state = scanned.get(key);
-          if (state < 0) return results;
+          if (state < 0) break;
           results.push({ row, input, number: keyToE164(key), whatsapp: answerOf(state), source: 'cache', reason: null, duplicate: this.#duplicates.has(row - 1) });
         }
         this.#emittedRows = row;
       }
+      if (results.length > 0) yield results;
+      if (this.#emittedRows !== firstRow + keys.length) return;
     }
-    return results;
   }
 
   /**
@@ -485,6 +488,10 @@ class JobRun {
       tasksRunning: [...(this.#runner?.running.values() ?? [])].map((task) => ({ ...task })),
     });
   }
+}
+
+function firstRowOf(waiting: ReadonlyArray<{ firstRow: number }>): number {
+  return waiting[0]?.firstRow ?? 0;
 }
 
 /** The first few distinct task errors, as plain data for a summary. */
