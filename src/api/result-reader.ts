@@ -6,6 +6,7 @@ import ExcelJS from 'exceljs';
 import { ErrorCodes, WaError } from '../errors.js';
 import { openZipEntry, readZipDirectory, type ZipDirectoryEntry } from '../zip/zip-reader.js';
 import { cellText } from '../spreadsheet/cell-text.js';
+import { headerKey } from '../input/columns.js';
 
 export type Answer = 'yes' | 'no';
 
@@ -74,10 +75,6 @@ export async function* readResultFile(path: string, workDirectory: string, limit
   if (!sawSheet || numberColumn < 0) {
     throw new WaError(ErrorCodes.RESULT_COLUMNS_NOT_FOUND, 'The result file has no sheet with a header row.');
   }
-}
-
-function headerKey(text: string): string {
-  return text.toLowerCase().replace(/[\s_\-.]/g, '');
 }
 
 /** A number cell as E.164: text with or without `+`, or a numeric cell. */

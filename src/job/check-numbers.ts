@@ -361,9 +361,14 @@ class JobRun {
     const cache = this.#cache!;
     const size = await cache.estimateSize();
     if (size > SCAN_FACTOR * (bytes / BYTES_PER_ROW) + SCAN_ALWAYS_BELOW) return undefined;
+    return this.#readCacheThrough(size);
+  }
+
+  /** The cache's fresh answers, read through in order, as a table of cache states. */
+  async #readCacheThrough(size: number): Promise<NumberTable> {
     const answers = new NumberTable(size);
     const now = Date.now();
-    for await (const [number, answer] of cache.entries()) {
+    for await (const [number, answer] of this.#cache!.entries()) {
       if (isFresh(answer, this.#options.maxAgeMs, now)) answers.add(e164ToKey(number), answer.whatsapp === 'yes' ? State.CACHE_YES : State.CACHE_NO);
     }
     return answers;
@@ -372,7 +377,10 @@ class JobRun {
   async #lookupAll(scanned: NumberTable | undefined): Promise<void> {
     const unique = this.#counts.uniqueNumbers;
     if (unique === 0) return;
-    const cache = this.#cache!;
+    if (!scanned) {
+      const size = await this.#cache!.estimateSize();
+      if (size <= SCAN_FACTOR * unique + SCAN_ALWAYS_BELOW) scanned = await this.#readCacheThrough(size);
+    }
     if (scanned) {
       for (const key of this.#table.keysWithState(State.UNKNOWN)) {
         const state = scanned.get(key);
@@ -380,12 +388,6 @@ class JobRun {
           this.#counts.cacheHits++;
           this.#table.set(key, state);
         }
-      }
-    } else if ((await cache.estimateSize()) <= SCAN_FACTOR * unique + SCAN_ALWAYS_BELOW) {
-      const now = Date.now();
-      for await (const [number, answer] of cache.entries()) {
-        const key = e164ToKey(number);
-        if (this.#table.get(key) === State.UNKNOWN && isFresh(answer, this.#options.maxAgeMs, now)) this.#answerFromCache(key, answer);
       }
     } else {
       const inFlight = new Set<Promise<void>>();

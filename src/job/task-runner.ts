@@ -232,7 +232,7 @@ export class TaskRunner {
       }
       // The task stays `submitted` in the journal, so the next run collects it without paying.
       const aborted = isWaError(error, ErrorCodes.ABORTED);
-      if (!aborted) this.taskErrors.push(error instanceof WaError ? error : new WaError(ErrorCodes.BAD_RESPONSE, String(error), { cause: error }));
+      if (!aborted) this.taskErrors.push(asWaError(error));
       for (const number of numbers) this.#deps.settle(number, aborted ? State.ABORTED : State.TASK_ERROR);
       this.#deps.changed();
       return;
@@ -256,8 +256,13 @@ export class TaskRunner {
   }
 
   #stopOn(error: unknown): void {
-    const waError = error instanceof WaError ? error : new WaError(ErrorCodes.BAD_RESPONSE, String(error), { cause: error });
+    const waError = asWaError(error);
     if (FATAL.has(waError.code)) this.fatal ??= waError;
     else this.taskErrors.push(waError);
   }
+}
+
+/** Any failure as a WaError, so summaries can show its code. */
+function asWaError(error: unknown): WaError {
+  return error instanceof WaError ? error : new WaError(ErrorCodes.BAD_RESPONSE, String(error), { cause: error });
 }
