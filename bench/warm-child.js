@@ -33,7 +33,7 @@ if (mode === 'prefill') {
   await cache.close();
 } else if (mode === 'ours') {
   const job = checkNumbers(file, { cacheDir, dryRun: true });
-  rows = await writeResults(job.batches(), 'csv', output);
+  rows = await writeResults(job, 'csv', output);
   const summary = await job.summary;
   if (summary.cacheHits !== summary.uniqueNumbers) throw new Error(`not a warm run: ${summary.cacheHits} of ${summary.uniqueNumbers} cached`);
 } else if (mode === 'naive') {

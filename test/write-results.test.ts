@@ -1,8 +1,13 @@
 import { expect, test } from 'vitest';
-import { readFile } from 'node:fs/promises';
+import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import ExcelJS from 'exceljs';
-import type { CheckResult } from '../src/job/check-numbers.js';
+import { checkNumbers, type CheckResult } from '../src/job/check-numbers.js';
+import { MemoryResultCache } from '../src/cache/memory-result-cache.js';
+import { State } from '../src/job/answer-state.js';
+import { INVALID_REASONS } from '../src/job/normalize-rows.js';
+import { ResultBlock, toResults } from '../src/job/result-block.js';
+import { csvLine, csvLines } from '../src/output/csv-format.js';
 import { formatOfPath, writeResults } from '../src/output/write-results.js';
 import { neutralizeFormula } from '../src/output/formula-guard.js';
 import { useTempDirs } from './helpers/temp-dir.js';
@@ -61,4 +66,40 @@ test('formatOfPath()', () => {
   expect(formatOfPath('x.ndjson')).toBe('jsonl');
   expect(formatOfPath('x.xlsx')).toBe('xlsx');
   expect(formatOfPath('x.txt')).toBeUndefined();
+});
+
+test('csvLines() - a column block formats exactly as its result objects do, in every state', () => {
+  const inputs = ['+41 79 828 46 51', '=cmd|x', 'a, "b"', '-5', 'line\nbreak', '\r', ''];
+  const block = new ResultBlock(Object.values(State).length * inputs.length + INVALID_REASONS.length);
+  let row = 1;
+  for (const state of Object.values(State)) {
+    for (const input of inputs) {
+      block.addNumber(row, input, 41798284650 + row, state, row % 3 === 0);
+      row++;
+    }
+  }
+  for (const reason of INVALID_REASONS.slice(1)) {
+    block.addInvalid(row, inputs[row % inputs.length]!, reason);
+    row++;
+  }
+  expect(block.length).toBe(Object.values(State).length * inputs.length + INVALID_REASONS.length - 1);
+  const expected = toResults(block).map(csvLine).join('');
+  expect(csvLines(block)).toBe(expected);
+  // and the object path is the reference the other writers use: spot-check it
+  expect(csvLine(toResults(block)[1]!)).toBe(`2,'=cmd|x,+41798284652,,,not_checked,false\n`);
+});
+
+test('writeResults() - a job writes through its blocks, the same text as through its result objects', async () => {
+  const dir = await tempDir();
+  const input = join(dir, 'in.csv');
+  await writeFile(input, 'phone\n+41798284651\nnot a number\n+41 79 828 46 51\n=2+2\n');
+  const cache = new MemoryResultCache();
+  await cache.putMany([['+41798284651', { whatsapp: 'yes', checkedAt: Date.now() }]]);
+  const viaBlocks = join(dir, 'blocks.csv');
+  const viaObjects = join(dir, 'objects.csv');
+  expect(await writeResults(checkNumbers(input, { cache, dryRun: true }), 'csv', viaBlocks)).toBe(4);
+  await writeResults(checkNumbers(input, { cache, dryRun: true }).batches(), 'csv', viaObjects);
+  const text = await readFile(viaBlocks, 'utf8');
+  expect(text).toBe(await readFile(viaObjects, 'utf8'));
+  expect(text).toContain("3,'+41 79 828 46 51,+41798284651,yes,cache,,true\n4,'=2+2,,,,not_a_phone_number,false\n");
 });

@@ -149,7 +149,7 @@ export async function checkCommand(argv: string[], io: CliEnvironment): Promise<
   let summary: CheckSummary;
   try {
     const job = checkNumbers(input === '-' ? io.stdin : input, options);
-    await writeResults(job.batches(), format, values.output ?? io.stdout);
+    await writeResults(job, format, values.output ?? io.stdout);
     summary = await job.summary;
   } finally {
     progress?.done();

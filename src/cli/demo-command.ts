@@ -46,7 +46,7 @@ export async function demoCommand(argv: string[], io: CliEnvironment): Promise<n
         client: { apiUrl: simulator.url, apiKey: simulator.apiKey, userId: 'demo', poll: { floorMs: 250, noticeFloorMs: 500 } },
       });
       const output = join(folder, `results-${index + 1}.csv`);
-      await writeResults(job.batches(), 'csv', output);
+      await writeResults(job, 'csv', output);
       out(formatReport(await job.summary));
       out(`Provider ledger:     ${simulator.ledger.numbersCharged - before} numbers charged for this list\n`);
       out(`Results:             ${output}\n`);

@@ -132,5 +132,5 @@ export function e164ToKey(e164: string): number {
 
 /** 41798284651 -> '+41798284651' (toFixed: no exponent for any 15-digit value). */
 export function keyToE164(key: number): string {
-  return `+${key.toFixed(0)}`;
+  return `+${key}`;
 }

@@ -8,13 +8,14 @@ import { MemoryResultCache } from '../cache/memory-result-cache.js';
 import { isFresh, type CachedAnswer, type ResultCache } from '../cache/result-cache.js';
 import { e164ToKey, keyToE164, NumberTable } from '../dedupe/number-table.js';
 import type { InputSource } from '../input/read-input.js';
-import { answerOf, sourceOf, State, UNANSWERED_REASONS, type StateCode } from './answer-state.js';
+import { State, UNANSWERED_REASONS, type StateCode } from './answer-state.js';
 import { resolveCheckOptions, type CheckOptions, type ResolvedCheckOptions } from './options.js';
 import { emptyCounts, type CheckSummary, type JobCounts, type JobProgress } from './progress.js';
 import { keyBatches } from './key-batches.js';
-import type { IngestBatch } from './normalize-to-spool.js';
+import { INVALID_REASONS, type IngestBatch } from './normalize-rows.js';
+import { ResultBlock, toResults } from './result-block.js';
 import { RowFlags } from './row-flags.js';
-import { readSpool, RowKind } from './spool.js';
+import { readSpool, RowKind, SpoolWriter } from './spool.js';
 import { planTaskSizes } from './task-plan.js';
 import { LevelTaskJournal, MemoryTaskJournal, type TaskJournal } from './task-journal.js';
 import { keyList, TaskRunner } from './task-runner.js';
@@ -85,8 +86,16 @@ export class CheckJob implements AsyncIterable<CheckResult> {
     for await (const batch of this.batches()) yield* batch;
   }
 
-  /** The results in batches: the fast way to consume a large job. Can be consumed once. */
+  /** The results in batches of objects. Can be consumed once (as can each form). */
   async *batches(): AsyncGenerator<CheckResult[]> {
+    for await (const block of this.blocks()) yield toResults(block);
+  }
+
+  /**
+   * The results as column blocks, the fastest form (no object per row); `writeResults` reads
+   * them. Can be consumed once.
+   */
+  async *blocks(): AsyncGenerator<ResultBlock> {
     if (this.#started) throw new Error('A CheckJob can be consumed once.');
     this.#started = true;
     const run = new JobRun(this.#input, this.#options);
@@ -135,7 +144,7 @@ class JobRun {
     this.#options = options;
   }
 
-  async *execute(): AsyncGenerator<CheckResult[]> {
+  async *execute(): AsyncGenerator<ResultBlock> {
     const options = this.#options;
     const signal = options.signal ? AbortSignal.any([options.signal, this.#stop.signal]) : this.#stop.signal;
     await this.#openStores();
@@ -147,7 +156,12 @@ class JobRun {
     // The cache can be read through while the input is read (in its worker): both take time.
     const earlyScan = this.#scanCacheEarly();
     earlyScan.catch(() => {}); // awaited below; not unhandled if reading the input fails first
-    yield* this.#ingest(spoolPath, earlyScan);
+    const spool = new SpoolWriter(spoolPath);
+    try {
+      yield* this.#ingest(spool, earlyScan);
+    } finally {
+      await spool.close();
+    }
     await this.#lookupAll(await earlyScan);
 
     const counts = this.#table.countStates();
@@ -267,13 +281,13 @@ class JobRun {
     }
   }
 
-  /** Pass 1: read, normalize, dedupe, spool every row, and look new numbers up in the cache. */
   /**
    * Pass 1 on the job thread: dedupe each batch's numbers and, in input order, answer the rows
    * whose answers are already known (invalid, or found by the early cache scan) at once, up to
-   * the first row that needs the provider. The rest waits for pass 2.
+   * the first row that needs the provider. The rest is spooled to disk for pass 2, so a warm
+   * run answered in pass 1 writes no spool at all.
    */
-  async *#ingest(spoolPath: string, earlyScan: Promise<NumberTable | undefined>): AsyncGenerator<CheckResult[]> {
+  async *#ingest(spool: SpoolWriter, earlyScan: Promise<NumberTable | undefined>): AsyncGenerator<ResultBlock> {
     const counts = this.#counts;
     let scanned: NumberTable | undefined;
     let scanDone = false;
@@ -288,7 +302,7 @@ class JobRun {
     );
     let answering = this.#options.order === 'input' && typeof this.#input === 'string';
     const waiting: Array<{ batch: IngestBatch; firstRow: number }> = [];
-    for await (const batch of keyBatches(this.#input, this.#options, spoolPath)) {
+    for await (const batch of keyBatches(this.#input, this.#options)) {
       const firstRow = counts.rows;
       const { keys } = batch;
       for (let i = 0; i < keys.length; i++) {
@@ -310,34 +324,50 @@ class JobRun {
         if (scanDone) {
           answering = scanned !== undefined;
           if (answering) yield* this.#answerKnownRows(waiting, scanned!);
-          if (this.#emittedRows < counts.rows) answering = false;
+          if (this.#emittedRows < counts.rows) {
+            answering = false;
+            for (const held of waiting) await this.#spoolUnanswered(spool, held);
+          }
           waiting.length = 0;
         }
+      } else {
+        await this.#spoolUnanswered(spool, { batch, firstRow });
       }
       this.#report(false);
     }
     if (answering && waiting.length > 0) {
       const table = await earlyScan;
       if (table) yield* this.#answerKnownRows(waiting, table);
+      for (const held of waiting) await this.#spoolUnanswered(spool, held);
     }
   }
 
+  /** Spools the rows of a batch that pass 1 did not answer (those after #emittedRows). */
+  async #spoolUnanswered(spool: SpoolWriter, { batch, firstRow }: { batch: IngestBatch; firstRow: number }): Promise<void> {
+    const { keys, inputs, reasons } = batch;
+    for (let i = Math.max(0, this.#emittedRows - firstRow); i < keys.length; i++) {
+      const key = keys[i]!;
+      if (key === 0) spool.add(RowKind.INVALID, INVALID_REASONS[reasons[i]!]!, inputs[i]!);
+      else spool.add(RowKind.NUMBER, String(key), inputs[i]!);
+    }
+    await spool.flush();
+  }
+
   /** Results for the rows of `batches`, in order, until one whose answer is not known yet. */
-  *#answerKnownRows(batches: ReadonlyArray<{ batch: IngestBatch; firstRow: number }>, scanned: NumberTable): Generator<CheckResult[]> {
+  *#answerKnownRows(batches: ReadonlyArray<{ batch: IngestBatch; firstRow: number }>, scanned: NumberTable): Generator<ResultBlock> {
     for (const { batch, firstRow } of batches) {
       if (firstRow !== this.#emittedRows) return;
-      const results: CheckResult[] = [];
       const { keys, inputs, reasons } = batch;
+      const results = new ResultBlock(keys.length);
       for (let i = 0; i < keys.length; i++) {
         const row = firstRow + i + 1;
-        const input = inputs[i]!;
         const key = keys[i]!;
         if (key === 0) {
-          results.push({ row, input, number: null, whatsapp: null, source: null, reason: reasons[i]!, duplicate: false });
+          results.addInvalid(row, inputs[i]!, INVALID_REASONS[reasons[i]!]!);
         } else {
           const state = scanned.get(key);
           if (state < 0) break;
-          results.push({ row, input, number: keyToE164(key), whatsapp: answerOf(state), source: 'cache', reason: null, duplicate: this.#duplicates.has(row - 1) });
+          results.addNumber(row, inputs[i]!, key, state, this.#duplicates.has(row - 1));
         }
         this.#emittedRows = row;
       }
@@ -437,34 +467,23 @@ class JobRun {
     else if (!this.#settledEarly.add(key, state)) this.#settledEarly.set(key, state);
   }
 
-  /** Pass 2: every spooled row joined with its number's answer, in input order. */
-  async *#emit(spoolPath: string, include: (state: number) => boolean): AsyncGenerator<CheckResult[]> {
+  /** Pass 2: every spooled row (those after #emittedRows) joined with its number's answer, in input order. */
+  async *#emit(spoolPath: string, include: (state: number) => boolean): AsyncGenerator<ResultBlock> {
     this.#phase = 'writing';
-    let row = 0;
+    let row = this.#emittedRows;
     for await (const { kinds, payloads, inputs } of readSpool(spoolPath)) {
-      const results: CheckResult[] = [];
+      const results = new ResultBlock(kinds.length);
       for (let i = 0; i < kinds.length; i++) {
         row++;
-        if (row <= this.#emittedRows) continue; // answered during pass 1
-        const kind = kinds[i];
         const payload = payloads[i]!;
-        if (kind === RowKind.INVALID) {
-          if (include(-1)) results.push({ row, input: inputs[i]!, number: null, whatsapp: null, source: null, reason: payload, duplicate: false });
+        if (kinds[i] === RowKind.INVALID) {
+          if (include(-1)) results.addInvalid(row, inputs[i]!, payload);
           continue;
         }
-        const state = this.#table.get(Number(payload));
-        if (!include(state)) continue;
+        const key = Number(payload);
+        const state = this.#table.get(key);
         // row counts from 1; the duplicate flags are indexed from 0.
-        const whatsapp = answerOf(state);
-        results.push({
-          row,
-          input: inputs[i]!,
-          number: `+${payload}`,
-          whatsapp,
-          source: sourceOf(state),
-          reason: whatsapp ? null : (UNANSWERED_REASONS[state] ?? 'not_checked'),
-          duplicate: this.#duplicates.has(row - 1),
-        });
+        if (include(state)) results.addNumber(row, inputs[i]!, key, state, this.#duplicates.has(row - 1));
       }
       if (results.length > 0) yield results;
     }

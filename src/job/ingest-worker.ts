@@ -1,13 +1,12 @@
 import { parentPort, workerData } from 'node:worker_threads';
 import { serveStream } from '../worker/worker-stream.js';
-import { normalizeToSpool, type NormalizeOptions } from './normalize-to-spool.js';
+import { normalizeRows, type NormalizeOptions } from './normalize-rows.js';
 
-/** normalizeToSpool() in a worker thread; the keys are transferred, not copied. */
+/** normalizeRows() in a worker thread; the typed columns are transferred, not copied. */
 export interface IngestWorkerData {
   input: string;
   options: NormalizeOptions;
-  spoolPath: string;
 }
 
-const { input, options, spoolPath } = workerData as IngestWorkerData;
-await serveStream(parentPort!, normalizeToSpool(input, options, spoolPath), (batch) => [batch.keys.buffer as ArrayBuffer]);
+const { input, options } = workerData as IngestWorkerData;
+await serveStream(parentPort!, normalizeRows(input, options), (batch) => [batch.keys.buffer as ArrayBuffer, batch.reasons.buffer as ArrayBuffer]);

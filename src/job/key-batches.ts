@@ -2,26 +2,25 @@ import { ErrorCodes } from '../errors.js';
 import type { InputSource } from '../input/read-input.js';
 import { workerScriptExists, workerStream } from '../worker/worker-stream.js';
 import type { IngestWorkerData } from './ingest-worker.js';
-import { normalizeToSpool, type IngestBatch, type NormalizeOptions } from './normalize-to-spool.js';
+import { normalizeRows, type IngestBatch, type NormalizeOptions } from './normalize-rows.js';
 
 const WORKER = new URL('./ingest-worker.js', import.meta.url);
 
 /**
- * Pass 1's batches (see normalizeToSpool). A file is read and normalized in a worker
+ * Pass 1's batches (see normalizeRows). A file is read and normalized in a worker
  * thread, on the second core; streams and iterables, which cannot move to a worker, are read
  * here. The worker script exists once compiled; run from TypeScript sources, everything stays
  * in this thread, with the same results.
  */
-export function keyBatches(input: InputSource, options: NormalizeOptions, spoolPath: string): AsyncGenerator<IngestBatch> {
+export function keyBatches(input: InputSource, options: NormalizeOptions): AsyncGenerator<IngestBatch> {
   if (typeof input === 'string' && workerAvailable()) {
     const data: IngestWorkerData = {
       input,
       options: { column: options.column, countryColumn: options.countryColumn, format: options.format, country: options.country },
-      spoolPath,
     };
     return workerStream<IngestBatch>(WORKER, data, ErrorCodes.INPUT_UNREADABLE);
   }
-  return normalizeToSpool(input, options, spoolPath);
+  return normalizeRows(input, options);
 }
 
 /** Whether files are read in a worker thread here (true once compiled). */

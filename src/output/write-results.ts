@@ -3,7 +3,9 @@ import { once } from 'node:events';
 import type { Writable } from 'node:stream';
 import ExcelJS from 'exceljs';
 import type { CheckResult } from '../job/check-numbers.js';
+import { ResultBlock, toResults } from '../job/result-block.js';
 import { OUTPUT_COLUMNS, resultCells } from './columns.js';
+import { csvLine, csvLines } from './csv-format.js';
 import { neutralizeFormula } from './formula-guard.js';
 
 export type OutputFormat = 'csv' | 'jsonl' | 'xlsx';
@@ -16,20 +18,32 @@ export function formatOfPath(path: string): OutputFormat | undefined {
   return extension === 'ndjson' ? 'jsonl' : (extension as OutputFormat);
 }
 
+/** What writeResults takes: a job (its `blocks()`, the fast form), or batches of results. */
+export type ResultSource = { blocks(): AsyncIterable<ResultBlock> } | AsyncIterable<CheckResult[] | ResultBlock>;
+
 /**
- * Writes result batches to a file or stream as they come, in bounded memory (the XLSX writer
+ * Writes results to a file or stream as they come, in bounded memory (the XLSX writer
  * streams too). Returns the number of rows written.
+ *
+ * @example
+ * const job = checkNumbers('contacts.csv', options);
+ * await writeResults(job, 'csv', 'results.csv');
  */
-export async function writeResults(batches: AsyncIterable<CheckResult[]>, format: OutputFormat, target: string | Writable): Promise<number> {
-  if (format === 'xlsx') return writeXlsx(batches, target);
+export async function writeResults(source: ResultSource, format: OutputFormat, target: string | Writable): Promise<number> {
+  const batches = 'blocks' in source ? source.blocks() : source;
+  if (format === 'xlsx') return writeXlsx(asResults(batches), target);
   const stream = typeof target === 'string' ? createWriteStream(target) : target;
   let rows = 0;
   try {
     if (format === 'csv') await write(stream, `${OUTPUT_COLUMNS.join(',')}\n`);
     for await (const batch of batches) {
       let text = '';
-      for (const result of batch) {
-        text += format === 'csv' ? `${resultCells(result, neutralizeFormula).map(csvField).join(',')}\n` : `${JSON.stringify(result)}\n`;
+      if (format === 'csv' && batch instanceof ResultBlock) {
+        text = csvLines(batch);
+      } else {
+        for (const result of batch instanceof ResultBlock ? toResults(batch) : batch) {
+          text += format === 'csv' ? csvLine(result) : `${JSON.stringify(result)}\n`;
+        }
       }
       rows += batch.length;
       await write(stream, text);
@@ -60,8 +74,8 @@ async function writeXlsx(batches: AsyncIterable<CheckResult[]>, target: string |
   return rows;
 }
 
-function csvField(text: string): string {
-  return /[",\n\r]/.test(text) ? `"${text.replace(/"/g, '""')}"` : text;
+async function* asResults(batches: AsyncIterable<CheckResult[] | ResultBlock>): AsyncGenerator<CheckResult[]> {
+  for await (const batch of batches) yield batch instanceof ResultBlock ? toResults(batch) : batch;
 }
 
 async function write(stream: Writable, text: string): Promise<void> {

@@ -1,0 +1,46 @@
+import type { CountryCode } from 'libphonenumber-js/max';
+import { readInput, type InputSource, type ReadInputOptions } from '../input/read-input.js';
+import { normalizeNumber, toRegion, type InvalidReason } from '../normalize/normalize-number.js';
+
+export interface NormalizeOptions extends ReadInputOptions {
+  country: CountryCode | undefined;
+}
+
+/** Why a row has no valid number, by code (index); 0 for rows that have one. */
+export const INVALID_REASONS = ['', 'malformed_row', 'empty', 'not_a_phone_number', 'invalid_number', 'needs_country'] as const;
+const REASON_CODES = new Map<string, number>(INVALID_REASONS.map((reason, code) => [reason, code]));
+
+/** One batch of rows after normalization, in row order. */
+export interface IngestBatch {
+  /** Each row's number as a float64 key; 0 for a row without a valid number. */
+  keys: Float64Array;
+  /** Each row's phone text as it was. */
+  inputs: string[];
+  /** Why a row has no valid number: an index into INVALID_REASONS (typed, so it moves between threads as bytes). */
+  reasons: Uint8Array;
+}
+
+/**
+ * Pass 1's per-row work, which needs no job state: read and normalize every row. Yields each
+ * batch for the job to dedupe, answer at once where it can, and spool. It runs in the job's
+ * thread or in a worker thread (ingest-worker.ts), so it holds nothing but its batch.
+ */
+export async function* normalizeRows(input: InputSource, options: NormalizeOptions): AsyncGenerator<IngestBatch> {
+  for await (const batch of readInput(input, options)) {
+    const keys = new Float64Array(batch.length);
+    const inputs = new Array<string>(batch.length);
+    const reasons = new Uint8Array(batch.length);
+    for (let i = 0; i < batch.length; i++) {
+      const row = batch[i]!;
+      inputs[i] = row.input;
+      if (row.malformed !== undefined) {
+        reasons[i] = REASON_CODES.get('malformed_row')!;
+        continue;
+      }
+      const normalized = normalizeNumber(row.input, toRegion(row.country) ?? options.country);
+      if (normalized.ok) keys[i] = Number(normalized.e164.slice(1));
+      else reasons[i] = REASON_CODES.get(normalized.reason satisfies InvalidReason)!;
+    }
+    yield { keys, inputs, reasons };
+  }
+}
