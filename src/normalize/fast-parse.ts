@@ -9,8 +9,8 @@ import { Metadata } from 'libphonenumber-js/max';
  * patterns compiled once per calling code instead of once per call:
  *
  * 1. the calling code is the first 1 to 3 digits that name one;
- * 2. when the national prefix for parsing could match, it gives up (libphonenumber's prefix
- *    stripping rules are many, and such text is rare in international form);
+ * 2. when the national prefix for parsing could match, it is stripped as for national text
+ *    (extractNational), giving up where a carrier code or transform rule would apply;
  * 3. among the regions sharing the calling code, the first whose leading digits match, or, for one
  *    without leading digits, whose number types match, owns the number;
  * 4. the number is valid when that region's (or the calling code's) types accept it, or its
@@ -29,7 +29,12 @@ export function fastInternational(digits: string): FastResult {
     if (plan === null) continue;
     const national = digits.slice(length);
     if (national.length < 2 || national.length > 17) return undefined;
-    if (plan.prefixForParsing?.test(national)) return undefined;
+    if (plan.prefixForParsing?.test(national)) {
+      // Digits after the calling code that could be a national prefix (`+1 1...`, `+55 0...`):
+      // the library strips it by the calling code's main plan, as for national text.
+      const extracted = extractNational(national, plan.callingCodePlan, plan);
+      return extracted === undefined ? undefined : validity(plan, extracted, plan.callingCodePlan);
+    }
     return isValidFor(ownerAmong(plan, national) ?? plan.callingCodePlan, national) ? { valid: true, e164: `+${digits}` } : { valid: false };
   }
   return { valid: false }; // no calling code: libphonenumber finds no number either
