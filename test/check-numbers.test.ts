@@ -53,6 +53,41 @@ describe('checkNumbers()', () => {
     expect(s.ledger.numbersCharged).toBe(300);
   });
 
+  test('tasks follow the input order, and rows go out as their tasks finish, before the last one does', async () => {
+    const s = await start();
+    // Reversed, with repeats: neither number order nor hash order is input order.
+    const numbers = swissNumbers(3000).reverse();
+    const lines = ['phone', ...numbers.flatMap((n, i) => (i % 10 === 0 ? [n, n] : [n]))];
+    const uploaded: string[][] = [];
+    const taskIds: string[] = [];
+    s.hooks.afterCreate = (taskId, taskNumbers) => {
+      taskIds.push(taskId);
+      uploaded.push([...taskNumbers]);
+    };
+    let rowsSeen = 0;
+    let firstTwoTasksSeen!: () => void;
+    const seen = new Promise<void>((resolve) => (firstTwoTasksSeen = resolve));
+    let rowsSeenWhenLastTaskAnswered = -1;
+    s.hooks.beforeStatus = async (taskId) => {
+      if (taskId !== taskIds[2]) return;
+      // The last task's status is held until the rows of the first two are out (or 5 s pass).
+      await Promise.race([seen, new Promise((resolve) => setTimeout(resolve, 5000))]);
+      if (rowsSeenWhenLastTaskAnswered < 0) rowsSeenWhenLastTaskAnswered = rowsSeen;
+    };
+    const job = checkNumbers(await csvFile(lines), { client: clientFor(s), concurrency: 1, maxTaskSize: 1000 });
+    const results: CheckResult[] = [];
+    for await (const batch of job.batches()) {
+      results.push(...batch);
+      rowsSeen = results.length;
+      if (results.filter((r) => !r.duplicate).length >= 2000) firstTwoTasksSeen();
+    }
+    expect(uploaded).toEqual([numbers.slice(0, 1000), numbers.slice(1000, 2000), numbers.slice(2000)]);
+    expect(rowsSeenWhenLastTaskAnswered).toBeGreaterThanOrEqual(2000);
+    expect(results.map((r) => r.row)).toEqual(lines.slice(1).map((_, i) => i + 1));
+    expectAnswersFromOracle(s, results);
+    expect((await job.summary).numbersCharged).toBe(3000);
+  });
+
   test('a second, overlapping list pays only for its new numbers', async () => {
     const s = await start();
     const cacheDir = await tempDir();

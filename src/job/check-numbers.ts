@@ -8,14 +8,14 @@ import { MemoryResultCache } from '../cache/memory-result-cache.js';
 import { isFresh, type CachedAnswer, type ResultCache } from '../cache/result-cache.js';
 import { e164ToKey, keyToE164, NumberTable } from '../dedupe/number-table.js';
 import type { InputSource } from '../input/read-input.js';
-import { State, UNANSWERED_REASONS, type StateCode } from './answer-state.js';
+import { answerOf, State, UNANSWERED_REASONS, type StateCode } from './answer-state.js';
 import { resolveCheckOptions, type CheckOptions, type ResolvedCheckOptions } from './options.js';
 import { emptyCounts, type CheckSummary, type JobCounts, type JobProgress } from './progress.js';
 import { keyBatches } from './key-batches.js';
 import { INVALID_REASONS, type IngestBatch } from './normalize-rows.js';
 import { ResultBlock, toResults } from './result-block.js';
 import { RowFlags } from './row-flags.js';
-import { readSpool, RowKind, SpoolWriter } from './spool.js';
+import { readSpool, readSpoolKeys, SpoolWriter } from './spool.js';
 import { planTaskSizes } from './task-plan.js';
 import { LevelTaskJournal, MemoryTaskJournal, type TaskJournal } from './task-journal.js';
 import { keyList, TaskRunner } from './task-runner.js';
@@ -132,6 +132,8 @@ class JobRun {
   #settled = 0;
   /** Rows answered during pass 1 (the first rows, in input order). */
   #emittedRows = 0;
+  /** Wakes pass 2 when it waits for an answer (see #emit). */
+  #wakeEmitter: (() => void) | undefined;
   /** Rows whose number an earlier row already had. */
   readonly #duplicates = new RowFlags();
   /** Numbers a previous run left in the journal: in flight (to collect) or unconfirmed. */
@@ -165,9 +167,7 @@ class JobRun {
     await this.#lookupAll(await earlyScan);
 
     const counts = this.#table.countStates();
-    const toCheck = new Float64Array(counts[State.TO_CHECK]!);
-    let index = 0;
-    for (const key of this.#table.keysWithState(State.TO_CHECK)) toCheck[index++] = key;
+    const toCheck = await this.#numbersToCheck(spoolPath, counts[State.TO_CHECK]!);
     this.#toCheck = toCheck.length + counts[State.IN_FLIGHT]!;
     this.#phase = 'checking';
     this.#report(true);
@@ -179,18 +179,28 @@ class JobRun {
     } else if (runner) {
       checking = runner.check(keyList(toCheck));
     }
+    const tasksDone = { done: false };
+    const over = () => {
+      tasksDone.done = true;
+      this.#phase = 'writing';
+    };
+    const settled = checking.then(over, over);
+    const afterTasks = async () => {
+      await checking;
+      if (runner?.fatal) throw runner.fatal;
+    };
 
     if (options.order === 'completion') {
       // Rows answered without the provider go out now; the rest once the tasks are done.
-      yield* this.#emit(spoolPath, (state) => state === State.CACHE_YES || state === State.CACHE_NO || state < 0);
-      await checking;
-      if (runner?.fatal) throw runner.fatal;
-      yield* this.#emit(spoolPath, (state) => !(state === State.CACHE_YES || state === State.CACHE_NO || state < 0));
+      yield* this.#emit(spoolPath, isAnswerOrInvalid);
+      await afterTasks();
+      yield* this.#emit(spoolPath, (state) => !isAnswerOrInvalid(state));
     } else {
-      await checking;
-      // A wrong key or an empty balance fails the job before any output claims to be complete.
-      if (runner?.fatal) throw runner.fatal;
-      yield* this.#emit(spoolPath, () => true);
+      // Tasks are planned in input order, so rows go out as the tasks answer them, in order;
+      // a row without an answer waits for the end, when a wrong key or an empty balance fails
+      // the job before any output claims a number unanswered.
+      yield* this.#emit(spoolPath, () => true, { tasksDone, next: () => this.#nextSettle(settled), afterTasks });
+      await afterTasks();
     }
     this.#phase = 'done';
     this.#finishCounts();
@@ -347,8 +357,8 @@ class JobRun {
     const { keys, inputs, reasons } = batch;
     for (let i = Math.max(0, this.#emittedRows - firstRow); i < keys.length; i++) {
       const key = keys[i]!;
-      if (key === 0) spool.add(RowKind.INVALID, INVALID_REASONS[reasons[i]!]!, inputs[i]!);
-      else spool.add(RowKind.NUMBER, String(key), inputs[i]!);
+      if (key === 0) spool.addInvalid(reasons[i]!, inputs[i]!);
+      else spool.addNumber(key, inputs[i]!);
     }
     await spool.flush();
   }
@@ -462,26 +472,76 @@ class JobRun {
 
   #settle(number: string, state: StateCode): void {
     const key = e164ToKey(number);
+    if (this.#wakeEmitter) {
+      // Runs after the synchronous loop that settles a whole task's numbers.
+      const wake = this.#wakeEmitter;
+      this.#wakeEmitter = undefined;
+      wake();
+    }
     if (this.#table.set(key, state)) this.#settled++;
     // A task resumed from the journal can finish before the input is read: keep its word.
     else if (!this.#settledEarly.add(key, state)) this.#settledEarly.set(key, state);
   }
 
-  /** Pass 2: every spooled row (those after #emittedRows) joined with its number's answer, in input order. */
-  async *#emit(spoolPath: string, include: (state: number) => boolean): AsyncGenerator<ResultBlock> {
-    this.#phase = 'writing';
+  /**
+   * The numbers to upload, in the order their first rows come in the input (read back from the
+   * spool's keys), so that tasks finish in input order and pass 2 can stream rows as they do.
+   */
+  async #numbersToCheck(spoolPath: string, count: number): Promise<Float64Array> {
+    const toCheck = new Float64Array(count);
+    if (count === 0) return toCheck;
+    let index = 0;
+    let row = this.#emittedRows; // the first spooled row, counted from 0
+    for await (const keys of readSpoolKeys(spoolPath)) {
+      for (let i = 0; i < keys.length; i++, row++) {
+        const key = keys[i]!;
+        if (key > 0 && !this.#duplicates.has(row) && this.#table.get(key) === State.TO_CHECK && index < count) toCheck[index++] = key;
+      }
+    }
+    if (index !== count) {
+      // Not expected (every number to check has its first row spooled); the table's order is as good.
+      index = 0;
+      for (const key of this.#table.keysWithState(State.TO_CHECK)) toCheck[index++] = key;
+    }
+    return toCheck;
+  }
+
+  /** Resolves when a number is settled or the tasks are over (`settled`). */
+  #nextSettle(settled: Promise<unknown>): Promise<unknown> {
+    return Promise.race([settled, new Promise<void>((resolve) => (this.#wakeEmitter = resolve))]);
+  }
+
+  /**
+   * Pass 2: every spooled row (those after #emittedRows) joined with its number's answer, in
+   * input order. With `waiting`, a row whose number has no answer yet waits for one (or for the
+   * tasks to end) and what came before it goes out first.
+   */
+  async *#emit(
+    spoolPath: string,
+    include: (state: number) => boolean,
+    waiting?: { tasksDone: { done: boolean }; next: () => Promise<unknown>; afterTasks: () => Promise<void> },
+  ): AsyncGenerator<ResultBlock> {
     let row = this.#emittedRows;
-    for await (const { kinds, payloads, inputs } of readSpool(spoolPath)) {
-      const results = new ResultBlock(kinds.length);
-      for (let i = 0; i < kinds.length; i++) {
+    for await (const { keys, inputs } of readSpool(spoolPath)) {
+      let results = new ResultBlock(keys.length);
+      for (let i = 0; i < keys.length; i++) {
         row++;
-        const payload = payloads[i]!;
-        if (kinds[i] === RowKind.INVALID) {
-          if (include(-1)) results.addInvalid(row, inputs[i]!, payload);
+        const key = keys[i]!;
+        if (key <= 0) {
+          if (include(-1)) results.addInvalid(row, inputs[i]!, INVALID_REASONS[-key]!);
           continue;
         }
-        const key = Number(payload);
-        const state = this.#table.get(key);
+        let state = this.#table.get(key);
+        if (waiting && !waiting.tasksDone.done && answerOf(state) === null) {
+          if (results.length > 0) yield results;
+          results = new ResultBlock(keys.length - i);
+          while (!waiting.tasksDone.done && answerOf(this.#table.get(key)) === null) await waiting.next();
+          if (waiting.tasksDone.done) {
+            await waiting.afterTasks(); // throws if the tasks failed
+            waiting = undefined;
+          }
+          state = this.#table.get(key);
+        }
         // row counts from 1; the duplicate flags are indexed from 0.
         if (include(state)) results.addNumber(row, inputs[i]!, key, state, this.#duplicates.has(row - 1));
       }
@@ -509,6 +569,10 @@ class JobRun {
       tasksRunning: [...(this.#runner?.running.values() ?? [])].map((task) => ({ ...task })),
     });
   }
+}
+
+function isAnswerOrInvalid(state: number): boolean {
+  return state === State.CACHE_YES || state === State.CACHE_NO || state < 0;
 }
 
 function firstRowOf(waiting: ReadonlyArray<{ firstRow: number }>): number {

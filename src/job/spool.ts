@@ -1,86 +1,122 @@
 import { createReadStream, createWriteStream, type WriteStream } from 'node:fs';
+import { open } from 'node:fs/promises';
 import { once } from 'node:events';
 import { StringDecoder } from 'node:string_decoder';
 
-/** What pass 1 learned of a row, kept on disk for pass 2 so memory never holds the input. */
-export const RowKind = {
-  /** A valid number; the payload is its digits. */
-  NUMBER: 'n',
-  /** Not a valid number; the payload is why. */
-  INVALID: 'i',
-} as const;
-
-export type RowKindCode = (typeof RowKind)[keyof typeof RowKind];
-
-/** A batch of spooled rows, in input order, as parallel columns (no object per row). */
-export interface SpoolBatch {
-  /** One RowKind character per row. */
-  kinds: string;
-  /** The number's digits (NUMBER) or the reason (INVALID), per row. */
-  payloads: string[];
-  inputs: string[];
-}
-
 /**
- * Appends rows to the spool file: `kind \t payload \t input \n`, with the input escaped so a
- * quoted CSV field with tabs or newlines stays on one line.
+ * Rows pass 1 could not answer, kept on disk for pass 2 so memory never holds the input. Two
+ * files in step: `<path>.keys`, one float64 per row (the number's key, or minus the code of why
+ * the row has none, see INVALID_REASONS), and `<path>.text`, one line per row (its input, escaped
+ * so a quoted CSV field with tabs or newlines stays on one line). The keys alone are read back
+ * quickly, in input order, to plan the tasks.
  */
 export class SpoolWriter {
-  readonly #stream: WriteStream;
-  #buffer: string[] = [];
+  readonly #keys: WriteStream;
+  readonly #text: WriteStream;
+  #keyBuffer = new Float64Array(FLUSH_ROWS);
+  #rows = 0;
+  #lines: string[] = [];
 
   constructor(path: string) {
-    this.#stream = createWriteStream(path);
+    this.#keys = createWriteStream(`${path}.keys`);
+    this.#text = createWriteStream(`${path}.text`);
   }
 
-  add(kind: RowKindCode, payload: string, input: string): void {
-    this.#buffer.push(`${kind}\t${payload}\t${escapeInput(input)}\n`);
+  addNumber(key: number, input: string): void {
+    this.#add(key, input);
+  }
+
+  /** A row without a number; `reasonCode` indexes INVALID_REASONS. */
+  addInvalid(reasonCode: number, input: string): void {
+    this.#add(-reasonCode, input);
+  }
+
+  #add(value: number, input: string): void {
+    if (this.#rows === this.#keyBuffer.length) {
+      const grown = new Float64Array(this.#rows * 2);
+      grown.set(this.#keyBuffer);
+      this.#keyBuffer = grown;
+    }
+    this.#keyBuffer[this.#rows++] = value;
+    this.#lines.push(escapeInput(input));
   }
 
   /** Writes the buffered rows, waiting when the disk is behind. */
   async flush(): Promise<void> {
-    if (this.#buffer.length === 0) return;
-    const text = this.#buffer.join('');
-    this.#buffer = [];
-    if (!this.#stream.write(text)) await once(this.#stream, 'drain');
+    if (this.#rows === 0) return;
+    const keys = Buffer.from(this.#keyBuffer.buffer, 0, this.#rows * 8);
+    const text = `${this.#lines.join('\n')}\n`;
+    this.#keyBuffer = new Float64Array(FLUSH_ROWS);
+    this.#rows = 0;
+    this.#lines = [];
+    const keysWritten = this.#keys.write(keys);
+    if (!this.#text.write(text)) await once(this.#text, 'drain');
+    if (!keysWritten && this.#keys.writableNeedDrain) await once(this.#keys, 'drain');
   }
 
   async close(): Promise<void> {
     await this.flush();
-    await new Promise<void>((resolve, reject) => {
-      this.#stream.once('error', reject);
-      this.#stream.end(() => resolve());
-    });
+    await Promise.all([this.#keys, this.#text].map((stream) => new Promise<void>((resolve, reject) => {
+      stream.once('error', reject);
+      stream.end(() => resolve());
+    })));
   }
+}
+
+const FLUSH_ROWS = 4096;
+
+/** A batch of spooled rows, in input order, as parallel columns (no object per row). */
+export interface SpoolBatch {
+  /** The number's key, or minus the reason code of a row without one. */
+  keys: Float64Array;
+  inputs: string[];
 }
 
 /** Reads the spool back in batches of rows, in input order. */
 export async function* readSpool(path: string): AsyncGenerator<SpoolBatch> {
+  const keys = await open(`${path}.keys`, 'r');
+  try {
+    let position = 0;
+    const readKeys = async (count: number): Promise<Float64Array> => {
+      const batch = new Float64Array(count);
+      const bytes = new Uint8Array(batch.buffer);
+      let filled = 0;
+      while (filled < bytes.length) {
+        const { bytesRead } = await keys.read(bytes, filled, bytes.length - filled, position + filled);
+        if (bytesRead === 0) throw new Error('the spool is shorter than its text (was it changed while the job ran?)');
+        filled += bytesRead;
+      }
+      position += bytes.length;
+      return batch;
+    };
+    for await (const inputs of readLines(`${path}.text`)) yield { keys: await readKeys(inputs.length), inputs };
+  } finally {
+    await keys.close();
+  }
+}
+
+/** The spool's keys alone, in input order, a chunk at a time. */
+export async function* readSpoolKeys(path: string): AsyncGenerator<Float64Array> {
+  let carry: Buffer = Buffer.alloc(0);
+  for await (const chunk of createReadStream(`${path}.keys`, { highWaterMark: 1024 * 1024 }) as AsyncIterable<Buffer>) {
+    const bytes = carry.length > 0 ? Buffer.concat([carry, chunk]) : chunk;
+    const whole = bytes.length - (bytes.length % 8);
+    carry = bytes.subarray(whole);
+    // Copied, so the float64s are aligned whatever the chunk's offset.
+    if (whole > 0) yield new Float64Array(new Uint8Array(bytes.subarray(0, whole)).buffer);
+  }
+}
+
+async function* readLines(path: string): AsyncGenerator<string[]> {
   const decoder = new StringDecoder('utf8');
   let rest = '';
   for await (const chunk of createReadStream(path, { highWaterMark: 1024 * 1024 }) as AsyncIterable<Buffer>) {
     const text = rest + decoder.write(chunk);
     const last = text.lastIndexOf('\n');
     rest = text.slice(last + 1);
-    if (last >= 0) yield parseLines(text, last);
+    if (last >= 0) yield text.slice(0, last).split('\n').map(unescapeInput);
   }
-  if (rest.length > 0) yield parseLines(`${rest}\n`, rest.length);
-}
-
-function parseLines(text: string, end: number): SpoolBatch {
-  let kinds = '';
-  const payloads: string[] = [];
-  const inputs: string[] = [];
-  let at = 0;
-  while (at < end) {
-    const newline = text.indexOf('\n', at);
-    const secondTab = text.indexOf('\t', at + 2);
-    kinds += text[at];
-    payloads.push(text.slice(at + 2, secondTab));
-    inputs.push(unescapeInput(text.slice(secondTab + 1, newline)));
-    at = newline + 1;
-  }
-  return { kinds, payloads, inputs };
+  if (rest.length > 0) yield [unescapeInput(rest)];
 }
 
 const NEEDS_ESCAPE = /[\\\t\n\r]/;
