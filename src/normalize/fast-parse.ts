@@ -21,7 +21,10 @@ import { Metadata } from 'libphonenumber-js/max';
  */
 export function fastInternational(digits: string): FastResult {
   // The national significant number must be 2 to 17 digits (libphonenumber's own bounds).
-  if (digits.length < 3 || digits.length > 20 || digits.charCodeAt(0) === 48) return undefined;
+  if (digits.length < 3 || digits.length > 20) return undefined;
+  // No calling code starts with 0: the library finds none and answers no number (an invalid
+  // national number with a trunk 0 is tried as international and lands here).
+  if (digits.charCodeAt(0) === 48) return { valid: false };
   let code = 0;
   for (let length = 1; length <= 3 && length < digits.length; length++) {
     code = code * 10 + digits.charCodeAt(length - 1) - 48;
