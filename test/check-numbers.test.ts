@@ -128,6 +128,21 @@ describe('checkNumbers()', () => {
     expect(s.ledger.tasksCreated).toBeGreaterThan(tasksBefore);
   });
 
+  test('a file read while the cache is scanned: numbers the input lacks count for nothing, repeats are hits once', async () => {
+    const s = await start();
+    const cacheDir = await tempDir();
+    // The cache knows 2,000 numbers; the list has 300 of them (each twice) and 100 new ones.
+    const known = swissNumbers(2000);
+    await run(known, { client: clientFor(s), cacheDir });
+    const listed = [...known.slice(500, 800), ...swissNumbers(100, 9000)];
+    const lines = ['phone', ...listed, ...known.slice(500, 800)];
+    const { results, summary } = await run(await csvFile(lines), { client: clientFor(s), cacheDir });
+    expect(summary).toMatchObject({ rows: 700, uniqueNumbers: 400, duplicateRows: 300, cacheHits: 300, numbersCharged: 100, unanswered: 0, complete: true });
+    expect(results.filter((r) => r.source === 'cache')).toHaveLength(600);
+    expect(results.slice(400).every((r) => r.duplicate && r.source === 'cache')).toBe(true);
+    expectAnswersFromOracle(s, results);
+  });
+
   test('a cache far larger than the job is looked up with getMany, not read through', async () => {
     const s = await start();
     /** Claims to be huge, and counts how it is used. */

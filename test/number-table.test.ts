@@ -13,6 +13,16 @@ test('NumberTable - add, has, get and set', () => {
   expect(table.size).toBe(1);
 });
 
+test('NumberTable - addOrGet adds once, then tells the state; reserve makes room without losing keys', () => {
+  const table = new NumberTable(4);
+  expect(table.addOrGet(41798284651, 7)).toBe(-1);
+  expect(table.addOrGet(41798284651, 2)).toBe(7);
+  table.reserve(10_000);
+  expect(table.byteLength).toBeGreaterThanOrEqual(10_000 * 9);
+  expect(table.get(41798284651)).toBe(7);
+  expect(table.size).toBe(1);
+});
+
 test('NumberTable - grows and keeps every key and state', () => {
   const table = new NumberTable(16);
   for (let i = 0; i < 100_000; i++) table.add(10_000_000_000 + i * 7919, i % 5);

@@ -31,8 +31,18 @@ export class NumberTable {
 
   /** Adds a number key with `state`; returns false (and changes nothing) when it was there. */
   add(key: number, state: number): boolean {
+    return this.addOrGet(key, state) === -1;
+  }
+
+  /** Makes room for `count` keys in all, so that adding them does not grow the table step by step. */
+  reserve(count: number): void {
+    while (count > this.#growAt) this.#grow();
+  }
+
+  /** Adds a key with `state` and returns -1, or returns the state of the key already there. */
+  addOrGet(key: number, state: number): number {
     let slot = this.#slotOf(key);
-    if (this.#keys[slot] === key) return false;
+    if (this.#keys[slot] === key) return this.#states[slot]!;
     if (this.#size >= this.#growAt) {
       this.#grow();
       slot = this.#slotOf(key);
@@ -40,7 +50,7 @@ export class NumberTable {
     this.#keys[slot] = key;
     this.#states[slot] = state;
     this.#size++;
-    return true;
+    return -1;
   }
 
   has(key: number): boolean {

@@ -13,6 +13,12 @@ export const State = {
   TO_CHECK: 5,
   /** In a task a previous run submitted, which this run collects. */
   IN_FLIGHT: 6,
+  /**
+   * Answered in the cache but not read in the input (yet): put in the table by the cache scan
+   * that runs while the input is read, so each row needs one lookup, not two. Not part of the job.
+   */
+  CACHED_YES_UNSEEN: 7,
+  CACHED_NO_UNSEEN: 8,
   // Unanswered, with why:
   NOT_ANSWERED: 10,
   CREATE_UNCONFIRMED: 11,

@@ -297,13 +297,13 @@ class JobRun {
    * the first row that needs the provider. The rest is spooled to disk for pass 2, so a warm
    * run answered in pass 1 writes no spool at all.
    */
-  async *#ingest(spool: SpoolWriter, earlyScan: Promise<NumberTable | undefined>): AsyncGenerator<ResultBlock> {
+  async *#ingest(spool: SpoolWriter, earlyScan: Promise<boolean>): AsyncGenerator<ResultBlock> {
     const counts = this.#counts;
-    let scanned: NumberTable | undefined;
+    let scanned = false;
     let scanDone = false;
     void earlyScan.then(
-      (table) => {
-        scanned = table;
+      (done) => {
+        scanned = done;
         scanDone = true;
       },
       () => {
@@ -314,26 +314,14 @@ class JobRun {
     const waiting: Array<{ batch: IngestBatch; firstRow: number }> = [];
     for await (const batch of keyBatches(this.#input, this.#options)) {
       const firstRow = counts.rows;
-      const { keys } = batch;
-      for (let i = 0; i < keys.length; i++) {
-        const key = keys[i]!;
-        const row = counts.rows++;
-        if (key === 0) {
-          counts.invalidRows++;
-        } else if (this.#table.add(key, State.UNKNOWN)) {
-          counts.uniqueNumbers++;
-        } else {
-          counts.duplicateRows++;
-          this.#duplicates.set(row);
-        }
-      }
+      this.#dedupe(batch.keys);
       if (answering) {
         waiting.push({ batch, firstRow });
         // Memory stays bounded: past a limit, wait for the scan (the input worker waits too).
         if (!scanDone && counts.rows - firstRowOf(waiting) >= WAITING_ROWS_LIMIT) await earlyScan.catch(() => {});
         if (scanDone) {
-          answering = scanned !== undefined;
-          if (answering) yield* this.#answerKnownRows(waiting, scanned!);
+          answering = scanned;
+          if (answering) yield* this.#answerKnownRows(waiting);
           if (this.#emittedRows < counts.rows) {
             answering = false;
             for (const held of waiting) await this.#spoolUnanswered(spool, held);
@@ -346,9 +334,34 @@ class JobRun {
       this.#report(false);
     }
     if (answering && waiting.length > 0) {
-      const table = await earlyScan;
-      if (table) yield* this.#answerKnownRows(waiting, table);
+      if (await earlyScan) yield* this.#answerKnownRows(waiting);
       for (const held of waiting) await this.#spoolUnanswered(spool, held);
+    }
+  }
+
+  /** Counts a batch's rows and records which repeat an earlier row's number. */
+  #dedupe(keys: Float64Array): void {
+    const counts = this.#counts;
+    const table = this.#table;
+    for (let i = 0; i < keys.length; i++) {
+      const key = keys[i]!;
+      const row = counts.rows++;
+      if (key === 0) {
+        counts.invalidRows++;
+        continue;
+      }
+      const state = table.addOrGet(key, State.UNKNOWN);
+      if (state === -1) {
+        counts.uniqueNumbers++;
+      } else if (state === State.CACHED_YES_UNSEEN || state === State.CACHED_NO_UNSEEN) {
+        // The first row of a number the cache scan put in the table.
+        counts.uniqueNumbers++;
+        counts.cacheHits++;
+        table.set(key, state === State.CACHED_YES_UNSEEN ? State.CACHE_YES : State.CACHE_NO);
+      } else {
+        counts.duplicateRows++;
+        this.#duplicates.set(row);
+      }
     }
   }
 
@@ -364,7 +377,7 @@ class JobRun {
   }
 
   /** Results for the rows of `batches`, in order, until one whose answer is not known yet. */
-  *#answerKnownRows(batches: ReadonlyArray<{ batch: IngestBatch; firstRow: number }>, scanned: NumberTable): Generator<ResultBlock> {
+  *#answerKnownRows(batches: ReadonlyArray<{ batch: IngestBatch; firstRow: number }>): Generator<ResultBlock> {
     for (const { batch, firstRow } of batches) {
       if (firstRow !== this.#emittedRows) return;
       const { keys, inputs, reasons } = batch;
@@ -375,8 +388,9 @@ class JobRun {
         if (key === 0) {
           results.addInvalid(row, inputs[i]!, INVALID_REASONS[reasons[i]!]!);
         } else {
-          const state = scanned.get(key);
-          if (state < 0) break;
+          // The batch was just deduped: its slots are still in the CPU's cache.
+          const state = this.#table.get(key);
+          if (answerOf(state) === null) break;
           results.addNumber(row, inputs[i]!, key, state, this.#duplicates.has(row - 1));
         }
         this.#emittedRows = row;
@@ -390,46 +404,54 @@ class JobRun {
    * For a file input, reads the cache's fresh answers into a table of their own while the
    * input is read, when the cache is small next to the file (rows estimated from its size).
    */
-  async #scanCacheEarly(): Promise<NumberTable | undefined> {
-    if (typeof this.#input !== 'string') return undefined;
+  async #scanCacheEarly(): Promise<boolean> {
+    if (typeof this.#input !== 'string') return false;
     let bytes: number;
     try {
       bytes = (await stat(this.#input)).size;
     } catch {
-      return undefined; // reading the input reports it
+      return false; // reading the input reports it
     }
     const cache = this.#cache!;
     const size = await cache.estimateSize();
-    if (size > SCAN_FACTOR * (bytes / BYTES_PER_ROW) + SCAN_ALWAYS_BELOW) return undefined;
-    return this.#readCacheThrough(size);
+    if (size > SCAN_FACTOR * (bytes / BYTES_PER_ROW) + SCAN_ALWAYS_BELOW) return false;
+    await this.#readCacheThrough(size, true);
+    return true;
   }
 
-  /** The cache's fresh answers, read through in order, as a table of cache states. */
-  async #readCacheThrough(size: number): Promise<NumberTable> {
-    const answers = new NumberTable(size);
+  /**
+   * Reads the cache's fresh answers through in order into the job's table: numbers the input
+   * has are answered; with `whileReading` (the input is still being read), the others are put
+   * in the table as unseen, for the rows still to come.
+   */
+  async #readCacheThrough(size: number, whileReading: boolean): Promise<void> {
+    const table = this.#table;
+    if (whileReading) table.reserve(size);
     const now = Date.now();
     for await (const [number, answer] of this.#cache!.entries()) {
-      if (isFresh(answer, this.#options.maxAgeMs, now)) answers.add(e164ToKey(number), answer.whatsapp === 'yes' ? State.CACHE_YES : State.CACHE_NO);
+      if (!isFresh(answer, this.#options.maxAgeMs, now)) continue;
+      const key = e164ToKey(number);
+      const yes = answer.whatsapp === 'yes';
+      const state = whileReading ? table.addOrGet(key, yes ? State.CACHED_YES_UNSEEN : State.CACHED_NO_UNSEEN) : table.get(key);
+      if (state === State.UNKNOWN) {
+        this.#counts.cacheHits++;
+        table.set(key, yes ? State.CACHE_YES : State.CACHE_NO);
+      }
     }
-    return answers;
   }
 
-  async #lookupAll(scanned: NumberTable | undefined): Promise<void> {
+  /** Looks up the numbers the early scan (`scanned`) did not settle. */
+  async #lookupAll(scanned: boolean): Promise<void> {
     const unique = this.#counts.uniqueNumbers;
     if (unique === 0) return;
     if (!scanned) {
       const size = await this.#cache!.estimateSize();
-      if (size <= SCAN_FACTOR * unique + SCAN_ALWAYS_BELOW) scanned = await this.#readCacheThrough(size);
-    }
-    if (scanned) {
-      for (const key of this.#table.keysWithState(State.UNKNOWN)) {
-        const state = scanned.get(key);
-        if (state >= 0) {
-          this.#counts.cacheHits++;
-          this.#table.set(key, state);
-        }
+      if (size <= SCAN_FACTOR * unique + SCAN_ALWAYS_BELOW) {
+        await this.#readCacheThrough(size, false);
+        scanned = true;
       }
-    } else {
+    }
+    if (!scanned) {
       const inFlight = new Set<Promise<void>>();
       let batch: string[] = [];
       for (const key of this.#table.keysWithState(State.UNKNOWN)) {
@@ -553,7 +575,7 @@ class JobRun {
     let answered = 0;
     const counts = this.#table.countStates();
     for (const state of [State.CACHE_YES, State.CACHE_NO, State.API_YES, State.API_NO]) answered += counts[state]!;
-    this.#counts.unanswered = this.#table.size - answered;
+    this.#counts.unanswered = this.#counts.uniqueNumbers - answered;
   }
 
   #report(force: boolean): void {
