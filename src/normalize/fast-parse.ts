@@ -20,8 +20,10 @@ import { Metadata } from 'libphonenumber-js/max';
  * A differential test over more than a million numbers of every region holds the two equal.
  */
 export function fastInternational(digits: string): FastResult {
-  // The national significant number must be 2 to 17 digits (libphonenumber's own bounds).
-  if (digits.length < 3 || digits.length > 20) return undefined;
+  // A calling code and a national significant number of 2 to 17 digits (libphonenumber's own
+  // bounds): fewer than 3 digits are never a number.
+  if (digits.length < 3) return { valid: false };
+  if (digits.length > 20) return undefined;
   // No calling code starts with 0: the library finds none and answers no number (an invalid
   // national number with a trunk 0 is tried as international and lands here).
   if (digits.charCodeAt(0) === 48) return { valid: false };
