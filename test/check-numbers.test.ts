@@ -88,6 +88,26 @@ describe('checkNumbers()', () => {
     expect((await job.summary).numbersCharged).toBe(3000);
   });
 
+  test('the next task is created a little before a slot frees, so the slot does not idle between tasks', async () => {
+    // 2,000 numbers at 500/s: each task processes for 4 s once its slot is free.
+    const s = await start({ numbersPerSecond: 500, queueDelayMs: 20 });
+    const client = clientFor(s);
+    // A first task teaches the client the provider's rate, as in any job past its first round.
+    await run(swissNumbers(500, 50_000), { client, concurrency: 1 });
+    const created: number[] = [];
+    s.hooks.afterCreate = () => {
+      created.push(Date.now());
+    };
+    const { summary } = await run(swissNumbers(4000), { client, concurrency: 1, maxTaskSize: 2000 });
+    expect(summary).toMatchObject({ numbersCharged: 4000, answeredByApi: 4000, complete: true });
+    expect(created).toHaveLength(2);
+    const firstEnds = created[0]! + 20 + 4000;
+    expect(created[1]!).toBeLessThan(firstEnds);
+    // ...but not long before: it waits in the provider's queue for about 2% of a task.
+    expect(created[1]!).toBeGreaterThan(firstEnds - 1000);
+    expect(s.ledger.snapshot().doubleCharged).toEqual({});
+  }, 30_000);
+
   test('a second, overlapping list pays only for its new numbers', async () => {
     const s = await start();
     const cacheDir = await tempDir();

@@ -27,6 +27,25 @@ function play(model: ReturnType<typeof taskModel>, exportAt: number, options: Po
 }
 
 describe('PollSchedule', () => {
+  test('.predictedEndAt - unknown until the rate is measured between two processing reads, then the end', () => {
+    // 720 numbers at 12/s, with the rate learned from earlier tasks (as for every task but the first).
+    const model = taskModel(1000, 60_000, 2000, 720);
+    const schedule = new PollSchedule({ expectedRate: 12, expectedTotal: 720 }, 0);
+    let at = schedule.firstDelay();
+    const predictions: Array<number | undefined> = [];
+    for (let read = 0; read < 20 && model(at).status !== 'completed'; read++) {
+      const seen = model(at);
+      const next = schedule.nextDelay({ at, ...seen });
+      if (seen.status === 'processing') predictions.push(schedule.predictedEndAt);
+      at += next;
+    }
+    expect(predictions[0]).toBeUndefined(); // one reading: a lower bound on the rate, no prediction
+    expect(predictions.length).toBeGreaterThanOrEqual(2);
+    const last = predictions[predictions.length - 1]!;
+    expect(Math.abs(last - 61_000)).toBeLessThan(200);
+    expect(Math.abs(schedule.processingMs! - 60_000)).toBeLessThan(200);
+  });
+
   test.each([
     [60_000, 0, 2000],
     [60_000, 1000, 500],

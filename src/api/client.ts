@@ -57,6 +57,11 @@ export interface WaitOptions extends CallOptions {
   onProgress?: ((task: ProviderTask) => void) | undefined;
   /** Numbers uploaded, to time the first read. */
   expectedTotal?: number | undefined;
+  /**
+   * Called after a read while processing once the end can be predicted from a measured rate:
+   * when processing should be over, and how long it takes in all (ms).
+   */
+  onEndPredicted?: ((endAt: number, processingMs: number) => void) | undefined;
 }
 
 /**
@@ -198,6 +203,7 @@ export class WaClient {
         throw new WaError(ErrorCodes.TASK_FAILED, `The provider reports task ${taskId} as failed (${task.success} checked, ${task.failure} failed).`);
       }
       delay = schedule.nextDelay({ at, status: task.status, total: task.total, done: task.success + task.failure });
+      if (task.status === 'processing' && schedule.predictedEndAt !== undefined) options.onEndPredicted?.(schedule.predictedEndAt, schedule.processingMs!);
     }
   }
 

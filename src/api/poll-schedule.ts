@@ -57,6 +57,7 @@ export class PollSchedule {
   #firstProcessing: { at: number; done: number } | undefined;
   #processingMs: number | undefined;
   #exportWaitStarted = false;
+  #predictedEndAt: number | undefined;
 
   constructor(options: PollScheduleOptions = {}, createdAt = 0) {
     this.#floorMs = options.floorMs ?? 2000;
@@ -67,6 +68,19 @@ export class PollSchedule {
     this.#pendingDelayMs = this.#floorMs;
     this.#exportDelayMs = this.#floorMs;
     this.#startedAt = createdAt;
+  }
+
+  /**
+   * When processing should be over, once the rate has been measured between two reads while
+   * processing (not a guess); undefined before.
+   */
+  get predictedEndAt(): number | undefined {
+    return this.#predictedEndAt;
+  }
+
+  /** The processing time the rate implies, in ms, once a rate is known. */
+  get processingMs(): number | undefined {
+    return this.#processingMs;
   }
 
   /** The wait before the first read, right after the task was created. */
@@ -121,6 +135,7 @@ export class PollSchedule {
     if (!rate) return this.#floorMs;
     this.#processingMs = (total * 1000) / rate;
     const remainingMs = (Math.max(0, total - done) * 1000) / rate;
+    if (measured) this.#predictedEndAt = at + remainingMs;
     // Aim just past the predicted end, so the read finds the task finished. The ceiling bounds
     // waits in the dark (pending); a measured task may wait up to half its processing time.
     const delay = measured ? remainingMs * 1.01 + 10 : remainingMs * 0.5;

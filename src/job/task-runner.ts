@@ -36,6 +36,9 @@ export function keyList(keys: Float64Array): NumberList {
   return { length: keys.length, slice: (from, to) => Array.from(keys.subarray(from, to), keyToE164) };
 }
 
+/** Share of a task's processing time by which the next task is created before it ends. */
+const EARLY_CREATE_SHARE = 0.02;
+
 /** Errors after which no new task is created: the account or the request itself is wrong. */
 const FATAL = new Set<string>([ErrorCodes.UNAUTHORIZED, ErrorCodes.INSUFFICIENT_BALANCE, ErrorCodes.BAD_REQUEST, ErrorCodes.INSECURE_URL]);
 
@@ -54,6 +57,8 @@ export class TaskRunner {
   readonly #queue: PQueue;
   #retry: string[] = [];
   #createTurn: Promise<void> = Promise.resolve();
+  /** How long the last create took, to create the next task that much before a slot frees. */
+  #createMs = 0;
   readonly #collecting = new Set<Promise<void>>();
   #failure: unknown;
 
@@ -164,8 +169,10 @@ export class TaskRunner {
     await journal.write({ ...entry, state: 'uploading', updatedAt: Date.now() });
     counts.numbersUploaded += numbers.length;
     let task: ProviderTask;
+    const createStarted = Date.now();
     try {
       task = await client.createTask(numbers, { signal });
+      this.#createMs = Date.now() - createStarted;
     } catch (error) {
       await this.#createFailed(entry, error, firstTry);
       return undefined;
@@ -209,6 +216,7 @@ export class TaskRunner {
     this.running.set(taskId, progress);
     this.#deps.changed();
     let result: Reconciliation;
+    let releaseEarly: NodeJS.Timeout | undefined;
     try {
       const exported = await client.waitForTask(taskId, {
         signal,
@@ -218,6 +226,14 @@ export class TaskRunner {
           progress.status = task.status;
           progress.checked = task.success + task.failure;
           this.#deps.changed();
+        },
+        onEndPredicted: (endAt, processingMs) => {
+          // The next task is created a little before this one should end: it waits in the
+          // provider's queue and starts the moment the slot frees, instead of after a read has
+          // seen this one finish and an upload has gone out.
+          clearTimeout(releaseEarly);
+          const leadMs = processingMs * EARLY_CREATE_SHARE + this.#createMs;
+          releaseEarly = setTimeout(releaseSlot, Math.max(0, endAt - leadMs - Date.now()));
         },
       });
       progress.status = 'downloading';
@@ -236,6 +252,8 @@ export class TaskRunner {
       for (const number of numbers) this.#deps.settle(number, aborted ? State.ABORTED : State.TASK_ERROR);
       this.#deps.changed();
       return;
+    } finally {
+      clearTimeout(releaseEarly);
     }
     const checkedAt = Date.now();
     const answers = [...result.answered].map(([number, whatsapp]) => [number, { whatsapp, checkedAt }] as const);
