@@ -203,7 +203,12 @@ export class WaClient {
         throw new WaError(ErrorCodes.TASK_FAILED, `The provider reports task ${taskId} as failed (${task.success} checked, ${task.failure} failed).`);
       }
       delay = schedule.nextDelay({ at, status: task.status, total: task.total, done: task.success + task.failure });
-      if (task.status === 'processing' && schedule.predictedEndAt !== undefined) options.onEndPredicted?.(schedule.predictedEndAt, schedule.processingMs!);
+      if (task.status === 'processing' && schedule.predictedEndAt !== undefined) {
+        // Measured between two reads while processing: the rate itself, a prior for the first
+        // read of tasks created from now on (the next round's, created before this one ends).
+        this.#learnedRate = (task.total * 1000) / schedule.processingMs!;
+        options.onEndPredicted?.(schedule.predictedEndAt, schedule.processingMs!);
+      }
     }
   }
 

@@ -128,8 +128,10 @@ export class PollSchedule {
     } else if (!first) {
       this.#firstProcessing = { at, done };
       // One reading: processing began at the last pending read (or creation) at the earliest,
-      // so this rate is a lower bound; hence reading again at half the remaining time.
+      // so this rate is a lower bound; hence reading again at half the remaining time. A rate
+      // learned from earlier tasks is a lower bound too: the larger of the two is the better.
       if (done > 0 && at > this.#startedAt) rate = (done * 1000) / (at - this.#startedAt);
+      if (this.#expectedRate && !(rate !== undefined && rate > this.#expectedRate)) rate = this.#expectedRate;
     }
     rate ??= this.#expectedRate;
     if (!rate) return this.#floorMs;
@@ -138,7 +140,12 @@ export class PollSchedule {
     if (measured) this.#predictedEndAt = at + remainingMs;
     // Aim just past the predicted end, so the read finds the task finished. The ceiling bounds
     // waits in the dark (pending); a measured task may wait up to half its processing time.
-    const delay = measured ? remainingMs * 1.01 + 10 : remainingMs * 0.5;
+    let delay = measured ? remainingMs * 1.01 + 10 : remainingMs * 0.5;
+    if (!first) {
+      // A first reading just after processing began (a few numbers done) says little of the
+      // rate: look again within four times the time it covered.
+      delay = Math.min(delay, Math.max(this.#floorMs, 4 * (at - this.#startedAt)));
+    }
     return Math.min(Math.max(this.#ceilingMs, this.#processingMs / 2), Math.max(this.#floorMs, delay));
   }
 
