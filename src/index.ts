@@ -14,6 +14,7 @@ export type { PollScheduleOptions, PollObservation } from './api/poll-schedule.j
 export type { RetryOptions } from './api/retry.js';
 export { checkNumbers, CheckJob } from './job/check-numbers.js';
 export type { CheckResult } from './job/check-numbers.js';
+export { ResultBlock, toResults } from './job/result-block.js';
 export type { CheckOptions } from './job/options.js';
 export type { CheckSummary, JobProgress, JobCounts, TaskProgress } from './job/progress.js';
 export type { ResultCache, CachedAnswer } from './cache/result-cache.js';
@@ -27,4 +28,4 @@ export { planTaskSizes } from './job/task-plan.js';
 export { readInput } from './input/read-input.js';
 export type { InputSource, InputRecord, InputRow, InputFormat, ReadInputOptions } from './input/read-input.js';
 export { writeResults, formatOfPath } from './output/write-results.js';
-export type { OutputFormat } from './output/write-results.js';
+export type { OutputFormat, ResultSource } from './output/write-results.js';
