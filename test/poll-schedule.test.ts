@@ -66,6 +66,20 @@ describe('PollSchedule', () => {
     expect(reads).toBeLessThanOrEqual(processingMs > 600_000 ? 16 : 8);
   });
 
+  test.each([
+    ['without a learned rate', undefined],
+    ['with a learned rate', 12],
+  ])('.nextDelay() - a first reading just as processing begins (%s) does not send the next read past the end', (_name, expectedRate) => {
+    // Created while the slot is busy (the next round's task): pending for 30 s, read often, so the
+    // first processing reading comes a moment after the start, with a handful of numbers done.
+    const processingMs = 600_000;
+    const total = 7200;
+    const model = taskModel(30_000, processingMs, 3000, total);
+    const { reads, lateBy } = play(model, 30_000 + processingMs + 3000, { floorMs: 2000, ceilingMs: 600_000, expectedRate, expectedTotal: expectedRate ? total : undefined });
+    expect(lateBy).toBeLessThanOrEqual(Math.max(5000, 0.1 * processingMs));
+    expect(reads).toBeLessThanOrEqual(14);
+  });
+
   test('.nextDelay() - backs off while pending, within the ceiling', () => {
     const schedule = new PollSchedule({ floorMs: 1000, ceilingMs: 5000 }, 0);
     const delays = [0, 1, 2, 3, 4].map((i) => schedule.nextDelay({ at: i * 1000, status: 'pending', total: 0, done: 0 }));
