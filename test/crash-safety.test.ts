@@ -61,20 +61,45 @@ function compareConfirmed(resumed: string, clean: string): void {
  * Runs the job, kills it with SIGKILL at the moment `arm` picks, runs it again, and checks the
  * invariants: no number paid twice, and the output of the resumed job equals a clean run's.
  */
-async function killAndResume(arm: (s: RunningSimulator, kill: () => void, output: string) => void): Promise<{ s: RunningSimulator; killed: CliRun; resumed: CliRun; output: string; cache: string }> {
+async function killAndResume(
+  arm: (s: RunningSimulator, kill: () => void, output: string) => void,
+  extra: string[] = [],
+): Promise<{ s: RunningSimulator; killed: CliRun; resumed: CliRun; output: string; cache: string }> {
   const s = await start();
   const dir = await tempDir();
   const output = join(dir, 'out.csv');
   const cache = join(dir, 'cache');
-  const { child, done } = startCli(checkArgs(output, cache), envFor(s));
+  const { child, done } = startCli(checkArgs(output, cache, extra), envFor(s));
   child.stdin!.end();
   arm(s, () => child.kill('SIGKILL'), output);
   const killed = await done;
   expect(killed.signal).toBe('SIGKILL');
   s.hooks.afterCreate = s.hooks.beforeStatus = s.hooks.beforeDownload = undefined;
-  const resumed = await runCli(checkArgs(output, cache), envFor(s));
+  const resumed = await runCli(checkArgs(output, cache, extra), envFor(s));
   expect(s.ledger.doubleCharged()).toEqual({});
   return { s, killed, resumed, output, cache };
+}
+
+/** The ten tasks of the job (50,000 numbers, --task-size 5000) created in one round. */
+const ONE_ROUND = ['--concurrency', '10'];
+
+/**
+ * With ONE_ROUND: tells when every task's create has been journaled, which the client does before
+ * it first reads that task's status (creates are serialized). A kill from then on leaves no create
+ * in flight; a kill during one leaves it unconfirmed, which the test above covers.
+ */
+function whenAllSubmitted(sim: RunningSimulator, onStatus?: (submitted: boolean) => Promise<void>): () => boolean {
+  let created = 0;
+  let last: string | undefined;
+  let submitted = false;
+  sim.hooks.afterCreate = (taskId) => {
+    if (++created === 10) last = taskId;
+  };
+  sim.hooks.beforeStatus = async (taskId) => {
+    if (taskId === last) submitted = true;
+    await onStatus?.(submitted);
+  };
+  return () => submitted;
 }
 
 /** Calls `kill` on the `n`-th call and holds that answer back long enough for the kill to land. */
@@ -118,8 +143,11 @@ describe('a job killed with SIGKILL and run again', () => {
 
   test('while polling', async () => {
     const { s, resumed, output } = await killAndResume((sim, kill) => {
-      sim.hooks.beforeStatus = onNth(4, kill);
-    });
+      const killOnce = onNth(1, kill);
+      whenAllSubmitted(sim, async (submitted) => {
+        if (submitted) await killOnce();
+      });
+    }, ONE_ROUND);
     expect(resumed.code).toBe(0);
     expect(answers(await readFile(output, 'utf8'))).toEqual(answers(cleanOutput));
     expect(s.ledger.numbersCharged).toBe(50_000);
@@ -127,19 +155,24 @@ describe('a job killed with SIGKILL and run again', () => {
 
   test('while downloading', async () => {
     const { s, resumed, output } = await killAndResume((sim, kill) => {
-      sim.hooks.beforeDownload = onNth(3, kill);
-    });
+      const submitted = whenAllSubmitted(sim);
+      const killOnce = onNth(1, kill);
+      sim.hooks.beforeDownload = async () => {
+        if (submitted()) await killOnce();
+      };
+    }, ONE_ROUND);
     expect(resumed.code).toBe(0);
     expect(answers(await readFile(output, 'utf8'))).toEqual(answers(cleanOutput));
     expect(s.ledger.numbersCharged).toBe(50_000);
   });
 
   test('while writing the output', async () => {
-    const { s, resumed, output } = await killAndResume((_sim, kill, path) => {
+    const { s, resumed, output } = await killAndResume((sim, kill, path) => {
+      const submitted = whenAllSubmitted(sim);
       const timer = setInterval(() => {
         stat(path).then(
           (info) => {
-            if (info.size > 200_000) {
+            if (info.size > 200_000 && submitted()) {
               clearInterval(timer);
               kill();
             }
@@ -147,7 +180,7 @@ describe('a job killed with SIGKILL and run again', () => {
           () => {},
         );
       }, 2);
-    });
+    }, ONE_ROUND);
     expect(resumed.code).toBe(0);
     expect(answers(await readFile(output, 'utf8'))).toEqual(answers(cleanOutput));
     expect(s.ledger.numbersCharged).toBe(50_000);
