@@ -1,13 +1,14 @@
-import { mkdtemp, rm, stat } from 'node:fs/promises';
+import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { WaClient } from '../api/client.js';
 import type { WaError } from '../errors.js';
 import { LevelResultCache } from '../cache/level-result-cache.js';
 import { MemoryResultCache } from '../cache/memory-result-cache.js';
-import { isFresh, type CachedAnswer, type ResultCache } from '../cache/result-cache.js';
-import { e164ToKey, keyToE164, NumberTable } from '../dedupe/number-table.js';
+import type { ResultCache } from '../cache/result-cache.js';
+import { e164ToKey, NumberTable } from '../dedupe/number-table.js';
 import type { InputSource } from '../input/read-input.js';
+import { CacheLookup } from './cache-lookup.js';
 import { answerOf, State, UNANSWERED_REASONS, type StateCode } from './answer-state.js';
 import { resolveCheckOptions, type CheckOptions, type ResolvedCheckOptions } from './options.js';
 import { emptyCounts, type CheckSummary, type JobCounts, type JobProgress } from './progress.js';
@@ -36,16 +37,8 @@ export interface CheckResult {
   duplicate: boolean;
 }
 
-const LOOKUP_BATCH = 1000;
-const LOOKUPS_IN_FLIGHT = 4;
-/** Read the whole cache when it holds at most this many answers per number of the job... */
-const SCAN_FACTOR = 3;
-/** ...or fewer than this many in all. */
-const SCAN_ALWAYS_BELOW = 100_000;
 /** Rows held while the early cache scan runs, before reading waits for it. */
 const WAITING_ROWS_LIMIT = 100_000;
-/** A modest guess at a CSV row's size, to estimate rows from a file's size. */
-const BYTES_PER_ROW = 25;
 const PROGRESS_INTERVAL_MS = 200;
 
 /**
@@ -156,7 +149,8 @@ class JobRun {
     const runner = options.dryRun ? undefined : this.#makeRunner(signal);
     await this.#readJournal(runner);
     // The cache can be read through while the input is read (in its worker): both take time.
-    const earlyScan = this.#scanCacheEarly();
+    const lookup = new CacheLookup({ cache: this.#cache!, table: this.#table, counts: this.#counts, maxAgeMs: options.maxAgeMs });
+    const earlyScan = lookup.scanWhileReading(this.#input);
     earlyScan.catch(() => {}); // awaited below; not unhandled if reading the input fails first
     const spool = new SpoolWriter(spoolPath);
     try {
@@ -164,7 +158,8 @@ class JobRun {
     } finally {
       await spool.close();
     }
-    await this.#lookupAll(await earlyScan);
+    await lookup.lookUpUnknown(await earlyScan);
+    this.#planUnknown();
 
     const counts = this.#table.countStates();
     const toCheck = await this.#numbersToCheck(spoolPath, counts[State.TO_CHECK]!);
@@ -401,71 +396,10 @@ class JobRun {
   }
 
   /**
-   * For a file input, reads the cache's fresh answers into a table of their own while the
-   * input is read, when the cache is small next to the file (rows estimated from its size).
+   * What the cache did not answer is checked, unless a resumed task already settled it or a
+   * journaled task holds it.
    */
-  async #scanCacheEarly(): Promise<boolean> {
-    if (typeof this.#input !== 'string') return false;
-    let bytes: number;
-    try {
-      bytes = (await stat(this.#input)).size;
-    } catch {
-      return false; // reading the input reports it
-    }
-    const cache = this.#cache!;
-    const size = await cache.estimateSize();
-    if (size > SCAN_FACTOR * (bytes / BYTES_PER_ROW) + SCAN_ALWAYS_BELOW) return false;
-    await this.#readCacheThrough(size, true);
-    return true;
-  }
-
-  /**
-   * Reads the cache's fresh answers through in order into the job's table: numbers the input
-   * has are answered; with `whileReading` (the input is still being read), the others are put
-   * in the table as unseen, for the rows still to come.
-   */
-  async #readCacheThrough(size: number, whileReading: boolean): Promise<void> {
-    const table = this.#table;
-    if (whileReading) table.reserve(size);
-    const now = Date.now();
-    for await (const [number, answer] of this.#cache!.entries()) {
-      if (!isFresh(answer, this.#options.maxAgeMs, now)) continue;
-      const key = e164ToKey(number);
-      const yes = answer.whatsapp === 'yes';
-      const state = whileReading ? table.addOrGet(key, yes ? State.CACHED_YES_UNSEEN : State.CACHED_NO_UNSEEN) : table.get(key);
-      if (state === State.UNKNOWN) {
-        this.#counts.cacheHits++;
-        table.set(key, yes ? State.CACHE_YES : State.CACHE_NO);
-      }
-    }
-  }
-
-  /** Looks up the numbers the early scan (`scanned`) did not settle. */
-  async #lookupAll(scanned: boolean): Promise<void> {
-    const unique = this.#counts.uniqueNumbers;
-    if (unique === 0) return;
-    if (!scanned) {
-      const size = await this.#cache!.estimateSize();
-      if (size <= SCAN_FACTOR * unique + SCAN_ALWAYS_BELOW) {
-        await this.#readCacheThrough(size, false);
-        scanned = true;
-      }
-    }
-    if (!scanned) {
-      const inFlight = new Set<Promise<void>>();
-      let batch: string[] = [];
-      for (const key of this.#table.keysWithState(State.UNKNOWN)) {
-        batch.push(keyToE164(key));
-        if (batch.length < LOOKUP_BATCH) continue;
-        const lookup = this.#lookup(batch).finally(() => inFlight.delete(lookup));
-        inFlight.add(lookup);
-        batch = [];
-        if (inFlight.size >= LOOKUPS_IN_FLIGHT) await Promise.race(inFlight);
-      }
-      await Promise.all([...inFlight, this.#lookup(batch)]);
-    }
-    // What the cache did not answer is checked, unless a resumed task already settled it or a
-    // journaled task holds it.
+  #planUnknown(): void {
     const unknown: number[] = [];
     for (const key of this.#table.keysWithState(State.UNKNOWN)) unknown.push(key);
     for (const key of unknown) {
@@ -473,23 +407,6 @@ class JobRun {
       const journaled = this.#journaled.get(key);
       this.#table.set(key, early >= 0 ? early : journaled >= 0 ? journaled : State.TO_CHECK);
     }
-  }
-
-  async #lookup(numbers: readonly string[]): Promise<void> {
-    if (numbers.length === 0) return;
-    const answers = await this.#cache!.getMany(numbers);
-    const now = Date.now();
-    for (let i = 0; i < numbers.length; i++) {
-      const answer = answers[i];
-      const key = e164ToKey(numbers[i]!);
-      // A task resumed from the journal may have answered this number while it was looked up.
-      if (isFresh(answer, this.#options.maxAgeMs, now) && this.#table.get(key) === State.UNKNOWN) this.#answerFromCache(key, answer);
-    }
-  }
-
-  #answerFromCache(key: number, answer: CachedAnswer): void {
-    this.#counts.cacheHits++;
-    this.#table.set(key, answer.whatsapp === 'yes' ? State.CACHE_YES : State.CACHE_NO);
   }
 
   #settle(number: string, state: StateCode): void {
