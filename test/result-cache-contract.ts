@@ -51,6 +51,19 @@ export function resultCacheContract(name: string, open: () => Promise<{ cache: R
     await cache.close();
   });
 
+  test(`${name}: .entries() over several thousand answers, whole or left early`, async () => {
+    const { cache } = await open();
+    const numbers = Array.from({ length: 5000 }, (_, i) => `+4179${String(2_000_000 + i * 37).padStart(7, '0')}`);
+    await cache.putMany(numbers.map((number, i) => [number, { whatsapp: i % 2 ? 'yes' : 'no', checkedAt: at }] as const));
+    const all: string[] = [];
+    for await (const [number] of cache.entries()) all.push(number);
+    expect(all).toEqual([...numbers].sort());
+    let taken = 0;
+    for await (const _entry of cache.entries()) if (++taken === 1500) break;
+    expect(taken).toBe(1500);
+    await cache.close();
+  });
+
   test(`${name}: answers survive reopening, where the cache is durable`, async () => {
     const { cache, reopen } = await open();
     await cache.putMany([['+41791000009', { whatsapp: 'yes', checkedAt: at }]]);

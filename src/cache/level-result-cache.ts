@@ -92,15 +92,21 @@ export class LevelResultCache implements ResultCache {
 
   async *entries(): AsyncIterable<[string, CachedAnswer]> {
     const iterator = this.#answers.iterator();
+    let next: Promise<Array<[string, string]>> | undefined;
     try {
-      // nextv: a thousand entries per trip to the native side.
-      for (let batch = await iterator.nextv(1000); batch.length > 0; batch = await iterator.nextv(1000)) {
+      // nextv: a thousand entries per trip to the native side. The next trip starts before this
+      // batch is consumed, so LevelDB reads (in libuv's threads) while JavaScript decodes.
+      next = iterator.nextv(1000);
+      for (let batch = await next; batch.length > 0; batch = await next) {
+        next = iterator.nextv(1000);
         for (const [number, value] of batch) {
           const answer = decodeAnswer(value);
           if (answer) yield [number, answer];
         }
       }
     } finally {
+      // A consumer that stops early leaves a trip in flight: let it land before closing.
+      await next?.catch(() => {});
       await iterator.close();
     }
   }
