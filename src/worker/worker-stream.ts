@@ -1,7 +1,7 @@
 import { existsSync } from 'node:fs';
 import { once } from 'node:events';
 import { fileURLToPath } from 'node:url';
-import { Worker, type MessagePort, type Transferable } from 'node:worker_threads';
+import { Worker, type MessagePort, type ResourceLimits, type Transferable } from 'node:worker_threads';
 import { ErrorCodes, WaError, type ErrorCode } from '../errors.js';
 
 /**
@@ -20,8 +20,8 @@ export function workerScriptExists(script: URL): boolean {
 }
 
 /** The consuming side. `failureCode` types errors that carry no code of ours. */
-export async function* workerStream<T>(script: URL, workerData: unknown, failureCode: ErrorCode): AsyncGenerator<T> {
-  const worker = new Worker(script, { workerData });
+export async function* workerStream<T>(script: URL, workerData: unknown, failureCode: ErrorCode, resourceLimits?: ResourceLimits): AsyncGenerator<T> {
+  const worker = new Worker(script, { workerData, resourceLimits });
   const inbox: Array<StreamMessage<T>> = [];
   let failure: Error | undefined;
   let wake: (() => void) | undefined;
