@@ -47,4 +47,11 @@ test('e164ToKey() and keyToE164() are exact for 15 digits', () => {
   for (const e164 of ['+999999999999999', '+12025550123', '+41798284651', '+100000000000001']) {
     expect(keyToE164(e164ToKey(e164))).toBe(e164);
   }
+  // ...and equal to parsing the digits, for numbers of every length from 7 to 15 digits.
+  let seed = 7;
+  for (let i = 0; i < 100_000; i++) {
+    seed = (seed * 48271) % 2147483647;
+    const digits = String(1 + (seed % 9)) + String(seed).repeat(3).slice(0, 6 + (i % 9));
+    expect(e164ToKey(`+${digits}`)).toBe(Number(digits));
+  }
 });

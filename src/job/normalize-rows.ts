@@ -1,4 +1,5 @@
 import type { CountryCode } from 'libphonenumber-js/max';
+import { e164ToKey } from '../dedupe/number-table.js';
 import { readInput, type InputSource, type ReadInputOptions } from '../input/read-input.js';
 import { normalizeNumber, toRegion, type InvalidReason } from '../normalize/normalize-number.js';
 
@@ -38,7 +39,7 @@ export async function* normalizeRows(input: InputSource, options: NormalizeOptio
         continue;
       }
       const normalized = normalizeNumber(row.input, toRegion(row.country) ?? options.country);
-      if (normalized.ok) keys[i] = Number(normalized.e164.slice(1));
+      if (normalized.ok) keys[i] = e164ToKey(normalized.e164);
       else reasons[i] = REASON_CODES.get(normalized.reason satisfies InvalidReason)!;
     }
     yield { keys, inputs, reasons };
