@@ -131,7 +131,7 @@ export class PollSchedule {
       // so this rate is a lower bound; hence reading again at half the remaining time. A rate
       // learned from earlier tasks is a lower bound too: the larger of the two is the better.
       if (done > 0 && at > this.#startedAt) rate = (done * 1000) / (at - this.#startedAt);
-      if (this.#expectedRate && !(rate !== undefined && rate > this.#expectedRate)) rate = this.#expectedRate;
+      if (this.#expectedRate) rate = Math.max(rate ?? 0, this.#expectedRate);
     }
     rate ??= this.#expectedRate;
     if (!rate) return this.#floorMs;

@@ -49,6 +49,11 @@ export function answerOf(state: number): 'yes' | 'no' | null {
   return null;
 }
 
+/** Why a number with this state has no answer, or null when it has one. */
+export function reasonOf(state: number): string | null {
+  return answerOf(state) ? null : (UNANSWERED_REASONS[state] ?? 'not_checked');
+}
+
 export function sourceOf(state: number): 'cache' | 'api' | null {
   if (state === State.CACHE_YES || state === State.CACHE_NO) return 'cache';
   if (state === State.API_YES || state === State.API_NO) return 'api';

@@ -1,5 +1,5 @@
 import { keyToE164 } from '../dedupe/number-table.js';
-import { answerOf, sourceOf, UNANSWERED_REASONS } from './answer-state.js';
+import { answerOf, reasonOf, sourceOf } from './answer-state.js';
 import type { CheckResult } from './check-numbers.js';
 
 /** The state of a row that holds no valid number (its reason says why). */
@@ -64,14 +64,13 @@ export function toResults(block: ResultBlock): CheckResult[] {
       results[i] = { row, input, number: null, whatsapp: null, source: null, reason: block.reasons[i]!, duplicate: false };
       continue;
     }
-    const whatsapp = answerOf(state);
     results[i] = {
       row,
       input,
       number: keyToE164(block.keys[i]!),
-      whatsapp,
+      whatsapp: answerOf(state),
       source: sourceOf(state),
-      reason: whatsapp ? null : (UNANSWERED_REASONS[state] ?? 'not_checked'),
+      reason: reasonOf(state),
       duplicate: block.duplicates[i] === 1,
     };
   }

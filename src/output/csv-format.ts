@@ -1,4 +1,4 @@
-import { answerOf, sourceOf, UNANSWERED_REASONS } from '../job/answer-state.js';
+import { answerOf, reasonOf, sourceOf } from '../job/answer-state.js';
 import type { CheckResult } from '../job/check-numbers.js';
 import { INVALID_ROW, type ResultBlock } from '../job/result-block.js';
 import { resultCells } from './columns.js';
@@ -29,11 +29,9 @@ export function csvLines(block: ResultBlock): string {
 }
 
 /** The whatsapp, source and reason cells of a row with a number, by its state. */
-const STATE_CELLS: string[] = Array.from({ length: INVALID_ROW }, (_, state) => {
-  const whatsapp = answerOf(state);
-  const reason = whatsapp ? '' : (UNANSWERED_REASONS[state] ?? 'not_checked');
-  return [whatsapp ?? '', sourceOf(state) ?? '', csvText(reason)].join(',');
-});
+const STATE_CELLS: string[] = Array.from({ length: INVALID_ROW }, (_, state) =>
+  [answerOf(state) ?? '', sourceOf(state) ?? '', csvText(reasonOf(state) ?? '')].join(','),
+);
 
 /** A text cell, guarded against formulas, then quoted when it must be. */
 function csvText(text: string): string {
