@@ -50,8 +50,10 @@ export interface CheckOptions {
    */
   maxTaskSize?: number | undefined;
   /**
-   * `'input'`: results in input order. `'completion'`: rows answered without the provider
-   * (cache, invalid) first, as soon as they are known, then the rest. Both in bounded memory.
+   * `'input'`: results in input order, each row as soon as it and the rows before it have
+   * answers (tasks follow the input order, so output grows task by task). `'completion'`: rows
+   * answered without the provider (cache, invalid) first, then the rest once the tasks are done.
+   * Both in bounded memory.
    * @default 'input'
    */
   order?: 'input' | 'completion' | undefined;
