@@ -71,7 +71,7 @@ export class NumberTable {
     return true;
   }
 
-  /** Keys whose state is `state`, in table order. */
+  /** Keys whose state is `state`, in table order. `set()` while iterating is safe; `add()` is not (it may grow the table). */
   *keysWithState(state: number): Generator<number> {
     const keys = this.#keys;
     const states = this.#states;

@@ -400,9 +400,9 @@ class JobRun {
    * journaled task holds it.
    */
   #planUnknown(): void {
-    const unknown: number[] = [];
-    for (const key of this.#table.keysWithState(State.UNKNOWN)) unknown.push(key);
-    for (const key of unknown) {
+    // Setting a state moves no key, so the table can be walked while it changes: no copy of
+    // what may be millions of keys.
+    for (const key of this.#table.keysWithState(State.UNKNOWN)) {
       const early = this.#settledEarly.get(key);
       const journaled = this.#journaled.get(key);
       this.#table.set(key, early >= 0 ? early : journaled >= 0 ? journaled : State.TO_CHECK);
