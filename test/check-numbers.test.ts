@@ -180,6 +180,10 @@ describe('checkNumbers()', () => {
         this.scans++;
         return super.entries();
       }
+      override answerBatches() {
+        this.scans++;
+        return super.answerBatches();
+      }
     }
     const cache = new HugeCache();
     await run(swissNumbers(300), { client: clientFor(s), cache });

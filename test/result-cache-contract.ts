@@ -1,6 +1,29 @@
 import { expect, test } from 'vitest';
 import type { ResultCache } from '../src/cache/result-cache.js';
 
+/** What getMany() says of `numbers`, in the form of firstAppearances(). */
+async function currentAnswers(cache: ResultCache, numbers: string[]): Promise<Map<number, string>> {
+  const expected = new Map<number, string>();
+  const answers = await cache.getMany(numbers);
+  numbers.forEach((number, i) => {
+    const answer = answers[i];
+    if (answer) expected.set(Number(number.slice(1)), `${answer.whatsapp}@${Math.floor(answer.checkedAt / 1000)}`);
+  });
+  return expected;
+}
+
+/** What answerBatches() says of each number: its first appearance, as `answer@seconds`. */
+export async function firstAppearances(cache: ResultCache): Promise<Map<number, string>> {
+  const current = new Map<number, string>();
+  for await (const batch of cache.answerBatches()) {
+    for (let i = 0; i < batch.length; i++) {
+      const key = batch.keys[i]!;
+      if (!current.has(key)) current.set(key, `${batch.yes[i] === 1 ? 'yes' : 'no'}@${batch.checkedAtSeconds[i]}`);
+    }
+  }
+  return current;
+}
+
 /**
  * The contract every ResultCache must keep, run against each implementation
  * (as abstract-level runs one suite against every store).
@@ -61,6 +84,22 @@ export function resultCacheContract(name: string, open: () => Promise<{ cache: R
     let taken = 0;
     for await (const _entry of cache.entries()) if (++taken === 1500) break;
     expect(taken).toBe(1500);
+    await cache.close();
+  });
+
+  test(`${name}: .answerBatches() - each number's first appearance is its current answer, deleted ones are gone`, async () => {
+    const { cache } = await open();
+    const numbers = Array.from({ length: 3000 }, (_, i) => `+4179${String(3_000_000 + i * 53).padStart(7, '0')}`);
+    await cache.putMany(numbers.map((number, i) => [number, { whatsapp: i % 3 ? 'yes' : 'no', checkedAt: at }] as const));
+    // Every fifth answered again, later; then every seventh deleted.
+    const again = numbers.filter((_, i) => i % 5 === 0);
+    await cache.putMany(again.map((number) => [number, { whatsapp: 'no', checkedAt: at + 60_000 }] as const));
+    expect(await firstAppearances(cache)).toEqual(await currentAnswers(cache, numbers));
+    const gone = numbers.filter((_, i) => i % 7 === 0);
+    await cache.deleteMany(gone);
+    const current = await firstAppearances(cache);
+    expect(current.size).toBe(numbers.length - gone.length);
+    expect(current).toEqual(await currentAnswers(cache, numbers));
     await cache.close();
   });
 

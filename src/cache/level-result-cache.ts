@@ -1,7 +1,9 @@
+import { join } from 'node:path';
 import { Level } from 'level';
 import { LRUCache } from 'lru-cache';
 import { ErrorCodes, WaError } from '../errors.js';
-import { decodeAnswer, encodeAnswer, type CachedAnswer, type ResultCache } from './result-cache.js';
+import { ANSWER_LOG_FILE, AnswerLogFile, AnswerLogWriter, canAppend, checkedAtSecondsOf, formatMarker, keyOfStoredNumber, parseMarker, type LogMarker } from './answer-log.js';
+import { decodeAnswer, encodeAnswer, type AnswerBatch, type CachedAnswer, type ResultCache } from './result-cache.js';
 
 export type Database = Level<string, string>;
 /** A sublevel with string keys and values. */
@@ -22,22 +24,44 @@ export interface LevelResultCacheOptions {
   memoryEntries?: number;
 }
 
+/** What reading through needs of a LevelDB iterator over string entries. */
+interface EntryIterator {
+  nextv(size: number): Promise<Array<[string, string]>>;
+  close(): Promise<void>;
+}
+
+/** The meta sublevel's key for the answer log's marker (see answer-log.ts). */
+const LOG_MARKER_KEY = 'answer-log';
+/** Entries per trip to LevelDB's native side when reading through. */
+const READ_BATCH = 1000;
+
 /**
  * The default ResultCache: a LevelDB folder (`level`) with an LRU in front. The folder also
  * holds the task journal (see TaskJournal), in its own sublevel, so that answers and the record
- * of what was paid for live and die together. LevelDB's lock makes it one process per folder.
+ * of what was paid for live and die together, and the answer log (answer-log.ts), a compact copy
+ * of the answers for jobs that read them all. LevelDB's lock makes it one process per folder.
  */
 export class LevelResultCache implements ResultCache {
   readonly path: string;
   readonly #db: Database;
   readonly #answers: StringSublevel;
+  readonly #meta: StringSublevel;
   readonly #memory: LRUCache<string, CachedAnswer>;
+  readonly #log: AnswerLogFile;
+  /** The log the database vouches for; undefined while there is none (the next full read makes one). */
+  #logMarker: LogMarker | undefined;
+  /** Writes so far: a log rebuilt from a read is kept only if no write came after the read began. */
+  #writes = 0;
+  /** Writes, and the start and end of a rebuild, run one at a time (appends need the log's end). */
+  #serial: Promise<unknown> = Promise.resolve();
 
   private constructor(path: string, db: Database, options: LevelResultCacheOptions) {
     this.path = path;
     this.#db = db;
     this.#answers = stringSublevel(db, 'answers');
+    this.#meta = stringSublevel(db, 'meta');
     this.#memory = new LRUCache({ max: options.memoryEntries ?? 100_000 });
+    this.#log = new AnswerLogFile(join(path, ANSWER_LOG_FILE));
   }
 
   /** Opens (or creates) the cache folder. Fails with WA_CACHE_LOCKED or WA_CACHE_CORRUPT. */
@@ -48,7 +72,33 @@ export class LevelResultCache implements ResultCache {
     } catch (error) {
       throw openError(path, error);
     }
-    return new LevelResultCache(path, db, options);
+    const cache = new LevelResultCache(path, db, options);
+    await cache.#openLog();
+    return cache;
+  }
+
+  /** Whether full reads come from the answer log (false until a full read of the database rebuilds it). */
+  get hasAnswerLog(): boolean {
+    return this.#logMarker !== undefined;
+  }
+
+  /**
+   * Finds the log the database vouches for. A new, empty cache starts one at once, so that it
+   * never needs rebuilding; without one, reads go to LevelDB, which is always complete.
+   */
+  async #openLog(): Promise<void> {
+    try {
+      const marker = parseMarker(await this.#meta.get(LOG_MARKER_KEY));
+      if (marker && (await this.#log.matches(marker))) {
+        this.#logMarker = marker;
+      } else if ((await this.#answers.keys({ limit: 1 }).all()).length === 0) {
+        const created = await this.#log.create();
+        await this.#meta.put(LOG_MARKER_KEY, formatMarker(created), DURABLE_WRITE);
+        this.#logMarker = created;
+      }
+    } catch {
+      this.#logMarker = undefined; // an unwritable folder still caches, without the log
+    }
   }
 
   /** The underlying database, for the journal that shares its folder. */
@@ -77,38 +127,126 @@ export class LevelResultCache implements ResultCache {
 
   async putMany(entries: ReadonlyArray<readonly [string, CachedAnswer]>): Promise<void> {
     if (entries.length === 0) return;
-    // sync: an answer that was paid for must survive a crash right after this resolves.
-    await this.#answers.batch(
-      entries.map(([number, answer]) => ({ type: 'put' as const, key: number, value: encodeAnswer(answer) })),
-      DURABLE_WRITE,
-    );
+    await this.#serially(async () => {
+      this.#writes++;
+      // The records go to the log first; the marker that covers them is committed with the
+      // answers. A log that cannot take them is dropped: the answers never depend on it.
+      let marker = this.#logMarker;
+      if (marker && canAppend(marker, entries)) marker = await this.#log.append(marker, entries).catch(() => undefined);
+      else marker = undefined;
+      const puts = entries.map(([number, answer]) => ({ type: 'put' as const, sublevel: this.#answers, key: number, value: encodeAnswer(answer) }));
+      // sync: an answer that was paid for must survive a crash right after this resolves.
+      await this.#db.batch([...puts, this.#markerOperation(marker)], DURABLE_WRITE);
+      this.#logMarker = marker;
+    });
     for (const [number, answer] of entries) this.#memory.set(number, answer);
   }
 
   async deleteMany(numbers: readonly string[]): Promise<void> {
-    await this.#answers.batch(numbers.map((key) => ({ type: 'del' as const, key })));
+    await this.#serially(async () => {
+      this.#writes++;
+      // The log cannot forget a record; the next full read writes a new one without them.
+      const deletes = numbers.map((key) => ({ type: 'del' as const, sublevel: this.#answers, key }));
+      await this.#db.batch([...deletes, this.#markerOperation(undefined)], DURABLE_WRITE);
+      this.#logMarker = undefined;
+    });
     for (const number of numbers) this.#memory.delete(number);
   }
 
   async *entries(): AsyncIterable<[string, CachedAnswer]> {
-    const iterator = this.#answers.iterator();
+    for await (const batch of this.#databaseBatches(this.#answers.iterator())) {
+      for (const [number, value] of batch) {
+        const answer = decodeAnswer(value);
+        if (answer) yield [number, answer];
+      }
+    }
+  }
+
+  /** From the answer log when there is one; otherwise from LevelDB, writing a new log on the way. */
+  async *answerBatches(): AsyncIterable<AnswerBatch> {
+    const marker = this.#logMarker;
+    if (marker) {
+      try {
+        yield* this.#log.readNewestFirst(marker);
+        return;
+      } catch {
+        // The file went away or broke. What was read stays right (newest first), and the
+        // database has every answer: read it through, which writes a new log.
+        if (this.#logMarker === marker) this.#logMarker = undefined;
+      }
+    }
+    yield* this.#readDatabaseRebuildingLog();
+  }
+
+  async *#readDatabaseRebuildingLog(): AsyncGenerator<AnswerBatch> {
+    // Taken between writes: the iterator's snapshot then holds every write counted so far.
+    const { iterator, writesBefore } = await this.#serially(async () => ({ iterator: this.#answers.iterator(), writesBefore: this.#writes }));
+    let rebuild = await AnswerLogWriter.start(this.#log.path).catch(() => undefined);
+    let whole = false;
+    try {
+      for await (const entries of this.#databaseBatches(iterator)) {
+        const batch = toAnswerBatch(entries);
+        if (rebuild) {
+          await rebuild.add(batch).catch(async () => {
+            await rebuild?.abandon();
+            rebuild = undefined;
+          });
+        }
+        yield batch;
+      }
+      whole = true;
+    } finally {
+      if (rebuild) await this.#finishRebuild(rebuild, whole, writesBefore);
+    }
+  }
+
+  /** Puts a rebuilt log in place if it holds all there is: the read ran to the end, and nothing was written since. */
+  async #finishRebuild(rebuild: AnswerLogWriter, whole: boolean, writesBefore: number): Promise<void> {
+    await this.#serially(async () => {
+      if (!whole || this.#writes !== writesBefore) {
+        await rebuild.abandon();
+        return;
+      }
+      try {
+        const marker = await rebuild.finish();
+        await this.#db.batch([this.#markerOperation(marker)], DURABLE_WRITE);
+        this.#logMarker = marker;
+      } catch {
+        await rebuild.abandon();
+      }
+    });
+  }
+
+  /**
+   * The iterator's entries in batches of raw strings. nextv: a thousand entries per trip to the
+   * native side; the next trip starts before this batch is consumed, so LevelDB reads (in libuv's
+   * threads) while JavaScript decodes.
+   */
+  async *#databaseBatches(iterator: EntryIterator): AsyncGenerator<Array<[string, string]>> {
     let next: Promise<Array<[string, string]>> | undefined;
     try {
-      // nextv: a thousand entries per trip to the native side. The next trip starts before this
-      // batch is consumed, so LevelDB reads (in libuv's threads) while JavaScript decodes.
-      next = iterator.nextv(1000);
+      next = iterator.nextv(READ_BATCH);
       for (let batch = await next; batch.length > 0; batch = await next) {
-        next = iterator.nextv(1000);
-        for (const [number, value] of batch) {
-          const answer = decodeAnswer(value);
-          if (answer) yield [number, answer];
-        }
+        next = iterator.nextv(READ_BATCH);
+        yield batch;
       }
     } finally {
       // A consumer that stops early leaves a trip in flight: let it land before closing.
       await next?.catch(() => {});
       await iterator.close();
     }
+  }
+
+  #markerOperation(marker: LogMarker | undefined) {
+    return marker
+      ? { type: 'put' as const, sublevel: this.#meta, key: LOG_MARKER_KEY, value: formatMarker(marker) }
+      : { type: 'del' as const, sublevel: this.#meta, key: LOG_MARKER_KEY };
+  }
+
+  #serially<T>(work: () => Promise<T>): Promise<T> {
+    const run = this.#serial.then(work);
+    this.#serial = run.catch(() => {});
+    return run;
   }
 
   /**
@@ -126,6 +264,26 @@ export class LevelResultCache implements ResultCache {
   async close(): Promise<void> {
     await this.#db.close();
   }
+}
+
+/** Raw entries as columns; entries that are not a stored answer (no E.164 key, no y/n value) are left out. */
+function toAnswerBatch(entries: ReadonlyArray<[string, string]>): AnswerBatch {
+  const batch: AnswerBatch = {
+    length: 0,
+    keys: new Float64Array(entries.length),
+    checkedAtSeconds: new Uint32Array(entries.length),
+    yes: new Uint8Array(entries.length),
+  };
+  for (const [number, value] of entries) {
+    const key = keyOfStoredNumber(number);
+    const answer = decodeAnswer(value);
+    if (key === 0 || !answer) continue;
+    const at = batch.length++;
+    batch.keys[at] = key;
+    batch.checkedAtSeconds[at] = checkedAtSecondsOf(answer);
+    batch.yes[at] = answer.whatsapp === 'yes' ? 1 : 0;
+  }
+  return batch;
 }
 
 function openError(path: string, error: unknown): WaError {

@@ -83,14 +83,17 @@ export class CacheLookup {
     const { cache, table, counts, maxAgeMs } = this.#deps;
     if (whileReading) table.reserve(size);
     const now = Date.now();
-    for await (const [number, answer] of cache.entries()) {
-      if (!isFresh(answer, maxAgeMs, now)) continue;
-      const key = e164ToKey(number);
-      const yes = answer.whatsapp === 'yes';
-      const state = whileReading ? table.addOrGet(key, yes ? State.CACHED_YES_UNSEEN : State.CACHED_NO_UNSEEN) : table.get(key);
-      if (state === State.UNKNOWN) {
-        counts.cacheHits++;
-        table.set(key, yes ? State.CACHE_YES : State.CACHE_NO);
+    for await (const { length, keys, checkedAtSeconds, yes } of cache.answerBatches()) {
+      for (let i = 0; i < length; i++) {
+        // A number may come again, older: its first fresh answer is the one (see answerBatches).
+        if (now - checkedAtSeconds[i]! * 1000 > maxAgeMs) continue;
+        const key = keys[i]!;
+        const isYes = yes[i] === 1;
+        const state = whileReading ? table.addOrGet(key, isYes ? State.CACHED_YES_UNSEEN : State.CACHED_NO_UNSEEN) : table.get(key);
+        if (state === State.UNKNOWN) {
+          counts.cacheHits++;
+          table.set(key, isYes ? State.CACHE_YES : State.CACHE_NO);
+        }
       }
     }
   }

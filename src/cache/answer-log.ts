@@ -1,0 +1,261 @@
+import { randomBytes } from 'node:crypto';
+import { open, rename, unlink, type FileHandle } from 'node:fs/promises';
+import { e164ToKey } from '../dedupe/number-table.js';
+import type { AnswerBatch, CachedAnswer } from './result-cache.js';
+
+/**
+ * The answer log: every answer the cache stores, appended as a fixed 16-byte record to one file
+ * beside the database. LevelDB stays the source of truth; the log is its read-optimized copy for
+ * jobs that read the whole cache. Reading 7.7M answers through LevelDB's iterator costs ~4 s of
+ * CPU (a key and a value string per answer, made on the JavaScript thread); reading them from the
+ * log is one sequential file read and a typed-array walk.
+ *
+ * The log is trusted only as far as a marker in the database says: the marker (the log's random
+ * token and how many records belong to it) is written in the same LevelDB batch as the answers
+ * it covers, after their records are on disk. Records past the marker's count (a crash between
+ * the two writes) are ignored and overwritten; a missing, short or foreign file, or a missing
+ * marker, means no log, and the next full read of the database writes a new one.
+ */
+
+/** The log's file name in the cache folder (LevelDB ignores names it does not recognize). */
+export const ANSWER_LOG_FILE = 'wa-answers.bin';
+
+const MAGIC = 'WAANSLG1';
+const HEADER_BYTES = 32;
+/** A record: key as float64 (0), checked-at seconds as uint32 (8), flag byte (12), 3 spare. */
+const RECORD_BYTES = 16;
+/** Written in the platform's byte order; a log moved to a machine with the other order is ignored. */
+const BYTE_ORDER_CHECK = 0x01020304;
+const FLAG_YES = 1;
+const FLAG_NO = 2;
+/** Records per read when the log is read back: 1 MB. */
+const READ_RECORDS = 65_536;
+
+/**
+ * Which log the database vouches for, how many of its records, and the latest checked-at second
+ * among them. Appends never go back in time (see `canAppend`), so a number's later records are
+ * never older than its earlier ones: read newest first, its first record is its current answer.
+ */
+export interface LogMarker {
+  token: string;
+  count: number;
+  latestSeconds: number;
+}
+
+export function formatMarker(marker: LogMarker): string {
+  return `${marker.token}:${marker.count}:${marker.latestSeconds}`;
+}
+
+export function parseMarker(text: string | undefined): LogMarker | undefined {
+  const match = text === undefined ? null : /^([0-9a-f]{32}):(\d+):(\d+)$/.exec(text);
+  return match ? { token: match[1]!, count: Number(match[2]), latestSeconds: Number(match[3]) } : undefined;
+}
+
+/**
+ * Whether answers can go to the end of the log: none may be older than what it holds (a clock
+ * set back, or answers stored with old times). If one is, the log is dropped and rebuilt later.
+ */
+export function canAppend(marker: LogMarker, answers: ReadonlyArray<readonly [string, CachedAnswer]>): boolean {
+  let latest = marker.latestSeconds;
+  for (const [, answer] of answers) {
+    const seconds = checkedAtSecondsOf(answer);
+    if (seconds < latest) return false;
+    latest = seconds;
+  }
+  return true;
+}
+
+/** The log file at `path`: checks, appends and reads against a marker the caller keeps. */
+export class AnswerLogFile {
+  readonly path: string;
+
+  constructor(path: string) {
+    this.path = path;
+  }
+
+  /** Whether the file is the log `marker` names, with all of its records. */
+  async matches(marker: LogMarker): Promise<boolean> {
+    let file: FileHandle | undefined;
+    try {
+      file = await open(this.path, 'r');
+      const header = Buffer.alloc(HEADER_BYTES);
+      await readFully(file, header, 0);
+      const { size } = await file.stat();
+      return headerToken(header) === marker.token && size >= HEADER_BYTES + marker.count * RECORD_BYTES;
+    } catch {
+      return false;
+    } finally {
+      await file?.close();
+    }
+  }
+
+  /** Writes a new, empty log, durably; returns its marker. */
+  async create(): Promise<LogMarker> {
+    const writer = await AnswerLogWriter.start(this.path);
+    return writer.finish();
+  }
+
+  /**
+   * Writes the records of `answers` after the marker's last one, durably (the caller then commits
+   * the returned marker with the answers). Numbers that are not E.164 have no key and are left out.
+   */
+  async append(marker: LogMarker, answers: ReadonlyArray<readonly [string, CachedAnswer]>): Promise<LogMarker> {
+    const records = encodeRecords(answers);
+    const file = await open(this.path, 'r+');
+    try {
+      await file.write(records.bytes, 0, records.bytes.length, HEADER_BYTES + marker.count * RECORD_BYTES);
+      await file.datasync();
+    } finally {
+      await file.close();
+    }
+    return { token: marker.token, count: marker.count + records.count, latestSeconds: Math.max(marker.latestSeconds, records.latestSeconds) };
+  }
+
+  /** The marker's records, newest first (so the first record of a number is its current answer). */
+  async *readNewestFirst(marker: LogMarker): AsyncGenerator<AnswerBatch> {
+    const file = await open(this.path, 'r');
+    try {
+      const chunk = new ArrayBuffer(READ_RECORDS * RECORD_BYTES);
+      for (let end = marker.count; end > 0; ) {
+        const start = Math.max(0, end - READ_RECORDS);
+        const bytes = new Uint8Array(chunk, 0, (end - start) * RECORD_BYTES);
+        await readFully(file, bytes, HEADER_BYTES + start * RECORD_BYTES);
+        yield decodeRecordsReversed(chunk, end - start);
+        end = start;
+      }
+    } finally {
+      await file.close();
+    }
+  }
+}
+
+/** A whole new log, written beside the old one and moved into its place by `finish()`. */
+export class AnswerLogWriter {
+  readonly #path: string;
+  readonly #file: FileHandle;
+  readonly #token: string;
+  #count = 0;
+  #latestSeconds = 0;
+
+  private constructor(path: string, file: FileHandle, token: string) {
+    this.#path = path;
+    this.#file = file;
+    this.#token = token;
+  }
+
+  static async start(path: string): Promise<AnswerLogWriter> {
+    const token = randomBytes(16).toString('hex');
+    const file = await open(`${path}.tmp`, 'w');
+    try {
+      await file.write(encodeHeader(token), 0, HEADER_BYTES, 0);
+    } catch (error) {
+      await file.close();
+      throw error;
+    }
+    return new AnswerLogWriter(path, file, token);
+  }
+
+  /** Adds a batch of answers from a read of the database: each number once, so in any time order. */
+  async add(batch: AnswerBatch): Promise<void> {
+    const bytes = new Uint8Array(batch.length * RECORD_BYTES);
+    const words = new Float64Array(bytes.buffer);
+    const seconds = new Uint32Array(bytes.buffer);
+    for (let i = 0; i < batch.length; i++) {
+      words[i * 2] = batch.keys[i]!;
+      seconds[i * 4 + 2] = batch.checkedAtSeconds[i]!;
+      bytes[i * RECORD_BYTES + 12] = batch.yes[i] === 1 ? FLAG_YES : FLAG_NO;
+      if (batch.checkedAtSeconds[i]! > this.#latestSeconds) this.#latestSeconds = batch.checkedAtSeconds[i]!;
+    }
+    await this.#file.write(bytes, 0, bytes.length, HEADER_BYTES + this.#count * RECORD_BYTES);
+    this.#count += batch.length;
+  }
+
+  /** Makes the new log durable and puts it in place; returns its marker for the caller to commit. */
+  async finish(): Promise<LogMarker> {
+    try {
+      await this.#file.datasync();
+    } finally {
+      await this.#file.close();
+    }
+    await rename(`${this.#path}.tmp`, this.#path);
+    return { token: this.#token, count: this.#count, latestSeconds: this.#latestSeconds };
+  }
+
+  async abandon(): Promise<void> {
+    await this.#file.close().catch(() => {});
+    await unlink(`${this.#path}.tmp`).catch(() => {});
+  }
+}
+
+/** 42 -> '+42' and back are exact for E.164 (at most 15 digits); anything else has no key. */
+export function keyOfStoredNumber(number: string): number {
+  if (number.length < 2 || number.length > 16 || number.charCodeAt(0) !== 43) return 0;
+  for (let i = 1; i < number.length; i++) {
+    const code = number.charCodeAt(i);
+    if (code < 48 || code > 57) return 0;
+  }
+  return e164ToKey(number);
+}
+
+/** The seconds a cached answer is stamped with (as the database stores them). */
+export function checkedAtSecondsOf(answer: CachedAnswer): number {
+  return Math.min(0xffff_ffff, Math.max(0, Math.floor(answer.checkedAt / 1000)));
+}
+
+function encodeRecords(answers: ReadonlyArray<readonly [string, CachedAnswer]>): { bytes: Uint8Array; count: number; latestSeconds: number } {
+  const bytes = new Uint8Array(answers.length * RECORD_BYTES);
+  const words = new Float64Array(bytes.buffer);
+  const seconds = new Uint32Array(bytes.buffer);
+  let count = 0;
+  let latestSeconds = 0;
+  for (const [number, answer] of answers) {
+    const key = keyOfStoredNumber(number);
+    if (key === 0) continue;
+    words[count * 2] = key;
+    seconds[count * 4 + 2] = checkedAtSecondsOf(answer);
+    latestSeconds = Math.max(latestSeconds, seconds[count * 4 + 2]!);
+    bytes[count * RECORD_BYTES + 12] = answer.whatsapp === 'yes' ? FLAG_YES : FLAG_NO;
+    count++;
+  }
+  return { bytes: bytes.subarray(0, count * RECORD_BYTES), count, latestSeconds };
+}
+
+function decodeRecordsReversed(chunk: ArrayBuffer, count: number): AnswerBatch {
+  const words = new Float64Array(chunk);
+  const seconds = new Uint32Array(chunk);
+  const bytes = new Uint8Array(chunk);
+  const batch: AnswerBatch = { length: 0, keys: new Float64Array(count), checkedAtSeconds: new Uint32Array(count), yes: new Uint8Array(count) };
+  for (let record = count - 1; record >= 0; record--) {
+    const flag = bytes[record * RECORD_BYTES + 12];
+    // A record never written (zeros, after an unclean stop) is no answer.
+    if (flag !== FLAG_YES && flag !== FLAG_NO) continue;
+    const at = batch.length++;
+    batch.keys[at] = words[record * 2]!;
+    batch.checkedAtSeconds[at] = seconds[record * 4 + 2]!;
+    batch.yes[at] = flag === FLAG_YES ? 1 : 0;
+  }
+  return batch;
+}
+
+function encodeHeader(token: string): Uint8Array {
+  const header = Buffer.alloc(HEADER_BYTES);
+  header.write(MAGIC, 0, 'latin1');
+  new Uint32Array(header.buffer, header.byteOffset + 8, 1)[0] = BYTE_ORDER_CHECK;
+  Buffer.from(token, 'hex').copy(header, 16);
+  return header;
+}
+
+/** The token of a log header, or undefined when the header is not one of ours (or not in this byte order). */
+function headerToken(header: Buffer): string | undefined {
+  if (header.toString('latin1', 0, 8) !== MAGIC) return undefined;
+  if (new Uint32Array(header.buffer.slice(header.byteOffset + 8, header.byteOffset + 12))[0] !== BYTE_ORDER_CHECK) return undefined;
+  return header.toString('hex', 16, 32);
+}
+
+async function readFully(file: FileHandle, target: Uint8Array, position: number): Promise<void> {
+  for (let done = 0; done < target.length; ) {
+    const { bytesRead } = await file.read(target, done, target.length - done, position + done);
+    if (bytesRead === 0) throw new Error('the answer log ends early');
+    done += bytesRead;
+  }
+}
