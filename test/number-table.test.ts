@@ -30,6 +30,11 @@ test('NumberTable - grows and keeps every key and state', () => {
   for (let i = 0; i < 100_000; i += 997) expect(table.get(10_000_000_000 + i * 7919)).toBe(i % 5);
   expect(table.countState(3)).toBe(20_000);
   expect([...table.keysWithState(4)]).toHaveLength(20_000);
+  // State 0 is also what an empty slot holds: only keys count.
+  expect(table.byteLength / 9).toBeGreaterThan(100_000);
+  expect(table.countState(0)).toBe(20_000);
+  expect([...table.keysWithState(0)]).toHaveLength(20_000);
+  expect([...table.countStates()].reduce((sum, count) => sum + count, 0)).toBe(100_000);
 });
 
 test('NumberTable - works past V8s 2^24-entry limit of Set and Map', () => {
@@ -44,7 +49,7 @@ test('NumberTable - works past V8s 2^24-entry limit of Set and Map', () => {
 }, 120_000);
 
 test('e164ToKey() and keyToE164() are exact for 15 digits', () => {
-  for (const e164 of ['+999999999999999', '+12025550123', '+41798284651', '+100000000000001']) {
+  for (const e164 of ['+999999999999999', '+12025550123', '+41798284651', '+100000000000001', '+440000000001']) {
     expect(keyToE164(e164ToKey(e164))).toBe(e164);
   }
   // ...and equal to parsing the digits, for numbers of every length from 7 to 15 digits.
@@ -53,5 +58,10 @@ test('e164ToKey() and keyToE164() are exact for 15 digits', () => {
     seed = (seed * 48271) % 2147483647;
     const digits = String(1 + (seed % 9)) + String(seed).repeat(3).slice(0, 6 + (i % 9));
     expect(e164ToKey(`+${digits}`)).toBe(Number(digits));
+    expect(keyToE164(Number(digits))).toBe(`+${digits}`);
+  }
+  // Zeros inside the low eight digits, and every length from 1 to 15 digits.
+  for (const digits of ['1', '12', '1234567', '12345678', '123456789', '100000000', '100000001', '4400000000', '44000000007', '990000000000000', '100000000000000']) {
+    expect(keyToE164(Number(digits))).toBe(`+${digits}`);
   }
 });

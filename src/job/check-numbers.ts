@@ -120,6 +120,8 @@ class JobRun {
   #phase: JobProgress['phase'] = 'reading';
   #lastProgress = 0;
   #dryRun: { numbers: number; tasks: number } | undefined;
+  /** How many numbers ended in each state, counted once the job finished. */
+  #finalStates: Uint32Array | undefined;
   /** For progress: numbers to check when checking began, and how many have been settled since. */
   #toCheck = 0;
   #settled = 0;
@@ -203,7 +205,8 @@ class JobRun {
   }
 
   summary(): CheckSummary {
-    const counts = this.#table.countStates();
+    // At the end of a job, the count taken when it finished (a pass over millions of slots).
+    const counts = this.#finalStates ?? this.#table.countStates();
     const byReason: Record<string, number> = {};
     for (const state of [State.TO_CHECK, State.IN_FLIGHT, State.NOT_ANSWERED, State.CREATE_UNCONFIRMED, State.MAX_SPEND, State.DRY_RUN, State.TASK_ERROR, State.ABORTED]) {
       const count = counts[state]!;
@@ -491,6 +494,7 @@ class JobRun {
   #finishCounts(): void {
     let answered = 0;
     const counts = this.#table.countStates();
+    this.#finalStates = counts;
     for (const state of [State.CACHE_YES, State.CACHE_NO, State.API_YES, State.API_NO]) answered += counts[state]!;
     this.#counts.unanswered = this.#counts.uniqueNumbers - answered;
   }

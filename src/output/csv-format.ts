@@ -1,3 +1,4 @@
+import { keyToE164 } from '../dedupe/number-table.js';
 import { answerOf, reasonOf, sourceOf } from '../job/answer-state.js';
 import type { CheckResult } from '../job/check-numbers.js';
 import { INVALID_ROW, type ResultBlock } from '../job/result-block.js';
@@ -23,7 +24,7 @@ export function csvLines(block: ResultBlock): string {
     const state = states[i]!;
     const input = csvText(inputs[i]!);
     if (state === INVALID_ROW) text += `${rows[i]!},${input},,,,${csvText(reasons[i]!)},false\n`;
-    else text += `${rows[i]!},${input},+${keys[i]!},${STATE_CELLS[state]!}${duplicates[i] === 1 ? ',true\n' : ',false\n'}`;
+    else text += `${rows[i]!},${input},${keyToE164(keys[i]!)},${STATE_CELLS[state]!}${duplicates[i] === 1 ? ',true\n' : ',false\n'}`;
   }
   return text;
 }

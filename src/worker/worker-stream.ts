@@ -6,13 +6,19 @@ import { ErrorCodes, WaError, type ErrorCode } from '../errors.js';
 
 /**
  * An async iterable computed in a worker thread, consumed here: the work runs on another core.
- * The worker runs at most a few items ahead (it waits for acknowledgements), and a WaError it
+ * The worker runs a bounded number of items ahead (it waits for acknowledgements), and a WaError it
  * throws arrives here with its code. Worker scripts exist once compiled; callers check
  * `workerScriptExists` and otherwise run the same iterable in this thread.
  */
 type StreamMessage<T> = { type: 'item'; item: T } | { type: 'done' } | { type: 'error'; code: string | undefined; message: string };
 
-const ITEMS_AHEAD = 8;
+/**
+ * Items the worker may run ahead of the consumer. The job's thread is busiest at the start (it
+ * reads the cache through while the input is read); a deep window lets the input worker keep
+ * going meanwhile. 10M warm rows: 8 -> 11.0 s, 32 -> 10.7 s, 128 -> 10.6 s (4096-row batches,
+ * ~0.5M rows ahead); 256 gained nothing more for ~120 MB.
+ */
+const ITEMS_AHEAD = 128;
 const KNOWN_CODES = new Set<string>(Object.values(ErrorCodes));
 
 export function workerScriptExists(script: URL): boolean {
