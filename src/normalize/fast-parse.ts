@@ -129,7 +129,8 @@ function checkLength(national: string, region: RegionRule): 'IS_POSSIBLE' | 'TOO
 }
 
 interface TypeRule {
-  pattern: RegExp;
+  /** The metadata's pattern, as written. */
+  source: string;
   lengths: ReadonlySet<number> | undefined;
 }
 
@@ -139,19 +140,39 @@ interface RegionRule {
   /** The plan's possible lengths, for libphonenumber's checkNumberLength. */
   possibleLengths: readonly number[] | undefined;
   /** For numbers written nationally in this region: */
-  iddPrefix: RegExp | undefined;
-  prefixForParsing: RegExp | undefined;
+  iddPrefix: LeadingPattern | undefined;
+  prefixForParsing: LeadingPattern | undefined;
   nationalPattern: RegExp;
+  nationalSource: string;
   hasTypes: boolean;
   /** FIXED_LINE first, then the other types in libphonenumber's order. */
   types: TypeRule[];
+  /** hasType's test by national number length, compiled on first use (see typesFor); null when no type allows the length. */
+  typesByLength: Array<RegExp | null | undefined>;
+}
+
+/** A pattern matched at the start of the text: exec gives the match (and its groups). */
+interface LeadingPattern {
+  test(text: string): boolean;
+  exec(text: string): RegExpExecArray | null;
+}
+
+/**
+ * Most prefixes in the metadata are plain digits (`0` for 96 regions, `00` as IDD): those are a
+ * startsWith, not a call into the regexp engine; the others compile to a RegExp.
+ */
+function leadingPattern(source: string): LeadingPattern {
+  if (!/^\d+$/.test(source)) return new RegExp(`^(?:${source})`);
+  // The match as exec gives it; callers only read it.
+  const match = Object.assign([source], { index: 0, input: source, groups: undefined }) as RegExpExecArray;
+  return { test: (text) => text.startsWith(source), exec: (text) => (text.startsWith(source) ? match : null) };
 }
 
 interface CallingCodePlan {
   countries: RegionRule[];
   /** The plan libphonenumber selects by calling code when no region owns the number. */
   callingCodePlan: RegionRule;
-  prefixForParsing: RegExp | undefined;
+  prefixForParsing: LeadingPattern | undefined;
 }
 
 const TYPE_ORDER = ['FIXED_LINE', 'MOBILE', 'PREMIUM_RATE', 'TOLL_FREE', 'SHARED_COST', 'VOIP', 'PERSONAL_NUMBER', 'PAGER', 'UAN', 'VOICEMAIL'];
@@ -194,8 +215,12 @@ const planFor = compiledOnce((callingCode) => (metadata.hasCallingCode(callingCo
 function compiledOnce<V>(compile: (key: string) => V): (key: string) => V {
   const compiled = new Map<string, V>();
   return (key) => {
-    if (!compiled.has(key)) compiled.set(key, compile(key));
-    return compiled.get(key)!;
+    let value = compiled.get(key);
+    if (value === undefined && !compiled.has(key)) {
+      value = compile(key);
+      compiled.set(key, value);
+    }
+    return value as V;
   };
 }
 
@@ -204,7 +229,7 @@ function compilePlan(callingCode: string): CallingCodePlan {
   return {
     countries: (metadata.getCountryCodesForCallingCode(callingCode) ?? []).map(compileRegion),
     callingCodePlan: compileRegion(callingCode),
-    prefixForParsing: prefix ? new RegExp(`^(?:${prefix})`) : undefined,
+    prefixForParsing: prefix ? leadingPattern(prefix) : undefined,
   };
 }
 
@@ -218,7 +243,7 @@ function compileRegion(countryOrCallingCode: string): RegionRule {
       const pattern = type?.pattern();
       if (!type || !pattern) continue;
       const lengths = type.possibleLengths();
-      types.push({ pattern: new RegExp(`^(?:${pattern})$`), lengths: lengths ? new Set(lengths) : undefined });
+      types.push({ source: pattern, lengths: lengths ? new Set(lengths) : undefined });
     }
   }
   const idd = plan.IDDPrefix();
@@ -226,12 +251,14 @@ function compileRegion(countryOrCallingCode: string): RegionRule {
   return {
     callingCode: plan.callingCode(),
     possibleLengths: plan.possibleLengths(),
-    iddPrefix: idd ? new RegExp(`^(?:${idd})`) : undefined,
-    prefixForParsing: prefix ? new RegExp(`^(?:${prefix})`) : undefined,
+    iddPrefix: idd ? leadingPattern(idd) : undefined,
+    prefixForParsing: prefix ? leadingPattern(prefix) : undefined,
     leadingDigits: leading ? new RegExp(`^(?:${leading})`) : undefined,
     nationalPattern: new RegExp(`^(?:${plan.nationalNumberPattern()})$`),
+    nationalSource: plan.nationalNumberPattern(),
     hasTypes: plan.hasTypes(),
     types,
+    typesByLength: [],
   };
 }
 
@@ -241,14 +268,22 @@ function owns(region: RegionRule, national: string): boolean {
   return hasType(region, national);
 }
 
-/** getNumberType(...) !== undefined */
+/** getNumberType(...) !== undefined: the national pattern matches, and so does a type that allows the length. */
 function hasType(region: RegionRule, national: string): boolean {
-  if (!region.nationalPattern.test(national)) return false;
-  for (const type of region.types) {
-    if (type.lengths && !type.lengths.has(national.length)) continue;
-    if (type.pattern.test(national)) return true;
-  }
-  return false;
+  let test = region.typesByLength[national.length];
+  if (test === undefined) test = region.typesByLength[national.length] = typesFor(region, national.length);
+  return test !== null && test.test(national);
+}
+
+/**
+ * One RegExp for hasType at one length: the national pattern as a lookahead, then the types that
+ * allow the length as alternatives. One match instead of up to eleven (each a call into the
+ * regexp engine): the fast path's largest cost. Which type matches does not matter here.
+ */
+function typesFor(region: RegionRule, length: number): RegExp | null {
+  const types = region.types.filter((type) => !type.lengths || type.lengths.has(length));
+  if (types.length === 0) return null;
+  return new RegExp(`^(?=(?:${region.nationalSource})$)(?:${types.map((type) => `(?:${type.source})`).join('|')})$`);
 }
 
 /** isValidNumber for a selected plan. */

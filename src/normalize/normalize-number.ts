@@ -1,13 +1,12 @@
 import { isSupportedCountry, parsePhoneNumberFromString, type CountryCode } from 'libphonenumber-js/max';
 import { fastInternational, fastNational } from './fast-parse.js';
+import { isDigits, stripSeparators } from './separators.js';
 
 /** Why a row's text is not a number we can check. Stable values, shown in the `reason` column. */
 export type InvalidReason = 'empty' | 'not_a_phone_number' | 'invalid_number' | 'needs_country';
 
 export type NormalizeResult = { ok: true; e164: string } | { ok: false; reason: InvalidReason };
 
-const SEPARATORS = /[\s().\-/\u00a0]/g;
-const BARE_DIGITS = /^\d{8,15}$/;
 
 /**
  * Normalizes one phone number to E.164. libphonenumber-js with its `max` metadata is the source
@@ -29,15 +28,6 @@ export function normalizeNumber(raw: string, region?: CountryCode): NormalizeRes
   return normalizeWith(raw, region, international, national);
 }
 
-function isDigits(text: string, from: number): boolean {
-  if (text.length <= from) return false;
-  for (let i = from; i < text.length; i++) {
-    const code = text.charCodeAt(i);
-    if (code < 48 || code > 57) return false;
-  }
-  return true;
-}
-
 /**
  * The same rules with libphonenumber-js alone, no fast path: the reference that the differential
  * test and the benchmarks compare `normalizeNumber` against.
@@ -56,36 +46,55 @@ function normalizeWith(
 ): NormalizeResult {
   let text = raw.trim();
   if (text.length === 0) return { ok: false, reason: 'empty' };
-  if (/^tel:/i.test(text)) text = text.slice(4).trim();
-  if (!/\d/.test(text)) return { ok: false, reason: 'not_a_phone_number' };
-  if (text.startsWith('+')) return international(text);
-  const compact = text.replace(SEPARATORS, '');
+  if (startsWithTel(text)) text = text.slice(4).trim();
+  if (!hasDigit(text)) return { ok: false, reason: 'not_a_phone_number' };
+  if (text.charCodeAt(0) === 43) return international(text); // +
+  const compact = stripSeparators(text);
   if (region) {
     const national = nationalNumber(text, compact, region);
     if (national) return national;
   }
-  if (compact.startsWith('00') && /^\d+$/.test(compact)) return international(`+${compact.slice(2)}`);
+  const digits = isDigits(compact);
+  if (digits && compact.startsWith('00')) return international(`+${compact.slice(2)}`);
   // A leading 0 is a trunk prefix: a national number, which needs a country to be read.
-  if (!region && /^0\d+$/.test(compact)) return { ok: false, reason: 'needs_country' };
-  if (BARE_DIGITS.test(compact)) return international(`+${compact}`);
+  if (!region && digits && compact.length >= 2 && compact.charCodeAt(0) === 48) return { ok: false, reason: 'needs_country' };
+  if (digits && compact.length >= 8 && compact.length <= 15) return international(`+${compact}`);
   return { ok: false, reason: /^[\d+*#]+$/.test(compact) ? 'invalid_number' : 'not_a_phone_number' };
 }
 
-/** `+`, then digits and separators only: the shape the fast path reads. */
-const PLAIN_INTERNATIONAL = /^\+[\d\s().\-/\u00a0]+$/;
+/** /^tel:/i: ASCII letters only (a case-insensitive match without the u flag folds no other). */
+function startsWithTel(text: string): boolean {
+  return (
+    text.length >= 4 && (text.charCodeAt(0) | 0x20) === 0x74 && (text.charCodeAt(1) | 0x20) === 0x65 && (text.charCodeAt(2) | 0x20) === 0x6c && text.charCodeAt(3) === 0x3a
+  );
+}
+
+/** /\d/ */
+function hasDigit(text: string): boolean {
+  for (let i = 0; i < text.length; i++) {
+    const code = text.charCodeAt(i);
+    if (code >= 48 && code <= 57) return true;
+  }
+  return false;
+}
+
 const INVALID: NormalizeResult = { ok: false, reason: 'invalid_number' };
 
 function international(text: string): NormalizeResult {
-  if (PLAIN_INTERNATIONAL.test(text)) {
-    const fast = fastInternational(text.slice(1).replace(SEPARATORS, ''));
-    if (fast) return fast.valid ? { ok: true, e164: fast.e164 } : INVALID;
+  // `+`, then digits and separators only (at least one): the shape the fast path reads.
+  if (text.length > 1) {
+    const digits = stripSeparators(text, 1);
+    if (digits.length === 0 || isDigits(digits)) {
+      const fast = fastInternational(digits);
+      if (fast) return fast.valid ? { ok: true, e164: fast.e164 } : INVALID;
+    }
   }
   return internationalByLibrary(text);
 }
 
 /** A region's own number, or undefined when it is not valid as one. */
 const national: Reader = (text, compact, region) => {
-  if (/^\d+$/.test(compact)) {
+  if (isDigits(compact)) {
     const fast = fastNational(compact, region);
     if (fast) return fast.valid ? { ok: true, e164: fast.e164 } : undefined;
   }
