@@ -143,6 +143,16 @@ test('a warm job answers the same rows whether the cache reads from its log or f
   }
   const fromLog = await run();
   expect(fromLog.cacheHits).toBe(3600);
+  // A row repeats a number exactly when an earlier row holds it (here, only the last row).
+  const seen = new Set<string>();
+  const repeats = fromLog.results.map((result) => {
+    if (result.number === null) return false;
+    const repeat = seen.has(result.number);
+    seen.add(result.number);
+    return repeat;
+  });
+  expect(fromLog.results.map((result) => result.duplicate)).toEqual(repeats);
+  expect(fromLog.results.at(-1)).toMatchObject({ number: numbers[1]![0], duplicate: true, source: 'cache' });
   await rm(join(dir, 'cache', ANSWER_LOG_FILE));
   const fromDatabase = await run();
   expect(fromDatabase).toEqual(fromLog);

@@ -78,8 +78,8 @@ test('csvLines() - a column block formats exactly as its result objects do, in e
       row++;
     }
   }
-  for (const reason of INVALID_REASONS.slice(1)) {
-    block.addInvalid(row, inputs[row % inputs.length]!, reason);
+  for (let reasonCode = 1; reasonCode < INVALID_REASONS.length; reasonCode++) {
+    block.addInvalid(row, inputs[row % inputs.length]!, reasonCode);
     row++;
   }
   expect(block.length).toBe(Object.values(State).length * inputs.length + INVALID_REASONS.length - 1);

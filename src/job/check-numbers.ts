@@ -13,8 +13,8 @@ import { answerOf, State, UNANSWERED_REASONS, type StateCode } from './answer-st
 import { resolveCheckOptions, type CheckOptions, type ResolvedCheckOptions } from './options.js';
 import { emptyCounts, type CheckSummary, type JobCounts, type JobProgress } from './progress.js';
 import { keyBatches } from './key-batches.js';
-import { INVALID_REASONS, type IngestBatch } from './normalize-rows.js';
-import { ResultBlock, toResults } from './result-block.js';
+import type { IngestBatch } from './normalize-rows.js';
+import { INVALID_ROW, ResultBlock, toResults } from './result-block.js';
 import { RowFlags } from './row-flags.js';
 import { readSpool, readSpoolKeys, SpoolWriter } from './spool.js';
 import { planTaskSizes } from './task-plan.js';
@@ -309,12 +309,12 @@ class JobRun {
       },
     );
     let answering = this.#options.order === 'input' && typeof this.#input === 'string';
-    const waiting: Array<{ batch: IngestBatch; firstRow: number }> = [];
+    const waiting: HeldBatch[] = [];
     for await (const batch of keyBatches(this.#input, this.#options)) {
       const firstRow = counts.rows;
-      this.#dedupe(batch.keys);
+      const deduped = this.#dedupe(batch.keys);
       if (answering) {
-        waiting.push({ batch, firstRow });
+        waiting.push({ batch, firstRow, deduped });
         // Memory stays bounded: past a limit, wait for the scan (the input worker waits too).
         if (!scanDone && counts.rows - firstRowOf(waiting) >= WAITING_ROWS_LIMIT) await earlyScan.catch(() => {});
         if (scanDone) {
@@ -327,7 +327,7 @@ class JobRun {
           waiting.length = 0;
         }
       } else {
-        await this.#spoolUnanswered(spool, { batch, firstRow });
+        await this.#spoolUnanswered(spool, { batch, firstRow, deduped });
       }
       this.#report(false);
     }
@@ -337,34 +337,46 @@ class JobRun {
     }
   }
 
-  /** Counts a batch's rows and records which repeat an earlier row's number. */
-  #dedupe(keys: Float64Array): void {
+  /**
+   * Counts a batch's rows and records which repeat an earlier row's number. Returns each row's
+   * state as it stands now and its duplicate flag, so that answering the batch needs no second
+   * lookup per row.
+   */
+  #dedupe(keys: Float64Array): Deduped {
     const counts = this.#counts;
     const table = this.#table;
+    const states = new Uint8Array(keys.length);
+    const duplicates = new Uint8Array(keys.length);
     for (let i = 0; i < keys.length; i++) {
       const key = keys[i]!;
       const row = counts.rows++;
       if (key === 0) {
         counts.invalidRows++;
+        states[i] = INVALID_ROW;
         continue;
       }
       const state = table.addOrGet(key, State.UNKNOWN);
       if (state === -1) {
         counts.uniqueNumbers++;
+        states[i] = State.UNKNOWN;
       } else if (state === State.CACHED_YES_UNSEEN || state === State.CACHED_NO_UNSEEN) {
         // The first row of a number the cache scan put in the table.
         counts.uniqueNumbers++;
         counts.cacheHits++;
-        table.set(key, state === State.CACHED_YES_UNSEEN ? State.CACHE_YES : State.CACHE_NO);
+        states[i] = state === State.CACHED_YES_UNSEEN ? State.CACHE_YES : State.CACHE_NO;
+        table.set(key, states[i]!);
       } else {
         counts.duplicateRows++;
         this.#duplicates.set(row);
+        states[i] = state;
+        duplicates[i] = 1;
       }
     }
+    return { states, duplicates };
   }
 
   /** Spools the rows of a batch that pass 1 did not answer (those after #emittedRows). */
-  async #spoolUnanswered(spool: SpoolWriter, { batch, firstRow }: { batch: IngestBatch; firstRow: number }): Promise<void> {
+  async #spoolUnanswered(spool: SpoolWriter, { batch, firstRow }: HeldBatch): Promise<void> {
     const { keys, inputs, reasons } = batch;
     for (let i = Math.max(0, this.#emittedRows - firstRow); i < keys.length; i++) {
       const key = keys[i]!;
@@ -375,26 +387,36 @@ class JobRun {
   }
 
   /** Results for the rows of `batches`, in order, until one whose answer is not known yet. */
-  *#answerKnownRows(batches: ReadonlyArray<{ batch: IngestBatch; firstRow: number }>): Generator<ResultBlock> {
-    for (const { batch, firstRow } of batches) {
+  *#answerKnownRows(batches: readonly HeldBatch[]): Generator<ResultBlock> {
+    for (const { batch, firstRow, deduped } of batches) {
       if (firstRow !== this.#emittedRows) return;
       const { keys, inputs, reasons } = batch;
-      const results = new ResultBlock(keys.length);
-      for (let i = 0; i < keys.length; i++) {
-        const row = firstRow + i + 1;
-        const key = keys[i]!;
-        if (key === 0) {
-          results.addInvalid(row, inputs[i]!, INVALID_REASONS[reasons[i]!]!);
-        } else {
-          // The batch was just deduped: its slots are still in the CPU's cache.
-          const state = this.#table.get(key);
-          if (answerOf(state) === null) break;
-          results.addNumber(row, inputs[i]!, key, state, this.#duplicates.has(row - 1));
-        }
-        this.#emittedRows = row;
+      const { states, duplicates } = deduped;
+      let known = 0;
+      for (; known < keys.length; known++) {
+        const state = states[known]!;
+        if (state === INVALID_ROW || answerOf(state) !== null) continue;
+        // Unknown when deduped: the cache scan may have answered it since.
+        const now = this.#table.get(keys[known]!);
+        if (answerOf(now) === null) break;
+        states[known] = now;
       }
-      if (results.length > 0) yield results;
-      if (this.#emittedRows !== firstRow + keys.length) return;
+      if (known > 0) {
+        // The block is a view of the batch's columns; only the row numbers are new.
+        const rows = new Uint32Array(known);
+        for (let i = 0; i < known; i++) rows[i] = firstRow + i + 1;
+        const whole = known === keys.length;
+        yield new ResultBlock(known, {
+          rows,
+          keys: keys.subarray(0, known),
+          states: states.subarray(0, known),
+          duplicates: duplicates.subarray(0, known),
+          inputs: whole ? inputs : inputs.slice(0, known),
+          reasonCodes: reasons.subarray(0, known),
+        });
+        this.#emittedRows = firstRow + known;
+      }
+      if (known !== keys.length) return;
     }
   }
 
@@ -470,7 +492,7 @@ class JobRun {
         row++;
         const key = keys[i]!;
         if (key <= 0) {
-          if (include(-1)) results.addInvalid(row, inputs[i]!, INVALID_REASONS[-key]!);
+          if (include(-1)) results.addInvalid(row, inputs[i]!, -key);
           continue;
         }
         let state = this.#table.get(key);
@@ -516,6 +538,19 @@ class JobRun {
 
 function isAnswerOrInvalid(state: number): boolean {
   return state === State.CACHE_YES || state === State.CACHE_NO || state < 0;
+}
+
+/** A batch read in pass 1 and held until its rows are answered or spooled. */
+interface HeldBatch {
+  batch: IngestBatch;
+  firstRow: number;
+  deduped: Deduped;
+}
+
+/** Each row's state right after dedupe (INVALID_ROW for a row without a number), and 1 where it repeats an earlier row. */
+interface Deduped {
+  states: Uint8Array;
+  duplicates: Uint8Array;
 }
 
 function firstRowOf(waiting: ReadonlyArray<{ firstRow: number }>): number {

@@ -1,6 +1,7 @@
 import { keyToE164 } from '../dedupe/number-table.js';
 import { answerOf, reasonOf, sourceOf } from './answer-state.js';
 import type { CheckResult } from './check-numbers.js';
+import { INVALID_REASONS } from './normalize-rows.js';
 
 /** The state of a row that holds no valid number (its reason says why). */
 export const INVALID_ROW = 255;
@@ -9,10 +10,11 @@ export const INVALID_ROW = 255;
  * A batch of results as parallel columns, in output order. The job hands rows to writers in
  * this form: at millions of rows, an object per row (and a cell array per row to format it)
  * cost more than everything else on the job's thread. Callers that iterate results get
- * CheckResult objects made from it (`toResults`).
+ * CheckResult objects made from it (`toResults`). Columns may be views of the job's own arrays:
+ * read them, never write them.
  */
 export class ResultBlock {
-  length = 0;
+  length: number;
   /** Each row's number in the input, counted from 1 (integers print faster than floats). */
   readonly rows: Uint32Array;
   /** Each row's number as a key (see NumberTable); 0 for an invalid row. */
@@ -21,15 +23,19 @@ export class ResultBlock {
   readonly states: Uint8Array;
   /** 1 where an earlier row holds the same number. */
   readonly duplicates: Uint8Array;
-  readonly inputs: string[] = [];
-  /** Why an invalid row has no number; '' for the others. */
-  readonly reasons: string[] = [];
+  readonly inputs: string[];
+  /** Why an invalid row has no number, as an index into INVALID_REASONS; 0 for the others. */
+  readonly reasonCodes: Uint8Array;
 
-  constructor(capacity: number) {
-    this.rows = new Uint32Array(capacity);
-    this.keys = new Float64Array(capacity);
-    this.states = new Uint8Array(capacity);
-    this.duplicates = new Uint8Array(capacity);
+  /** An empty block to fill with addNumber and addInvalid, or one over existing columns of `length` rows. */
+  constructor(capacity: number, columns?: Omit<ResultBlock, 'length' | 'addNumber' | 'addInvalid'>) {
+    this.length = columns ? capacity : 0;
+    this.rows = columns?.rows ?? new Uint32Array(capacity);
+    this.keys = columns?.keys ?? new Float64Array(capacity);
+    this.states = columns?.states ?? new Uint8Array(capacity);
+    this.duplicates = columns?.duplicates ?? new Uint8Array(capacity);
+    this.inputs = columns?.inputs ?? [];
+    this.reasonCodes = columns?.reasonCodes ?? new Uint8Array(capacity);
   }
 
   addNumber(row: number, input: string, key: number, state: number, duplicate: boolean): void {
@@ -39,18 +45,22 @@ export class ResultBlock {
     this.states[at] = state;
     this.duplicates[at] = duplicate ? 1 : 0;
     this.inputs.push(input);
-    this.reasons.push('');
   }
 
-  addInvalid(row: number, input: string, reason: string): void {
+  addInvalid(row: number, input: string, reasonCode: number): void {
     const at = this.length++;
     this.rows[at] = row;
     this.keys[at] = 0;
     this.states[at] = INVALID_ROW;
     this.duplicates[at] = 0;
     this.inputs.push(input);
-    this.reasons.push(reason);
+    this.reasonCodes[at] = reasonCode;
   }
+}
+
+/** Why a row of a block has no number ('' for a row that has one). */
+export function invalidReasonOf(block: ResultBlock, at: number): string {
+  return INVALID_REASONS[block.reasonCodes[at]!]!;
 }
 
 /** The block's rows as result objects. */
@@ -61,7 +71,7 @@ export function toResults(block: ResultBlock): CheckResult[] {
     const input = block.inputs[i]!;
     const state = block.states[i]!;
     if (state === INVALID_ROW) {
-      results[i] = { row, input, number: null, whatsapp: null, source: null, reason: block.reasons[i]!, duplicate: false };
+      results[i] = { row, input, number: null, whatsapp: null, source: null, reason: invalidReasonOf(block, i), duplicate: false };
       continue;
     }
     results[i] = {

@@ -1,7 +1,7 @@
 import { keyToE164 } from '../dedupe/number-table.js';
 import { answerOf, reasonOf, sourceOf } from '../job/answer-state.js';
 import type { CheckResult } from '../job/check-numbers.js';
-import { INVALID_ROW, type ResultBlock } from '../job/result-block.js';
+import { INVALID_ROW, invalidReasonOf, type ResultBlock } from '../job/result-block.js';
 import { resultCells } from './columns.js';
 import { neutralizeFormula } from './formula-guard.js';
 
@@ -18,12 +18,12 @@ export function csvLine(result: CheckResult): string {
  * are formatted once per state, and only the input cell is checked per row.
  */
 export function csvLines(block: ResultBlock): string {
-  const { rows, keys, states, duplicates, inputs, reasons } = block;
+  const { rows, keys, states, duplicates, inputs } = block;
   let text = '';
   for (let i = 0; i < block.length; i++) {
     const state = states[i]!;
     const input = csvText(inputs[i]!);
-    if (state === INVALID_ROW) text += `${rows[i]!},${input},,,,${csvText(reasons[i]!)},false\n`;
+    if (state === INVALID_ROW) text += `${rows[i]!},${input},,,,${csvText(invalidReasonOf(block, i))},false\n`;
     else text += `${rows[i]!},${input},${keyToE164(keys[i]!)},${STATE_CELLS[state]!}${duplicates[i] === 1 ? ',true\n' : ',false\n'}`;
   }
   return text;
