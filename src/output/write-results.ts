@@ -5,7 +5,7 @@ import ExcelJS from 'exceljs';
 import type { CheckResult } from '../job/check-numbers.js';
 import { ResultBlock, toResults } from '../job/result-block.js';
 import { OUTPUT_COLUMNS, resultCells } from './columns.js';
-import { csvLine, csvLines } from './csv-format.js';
+import { csvBytes, csvLine } from './csv-format.js';
 import { neutralizeFormula } from './formula-guard.js';
 
 export type OutputFormat = 'csv' | 'jsonl' | 'xlsx';
@@ -37,16 +37,16 @@ export async function writeResults(source: ResultSource, format: OutputFormat, t
   try {
     if (format === 'csv') await write(stream, `${OUTPUT_COLUMNS.join(',')}\n`);
     for await (const batch of batches) {
-      let text = '';
+      let chunk: string | Uint8Array = '';
       if (format === 'csv' && batch instanceof ResultBlock) {
-        text = csvLines(batch);
+        chunk = csvBytes(batch);
       } else {
         for (const result of batch instanceof ResultBlock ? toResults(batch) : batch) {
-          text += format === 'csv' ? csvLine(result) : `${JSON.stringify(result)}\n`;
+          chunk += format === 'csv' ? csvLine(result) : `${JSON.stringify(result)}\n`;
         }
       }
       rows += batch.length;
-      await write(stream, text);
+      await write(stream, chunk);
     }
   } finally {
     if (typeof target === 'string') await new Promise<void>((resolve, reject) => stream.end((error?: Error | null) => (error ? reject(error) : resolve())));
@@ -78,6 +78,6 @@ async function* asResults(batches: AsyncIterable<CheckResult[] | ResultBlock>): 
   for await (const batch of batches) yield batch instanceof ResultBlock ? toResults(batch) : batch;
 }
 
-async function write(stream: Writable, text: string): Promise<void> {
-  if (text.length > 0 && !stream.write(text)) await once(stream, 'drain');
+async function write(stream: Writable, chunk: string | Uint8Array): Promise<void> {
+  if (chunk.length > 0 && !stream.write(chunk)) await once(stream, 'drain');
 }
