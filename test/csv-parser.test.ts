@@ -57,6 +57,29 @@ describe('CsvParser', () => {
     expect(parseAll('"+41 79",x\n+41798284651\n', undefined)).toEqual([['"+41 79",x'], ['+41798284651']]);
   });
 
+  test('.project() - the wanted fields are the ones split() gives, rows with too few fields come whole', () => {
+    const lines = ['a,+41 79,CH', 'b,+41 78,', 'c,+41 77', 'd', ',,', 'e,"+41 76",FR', 'f,+41 75,DE,extra,more', '', 'g,+41 74,IT\r', '\r', 'h,+41 73,,'];
+    const text = `${lines.join('\n')}\n`;
+    for (const chunkSize of [text.length, 7, 1]) {
+      const parser = new CsvParser({ delimiter: ',' });
+      parser.project([1, 2]);
+      const rows: ParsedRow[] = [];
+      for (let at = 0; at < text.length; at += chunkSize) parser.push(text.slice(at, at + chunkSize), false, rows);
+      parser.push('', true, rows);
+      const full = parseAll(text, ',') as string[][];
+      expect(rows).toHaveLength(full.length);
+      rows.forEach((row, i) => {
+        const whole = full[i]!;
+        if (whole.length < 3) {
+          expect(row).toEqual(whole); // too few fields: the row as it was
+        } else {
+          expect([(row as string[])[1], (row as string[])[2]]).toEqual([whole[1], whole[2]]);
+          expect((row as string[])[0]).toBe(whole[0]!.startsWith('e') ? 'e' : undefined); // quoted rows are parsed whole
+        }
+      });
+    }
+  });
+
   test('agrees with @fast-csv/parse on well-formed files', async () => {
     const lines: string[] = [];
     for (let i = 0; i < 500; i++) {

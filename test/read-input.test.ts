@@ -72,6 +72,22 @@ describe('readInput()', () => {
     ]);
   });
 
+  test('rows after the column sample: short rows are reported whole, quoted and unquoted rows read alike', async () => {
+    const sample = Array.from({ length: 150 }, (_, i) => `contact ${i},+4179${String(1_000_000 + i)},CH`);
+    const tail = ['lonely', 'x,+41791111111', 'y,+41792222222,DE,extra', '"z, q","+41 79 333 33 33",FR', 'w,+41794444444,IT'];
+    const path = await file('list.csv', `name,phone,country\n${[...sample, ...tail].join('\n')}\n`);
+    const read = await rows(path);
+    expect(read).toHaveLength(155);
+    expect(read[20]).toEqual({ input: '+41791000020', country: 'CH', malformed: undefined });
+    expect(read.slice(150)).toEqual([
+      { input: 'lonely', country: undefined, malformed: 'row has no phone column' },
+      { input: '+41791111111', country: undefined, malformed: undefined },
+      { input: '+41792222222', country: 'DE', malformed: undefined },
+      { input: '+41 79 333 33 33', country: 'FR', malformed: undefined },
+      { input: '+41794444444', country: 'IT', malformed: undefined },
+    ]);
+  });
+
   test('a missing file is WA_INPUT_UNREADABLE', async () => {
     await expect(rows('/nonexistent/list.csv')).rejects.toMatchObject({ code: ErrorCodes.INPUT_UNREADABLE });
   });

@@ -130,7 +130,8 @@ async function* readByteStream(stream: Readable, format: InputFormat | undefined
     }
     yield parser.push(decoder.end(), true);
   }
-  yield* tabular(rows(), options);
+  // Once the columns are known, only the phone and country fields are made.
+  yield* tabular(rows(), options, (choice) => parser.project(choice.country === undefined ? [choice.phone] : [choice.phone, choice.country]));
 }
 
 async function* readXlsx(input: string | Readable, options: ReadInputOptions): AsyncGenerator<InputRow[]> {
@@ -167,7 +168,7 @@ async function* readXlsx(input: string | Readable, options: ReadInputOptions): A
 }
 
 /** Finds the columns from a sample of the first rows, then maps every row to an InputRow. */
-async function* tabular(batches: AsyncIterable<ParsedRow[]>, options: ReadInputOptions): AsyncGenerator<InputRow[]> {
+async function* tabular(batches: AsyncIterable<ParsedRow[]>, options: ReadInputOptions, chosen?: (choice: ColumnChoice) => void): AsyncGenerator<InputRow[]> {
   let choice: ColumnChoice | undefined;
   const pending: ParsedRow[] = [];
   let out: InputRow[] = [];
@@ -183,6 +184,7 @@ async function* tabular(batches: AsyncIterable<ParsedRow[]>, options: ReadInputO
   const decide = () => {
     const sample = pending.filter((row): row is string[] => !isMalformed(row));
     choice = chooseColumns(sample, options);
+    chosen?.(choice);
     let skipHeader = choice.hasHeader;
     for (const row of pending) {
       if (skipHeader && !isMalformed(row)) {
