@@ -56,4 +56,14 @@ test('toRegion() - alpha-2 in any case, anything else is no region', () => {
   expect(toRegion('Switzerland')).toBeUndefined();
   expect(toRegion('XX')).toBeUndefined();
   expect(toRegion(undefined)).toBeUndefined();
+  // Asked twice (the second answer is remembered), two-character values of every kind.
+  for (let round = 0; round < 2; round++) {
+    expect(toRegion('Ch')).toBe('CH');
+    expect(toRegion('gb')).toBe('GB');
+    expect(toRegion('XX')).toBeUndefined();
+    expect(toRegion('1A')).toBeUndefined();
+    expect(toRegion(' D')).toBeUndefined();
+    expect(toRegion('ÇH')).toBeUndefined();
+    expect(toRegion('\u0000')).toBeUndefined();
+  }
 });

@@ -3,7 +3,6 @@ import { stat } from 'node:fs/promises';
 import { extname } from 'node:path';
 import { Readable } from 'node:stream';
 import { StringDecoder } from 'node:string_decoder';
-import ExcelJS from 'exceljs';
 import { ErrorCodes, WaError } from '../errors.js';
 import { cellText } from '../spreadsheet/cell-text.js';
 import { chooseColumns, type ColumnChoice, type ColumnRef } from './columns.js';
@@ -135,6 +134,9 @@ async function* readByteStream(stream: Readable, format: InputFormat | undefined
 }
 
 async function* readXlsx(input: string | Readable, options: ReadInputOptions): AsyncGenerator<InputRow[]> {
+  // Loaded on first use: exceljs takes ~120 ms to load, which every CSV read (and the input
+  // worker's start) would otherwise pay.
+  const { default: ExcelJS } = await import('exceljs');
   const reader = new ExcelJS.stream.xlsx.WorkbookReader(input, {
     sharedStrings: 'cache',
     hyperlinks: 'ignore',

@@ -116,14 +116,31 @@ function internationalByLibrary(text: string): NormalizeResult {
 /** A row's region: ISO 3166 alpha-2, any case; anything else is no region. */
 export function toRegion(value: string | undefined): CountryCode | undefined {
   if (!value) return undefined;
+  // The common case, two ASCII characters, by their codes: no string hashing per row.
+  if (value.length === 2) {
+    const first = value.charCodeAt(0);
+    const second = value.charCodeAt(1);
+    if (first < 128 && second < 128) {
+      const slot = first * 128 + second;
+      let known = twoCharRegions[slot];
+      if (known === undefined) known = twoCharRegions[slot] = regionOf(value) ?? null;
+      return known ?? undefined;
+    }
+  }
   // A country column holds few distinct values: remember them (boundedly).
   let region = regionCache.get(value);
   if (region === undefined && !regionCache.has(value)) {
-    const code = value.trim().toUpperCase();
-    region = code.length === 2 && isSupportedCountry(code) ? code : undefined;
+    region = regionOf(value);
     if (regionCache.size < 10_000) regionCache.set(value, region);
   }
   return region;
 }
 
+function regionOf(value: string): CountryCode | undefined {
+  const code = value.trim().toUpperCase();
+  return code.length === 2 && isSupportedCountry(code) ? code : undefined;
+}
+
 const regionCache = new Map<string, CountryCode | undefined>();
+/** Regions of two-ASCII-character values, by (first code * 128 + second); null: not a region. */
+const twoCharRegions: Array<CountryCode | null | undefined> = new Array(128 * 128);
