@@ -2,7 +2,7 @@ import { join } from 'node:path';
 import { Level } from 'level';
 import { LRUCache } from 'lru-cache';
 import { ErrorCodes, WaError } from '../errors.js';
-import { ANSWER_LOG_FILE, AnswerLogFile, AnswerLogWriter, canAppend, checkedAtSecondsOf, formatMarker, keyOfStoredNumber, parseMarker, type LogMarker } from './answer-log.js';
+import { ANSWER_LOG_FILE, AnswerLogFile, AnswerLogWriter, answerBatchOf, canAppend, formatMarker, parseMarker, type LogMarker } from './answer-log.js';
 import { decodeAnswer, encodeAnswer, type AnswerBatch, type CachedAnswer, type ResultCache } from './result-cache.js';
 
 export type Database = Level<string, string>;
@@ -185,7 +185,7 @@ export class LevelResultCache implements ResultCache {
     let whole = false;
     try {
       for await (const entries of this.#databaseBatches(iterator)) {
-        const batch = toAnswerBatch(entries);
+        const batch = answerBatchOf(entries.map(([number, value]) => [number, decodeAnswer(value)] as const), entries.length);
         if (rebuild) {
           await rebuild.add(batch).catch(async () => {
             await rebuild?.abandon();
@@ -264,26 +264,6 @@ export class LevelResultCache implements ResultCache {
   async close(): Promise<void> {
     await this.#db.close();
   }
-}
-
-/** Raw entries as columns; entries that are not a stored answer (no E.164 key, no y/n value) are left out. */
-function toAnswerBatch(entries: ReadonlyArray<[string, string]>): AnswerBatch {
-  const batch: AnswerBatch = {
-    length: 0,
-    keys: new Float64Array(entries.length),
-    checkedAtSeconds: new Uint32Array(entries.length),
-    yes: new Uint8Array(entries.length),
-  };
-  for (const [number, value] of entries) {
-    const key = keyOfStoredNumber(number);
-    const answer = decodeAnswer(value);
-    if (key === 0 || !answer) continue;
-    const at = batch.length++;
-    batch.keys[at] = key;
-    batch.checkedAtSeconds[at] = checkedAtSecondsOf(answer);
-    batch.yes[at] = answer.whatsapp === 'yes' ? 1 : 0;
-  }
-  return batch;
 }
 
 function openError(path: string, error: unknown): WaError {

@@ -1,4 +1,4 @@
-import { checkedAtSecondsOf, keyOfStoredNumber } from './answer-log.js';
+import { answerBatchOf } from './answer-log.js';
 import type { AnswerBatch, CachedAnswer, ResultCache } from './result-cache.js';
 
 /** A ResultCache in memory: for tests and short-lived library use; nothing survives the process. */
@@ -22,17 +22,7 @@ export class MemoryResultCache implements ResultCache {
   }
 
   async *answerBatches(): AsyncIterable<AnswerBatch> {
-    const size = this.#answers.size;
-    const batch: AnswerBatch = { length: 0, keys: new Float64Array(size), checkedAtSeconds: new Uint32Array(size), yes: new Uint8Array(size) };
-    for (const [number, answer] of this.#answers) {
-      const key = keyOfStoredNumber(number);
-      if (key === 0) continue;
-      const at = batch.length++;
-      batch.keys[at] = key;
-      batch.checkedAtSeconds[at] = checkedAtSecondsOf(answer);
-      batch.yes[at] = answer.whatsapp === 'yes' ? 1 : 0;
-    }
-    yield batch;
+    yield answerBatchOf(this.#answers, this.#answers.size);
   }
 
   async estimateSize(): Promise<number> {
