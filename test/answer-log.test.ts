@@ -1,5 +1,5 @@
 import { expect, test } from 'vitest';
-import { appendFile, copyFile, readFile, rm, truncate, writeFile } from 'node:fs/promises';
+import { appendFile, copyFile, readFile, rm, stat, truncate, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { ANSWER_LOG_FILE } from '../src/cache/answer-log.js';
 import { LevelResultCache } from '../src/cache/level-result-cache.js';
@@ -123,6 +123,28 @@ test('an answer older than the log holds drops the log (a number read newest fir
   expect(cache.hasAnswerLog).toBe(false);
   const read = await firstAppearances(cache);
   expect(read.get(Number(number.slice(1)))).toBe(`${answer.whatsapp === 'yes' ? 'no' : 'yes'}@${at / 1000}`);
+  await cache.close();
+});
+
+test('a log made mostly of answers checked again is rewritten by the next full read, without them', async () => {
+  let cache = await LevelResultCache.open(await tempDir());
+  const logPath = join(cache.path, ANSWER_LOG_FILE);
+  const numbers = answers(60_000, 1_000_000, at);
+  const checkedAgain = (seconds: number) => numbers.map(([number, answer]) => [number, { ...answer, checkedAt: at + seconds * 1000 }] as const);
+  await cache.putMany(numbers);
+  await cache.putMany(checkedAgain(60));
+  // Half the records are superseded: not yet worth a rewrite.
+  cache = await reopened(cache);
+  expect((await firstAppearances(cache)).size).toBe(60_000);
+  expect((await stat(logPath)).size).toBe(32 + 120_000 * 16);
+  await cache.putMany(checkedAgain(120));
+  const read = await firstAppearances(cache);
+  expect(read).toEqual(await databaseAnswers(cache));
+  expect([...read.values()].every((answer) => answer.endsWith(`@${at / 1000 + 120}`))).toBe(true);
+  expect((await stat(logPath)).size).toBe(32 + 60_000 * 16);
+  cache = await reopened(cache);
+  expect(cache.hasAnswerLog).toBe(true);
+  expect(await firstAppearances(cache)).toEqual(read);
   await cache.close();
 });
 

@@ -40,15 +40,29 @@ export interface LogMarker {
   token: string;
   count: number;
   latestSeconds: number;
+  /** Records for a number an earlier record already holds (answers checked again): dead weight to every read. */
+  superseded: number;
 }
 
 export function formatMarker(marker: LogMarker): string {
-  return `${marker.token}:${marker.count}:${marker.latestSeconds}`;
+  return `${marker.token}:${marker.count}:${marker.latestSeconds}:${marker.superseded}`;
 }
 
 export function parseMarker(text: string | undefined): LogMarker | undefined {
-  const match = text === undefined ? null : /^([0-9a-f]{32}):(\d+):(\d+)$/.exec(text);
-  return match ? { token: match[1]!, count: Number(match[2]), latestSeconds: Number(match[3]) } : undefined;
+  const match = text === undefined ? null : /^([0-9a-f]{32}):(\d+):(\d+)(?::(\d+))?$/.exec(text);
+  return match ? { token: match[1]!, count: Number(match[2]), latestSeconds: Number(match[3]), superseded: Number(match[4] ?? 0) } : undefined;
+}
+
+/** Below this many records a log is never worth rewriting. */
+const COMPACT_ABOVE_RECORDS = 100_000;
+
+/**
+ * Whether a full read should come from LevelDB instead, which writes the log anew without its
+ * superseded records: once they are more than half of it (a list checked again every month would
+ * otherwise grow the log by its size each time, and every read with it).
+ */
+export function needsCompaction(marker: LogMarker): boolean {
+  return marker.count > COMPACT_ABOVE_RECORDS && marker.superseded * 2 > marker.count;
 }
 
 /**
@@ -98,9 +112,10 @@ export class AnswerLogFile {
   /**
    * Writes the records of `answers` after the marker's last one, durably (the caller then commits
    * the returned marker with the answers). Numbers that are not E.164 have no key and are left out.
+   * `stored` says which answers replace one the cache holds (or one earlier in `answers`).
    */
-  async append(marker: LogMarker, answers: ReadonlyArray<readonly [string, CachedAnswer]>): Promise<LogMarker> {
-    const records = encodeRecords(answers);
+  async append(marker: LogMarker, answers: ReadonlyArray<readonly [string, CachedAnswer]>, stored: readonly boolean[]): Promise<LogMarker> {
+    const records = encodeRecords(answers, stored);
     const file = await open(this.path, 'r+');
     try {
       await file.write(records.bytes, 0, records.bytes.length, HEADER_BYTES + marker.count * RECORD_BYTES);
@@ -108,7 +123,12 @@ export class AnswerLogFile {
     } finally {
       await file.close();
     }
-    return { token: marker.token, count: marker.count + records.count, latestSeconds: Math.max(marker.latestSeconds, records.latestSeconds) };
+    return {
+      token: marker.token,
+      count: marker.count + records.count,
+      latestSeconds: Math.max(marker.latestSeconds, records.latestSeconds),
+      superseded: marker.superseded + records.superseded,
+    };
   }
 
   /** The marker's records, newest first (so the first record of a number is its current answer). */
@@ -178,7 +198,7 @@ export class AnswerLogWriter {
       await this.#file.close();
     }
     await rename(`${this.#path}.tmp`, this.#path);
-    return { token: this.#token, count: this.#count, latestSeconds: this.#latestSeconds };
+    return { token: this.#token, count: this.#count, latestSeconds: this.#latestSeconds, superseded: 0 };
   }
 
   async abandon(): Promise<void> {
@@ -216,22 +236,28 @@ export function checkedAtSecondsOf(answer: CachedAnswer): number {
   return Math.min(0xffff_ffff, Math.max(0, Math.floor(answer.checkedAt / 1000)));
 }
 
-function encodeRecords(answers: ReadonlyArray<readonly [string, CachedAnswer]>): { bytes: Uint8Array; count: number; latestSeconds: number } {
+function encodeRecords(
+  answers: ReadonlyArray<readonly [string, CachedAnswer]>,
+  stored: readonly boolean[],
+): { bytes: Uint8Array; count: number; latestSeconds: number; superseded: number } {
   const bytes = new Uint8Array(answers.length * RECORD_BYTES);
   const words = new Float64Array(bytes.buffer);
   const seconds = new Uint32Array(bytes.buffer);
   let count = 0;
   let latestSeconds = 0;
-  for (const [number, answer] of answers) {
+  let superseded = 0;
+  for (let i = 0; i < answers.length; i++) {
+    const [number, answer] = answers[i]!;
     const key = keyOfStoredNumber(number);
     if (key === 0) continue;
+    if (stored[i]) superseded++;
     words[count * 2] = key;
     seconds[count * 4 + 2] = checkedAtSecondsOf(answer);
     latestSeconds = Math.max(latestSeconds, seconds[count * 4 + 2]!);
     bytes[count * RECORD_BYTES + 12] = answer.whatsapp === 'yes' ? FLAG_YES : FLAG_NO;
     count++;
   }
-  return { bytes: bytes.subarray(0, count * RECORD_BYTES), count, latestSeconds };
+  return { bytes: bytes.subarray(0, count * RECORD_BYTES), count, latestSeconds, superseded };
 }
 
 function decodeRecordsReversed(chunk: ArrayBuffer, count: number): AnswerBatch {

@@ -2,7 +2,7 @@ import { join } from 'node:path';
 import { Level } from 'level';
 import { LRUCache } from 'lru-cache';
 import { ErrorCodes, WaError } from '../errors.js';
-import { ANSWER_LOG_FILE, AnswerLogFile, AnswerLogWriter, answerBatchOf, canAppend, formatMarker, parseMarker, type LogMarker } from './answer-log.js';
+import { ANSWER_LOG_FILE, AnswerLogFile, AnswerLogWriter, answerBatchOf, canAppend, formatMarker, needsCompaction, parseMarker, type LogMarker } from './answer-log.js';
 import { decodeAnswer, encodeAnswer, type AnswerBatch, type CachedAnswer, type ResultCache } from './result-cache.js';
 
 export type Database = Level<string, string>;
@@ -132,7 +132,7 @@ export class LevelResultCache implements ResultCache {
       // The records go to the log first; the marker that covers them is committed with the
       // answers. A log that cannot take them is dropped: the answers never depend on it.
       let marker = this.#logMarker;
-      if (marker && canAppend(marker, entries)) marker = await this.#log.append(marker, entries).catch(() => undefined);
+      if (marker && canAppend(marker, entries)) marker = await this.#appendToLog(marker, entries).catch(() => undefined);
       else marker = undefined;
       const puts = entries.map(([number, answer]) => ({ type: 'put' as const, sublevel: this.#answers, key: number, value: encodeAnswer(answer) }));
       // sync: an answer that was paid for must survive a crash right after this resolves.
@@ -140,6 +140,18 @@ export class LevelResultCache implements ResultCache {
       this.#logMarker = marker;
     });
     for (const [number, answer] of entries) this.#memory.set(number, answer);
+  }
+
+  /** Appends answers to the log, counting those that replace a stored answer (see needsCompaction). */
+  async #appendToLog(marker: LogMarker, entries: ReadonlyArray<readonly [string, CachedAnswer]>): Promise<LogMarker> {
+    const existing = await this.#answers.getMany(entries.map(([number]) => number));
+    const seen = new Set<string>();
+    const stored = entries.map(([number], i) => {
+      const repeat = existing[i] !== undefined || seen.has(number);
+      seen.add(number);
+      return repeat;
+    });
+    return this.#log.append(marker, entries, stored);
   }
 
   async deleteMany(numbers: readonly string[]): Promise<void> {
@@ -162,10 +174,13 @@ export class LevelResultCache implements ResultCache {
     }
   }
 
-  /** From the answer log when there is one; otherwise from LevelDB, writing a new log on the way. */
+  /**
+   * From the answer log when there is one; otherwise (or when it is mostly superseded records)
+   * from LevelDB, writing a new log on the way.
+   */
   async *answerBatches(): AsyncIterable<AnswerBatch> {
     const marker = this.#logMarker;
-    if (marker) {
+    if (marker && !needsCompaction(marker)) {
       try {
         yield* this.#log.readNewestFirst(marker);
         return;
