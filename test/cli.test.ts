@@ -1,5 +1,5 @@
 import { describe, expect, test } from 'vitest';
-import { readdir, readFile, stat, writeFile } from 'node:fs/promises';
+import { readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { RunningSimulator } from '../src/simulator/index.js';
 import { useFastSimulators } from './helpers/fast-sim.js';
@@ -173,12 +173,18 @@ describe('other commands', () => {
     const stats = await runCli(['cache', 'stats', '--cache', cache]);
     expect(stats.stdout).toMatch(/Answers: +50 \(\d+ yes, \d+ no\)/);
     expect(stats.stdout).toMatch(/Open tasks: +0/);
+    expect(stats.stdout).toMatch(/Answer log: +50 records \(0 superseded\)/);
     await runCli(['cache', 'export', join(dir, 'answers.csv'), '--cache', cache]);
     const exported = parseCsv(await readFile(join(dir, 'answers.csv'), 'utf8'));
     expect(exported).toHaveLength(51);
     expect(exported.slice(1).every((row) => row[1] === s.oracle.answer(row[0]!))).toBe(true);
     expect((await runCli(['cache', 'prune', '--older-than', '1', '--cache', cache])).stdout).toContain('Removed 0 answers');
+    expect((await runCli(['cache', 'stats', '--cache', cache])).stdout).toMatch(/Answer log: +50 records/);
+    await rm(join(cache, 'wa-answers.bin'));
+    expect((await runCli(['cache', 'stats', '--cache', cache])).stdout).toMatch(/Answer log: +none yet/);
     expect((await runCli(['cache', 'prune', '--older-than', '0', '--cache', cache])).stdout).toContain('Removed 50 answers');
+    // The log cannot forget; an empty cache starts a new one.
+    expect((await runCli(['cache', 'stats', '--cache', cache])).stdout).toMatch(/Answer log: +0 records/);
   });
 
   test('demo runs on the built-in simulator with no key and no setup', async () => {

@@ -82,6 +82,12 @@ export class LevelResultCache implements ResultCache {
     return this.#logMarker !== undefined;
   }
 
+  /** The answer log's records, and how many a later record supersedes; undefined while there is none. */
+  get answerLog(): { records: number; superseded: number } | undefined {
+    const marker = this.#logMarker;
+    return marker && { records: marker.count, superseded: marker.superseded };
+  }
+
   /**
    * Finds the log the database vouches for. A new, empty cache starts one at once, so that it
    * never needs rebuilding; without one, reads go to LevelDB, which is always complete.
@@ -155,6 +161,7 @@ export class LevelResultCache implements ResultCache {
   }
 
   async deleteMany(numbers: readonly string[]): Promise<void> {
+    if (numbers.length === 0) return; // and the log stays good
     await this.#serially(async () => {
       this.#writes++;
       // The log cannot forget a record; the next full read writes a new one without them.

@@ -9,7 +9,7 @@ import { numberFlag, UsageError } from './flags.js';
 
 export const CACHE_HELP = `Usage: wa-check cache <stats|export|prune> [options]
 
-  stats                       answers held, yes/no, oldest and newest, and the task journal
+  stats                       answers held, yes/no, oldest and newest, the task journal, the answer log
   export <file>               all answers as CSV: number,whatsapp,checked_at
   prune [--older-than <days>] delete answers older than this (default 30)
 
@@ -62,11 +62,17 @@ async function stats(cache: LevelResultCache, io: CliEnvironment): Promise<void>
   const byState = new Map<string, number>();
   for (const entry of journal) byState.set(entry.state, (byState.get(entry.state) ?? 0) + entry.count);
   const date = (ms: number) => (Number.isFinite(ms) && ms > 0 ? new Date(ms).toISOString() : '-');
+  const log = cache.answerLog;
   io.stdout.write(
     `Cache folder:  ${cache.path}\n` +
       `Answers:       ${(yes + no).toLocaleString('en-US')} (${yes.toLocaleString('en-US')} yes, ${no.toLocaleString('en-US')} no)\n` +
       `Oldest:        ${date(oldest)}\nNewest:        ${date(newest)}\n` +
-      `Open tasks:    ${journal.length}${byState.size ? ` (${[...byState].map(([state, n]) => `${n} numbers ${state}`).join(', ')})` : ''}\n`,
+      `Open tasks:    ${journal.length}${byState.size ? ` (${[...byState].map(([state, n]) => `${n} numbers ${state}`).join(', ')})` : ''}\n` +
+      `Answer log:    ${
+        log
+          ? `${log.records.toLocaleString('en-US')} records (${log.superseded.toLocaleString('en-US')} superseded)`
+          : 'none yet (the next job that reads the whole cache writes it)'
+      }\n`,
   );
 }
 
