@@ -89,6 +89,19 @@ test('a log that is missing, cut short or from another cache is not trusted: rea
   }
 });
 
+test('a log replaced while the cache is open is noticed at the read, which falls back to LevelDB', async () => {
+  const other = await LevelResultCache.open(await tempDir());
+  await other.putMany(answers(400, 8_000_000, at));
+  await other.close();
+  const cache = await LevelResultCache.open(await tempDir());
+  await cache.putMany(answers(300, 4_000_000, at));
+  await copyFile(join(other.path, ANSWER_LOG_FILE), join(cache.path, ANSWER_LOG_FILE));
+  const read = await firstAppearances(cache);
+  expect(read).toEqual(await databaseAnswers(cache));
+  expect(read.size).toBe(300);
+  await cache.close();
+});
+
 test('a log is rebuilt only from a read that ran to the end with nothing written meanwhile', async () => {
   const cache = await LevelResultCache.open(await tempDir());
   await cache.putMany(answers(5000, 1_000_000, at));

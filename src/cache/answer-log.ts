@@ -135,6 +135,10 @@ export class AnswerLogFile {
   async *readNewestFirst(marker: LogMarker): AsyncGenerator<AnswerBatch> {
     const file = await open(this.path, 'r');
     try {
+      // The file may have been replaced since the marker was taken (a rebuild by another reader).
+      const header = Buffer.alloc(HEADER_BYTES);
+      await readFully(file, header, 0);
+      if (headerToken(header) !== marker.token) throw new Error('the answer log was replaced');
       const chunk = new ArrayBuffer(READ_RECORDS * RECORD_BYTES);
       for (let end = marker.count; end > 0; ) {
         const start = Math.max(0, end - READ_RECORDS);
