@@ -16,6 +16,9 @@ const CLI = fileURLToPath(new URL('../bin/wa-check.js', import.meta.url));
 
 export async function run(args) {
   const unique = Number(args[0] ?? 1_000_000);
+  // An optional largest task size: small tasks in several rounds, where the export step is long
+  // next to a task (the case learning the export time is for).
+  const maxTaskSize = args[1] ? Number(args[1]) : undefined;
   const file = join(OUT, `cold-${unique}.csv`);
   let text = 'phone\n';
   for (let i = 0; i < unique; i++) text += `+4178${String(i).padStart(7, '0')}\n`;
@@ -34,6 +37,7 @@ export async function run(args) {
   try {
     const job = checkNumbers(file, {
       cacheDir,
+      maxTaskSize,
       client: {
         apiUrl: sim.url,
         apiKey: 'bench-key',

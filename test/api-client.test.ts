@@ -363,3 +363,21 @@ test('waitForTask() - a task processing for ~3 s is seen through with at most 8 
   // over real HTTP on a shared 2-core machine, the export is noticed well within a second.
   expect(Date.now() - exportedBy).toBeLessThan(1000);
 });
+
+test('waitForTask() - a long export, learned from a first task, costs the next task fewer status reads', async () => {
+  // 400 numbers at 400/s (1 s of processing) and a 3 s export: far longer than the notice
+  // window (250 ms), as a 2-minute export is next to a small task's.
+  const s = await start({ numbersPerSecond: 400, queueDelayMs: 50, exportDelayMs: 3000 });
+  const client = clientFor(s, { poll: { floorMs: 50, ceilingMs: 6000, noticeFloorMs: 250 } });
+  const readsFor = async (numbers: string[]) => {
+    const before = s.ledger.statusReads;
+    const created = await client.createTask(numbers);
+    await client.waitForTask(created.taskId, { expectedTotal: numbers.length });
+    return s.ledger.statusReads - before;
+  };
+  const first = await readsFor(swissNumbers(400));
+  const second = await readsFor(swissNumbers(400, 1000));
+  expect(first).toBeGreaterThanOrEqual(10); // growing reads through the export
+  // The learned rate alone saves ~3 reads; the learned export most of the rest.
+  expect(second).toBeLessThanOrEqual(first - 8);
+});

@@ -17,10 +17,13 @@ function play(model: ReturnType<typeof taskModel>, exportAt: number, options: Po
   const schedule = new PollSchedule(options, 0);
   let at = schedule.firstDelay();
   let reads = 0;
+  let firstCompletedAt: number | undefined;
   for (;;) {
     reads++;
     const seen = model(at);
-    if (seen.status === 'exported') return { reads, lateBy: at - exportAt };
+    if (seen.status === 'completed') firstCompletedAt ??= at;
+    // What the client learns of the export: from the first read that found processing over.
+    if (seen.status === 'exported') return { reads, lateBy: at - exportAt, exportSeenAfter: firstCompletedAt === undefined ? undefined : at - firstCompletedAt };
     at += schedule.nextDelay({ at, ...seen });
     if (reads > 1000) throw new Error('never noticed the export');
   }
@@ -78,6 +81,31 @@ describe('PollSchedule', () => {
     const { reads, lateBy } = play(model, 30_000 + processingMs + 3000, { floorMs: 2000, ceilingMs: 600_000, expectedRate, expectedTotal: expectedRate ? total : undefined });
     expect(lateBy).toBeLessThanOrEqual(Math.max(5000, 0.1 * processingMs));
     expect(reads).toBeLessThanOrEqual(14);
+  });
+
+  test('.nextDelay() - a long export that earlier tasks measured takes two reads, not a read every few seconds', () => {
+    // 4,000 numbers at 12/s (333 s), then a 2-minute export: longer than the notice window (33 s).
+    const model = taskModel(1000, 333_000, 120_000, 4000);
+    const exportAt = 1000 + 333_000 + 120_000;
+    const first = play(model, exportAt, { expectedRate: 12, expectedTotal: 4000 });
+    expect(first.exportSeenAfter).toBeGreaterThan(100_000);
+    const next = play(model, exportAt, { expectedRate: 12, expectedTotal: 4000, expectedExportMs: first.exportSeenAfter });
+    expect(first.reads - next.reads).toBeGreaterThanOrEqual(4);
+    expect(next.lateBy).toBe(first.lateBy);
+    expect(next.lateBy).toBeLessThanOrEqual(33_300);
+  });
+
+  test('.nextDelay() - an export shorter than learned is found at the half-way read', () => {
+    const model = taskModel(1000, 333_000, 30_000, 4000);
+    const { reads, lateBy, exportSeenAfter } = play(model, 1000 + 333_000 + 30_000, { expectedRate: 12, expectedTotal: 4000, expectedExportMs: 120_000 });
+    expect(lateBy).toBeGreaterThanOrEqual(0);
+    expect(exportSeenAfter).toBeLessThanOrEqual(60_000); // what the next task learns: it comes down
+    expect(reads).toBeLessThanOrEqual(6);
+  });
+
+  test('.nextDelay() - an export within the notice window is read for as before, learned or not', () => {
+    const model = taskModel(1000, 60_000, 2000, 720);
+    expect(play(model, 63_000, { expectedExportMs: 2500 })).toEqual(play(model, 63_000));
   });
 
   test('.nextDelay() - backs off while pending, within the ceiling', () => {

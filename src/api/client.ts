@@ -79,6 +79,11 @@ export class WaClient {
   readonly #limits: { maxDownloadBytes: number; maxUnzippedBytes: number; maxRows: number };
   /** Numbers per second per task, learned from finished tasks to time the next ones' reads. */
   #learnedRate: number | undefined;
+  /**
+   * The shortest export seen, from the first read that found processing over to the read that
+   * found the export: an upper bound that only comes down (see PollSchedule's expectedExportMs).
+   */
+  #learnedExportMs: number | undefined;
 
   constructor(options: WaClientOptions) {
     this.#apiUrl = requireSecureUrl(options.apiUrl ?? DEFAULT_API_URL, 'API URL');
@@ -183,8 +188,17 @@ export class WaClient {
    */
   async waitForTask(taskId: string, options: WaitOptions = {}): Promise<ProviderTask> {
     const startedAt = Date.now();
-    const schedule = new PollSchedule({ ...this.#poll, expectedRate: this.#poll.expectedRate ?? this.#learnedRate, expectedTotal: options.expectedTotal }, startedAt);
+    const schedule = new PollSchedule(
+      {
+        ...this.#poll,
+        expectedRate: this.#poll.expectedRate ?? this.#learnedRate,
+        expectedExportMs: this.#poll.expectedExportMs ?? this.#learnedExportMs,
+        expectedTotal: options.expectedTotal,
+      },
+      startedAt,
+    );
     let firstProcessing: { at: number; done: number } | undefined;
+    let firstCompletedAt: number | undefined;
     let delay = schedule.firstDelay();
     for (;;) {
       await sleep(delay, options.signal);
@@ -192,7 +206,9 @@ export class WaClient {
       options.onProgress?.(task);
       const at = Date.now();
       if (task.status === 'processing') firstProcessing ??= { at, done: task.success + task.failure };
+      if (task.status === 'completed') firstCompletedAt ??= at;
       if (task.status === 'exported') {
+        if (firstCompletedAt !== undefined) this.#learnedExportMs = Math.min(this.#learnedExportMs ?? Infinity, at - firstCompletedAt);
         if (firstProcessing && at > firstProcessing.at && task.total > firstProcessing.done) {
           // A lower bound on the rate (the task finished before this read): a safe prior.
           this.#learnedRate = ((task.total - firstProcessing.done) * 1000) / (at - firstProcessing.at);

@@ -27,6 +27,12 @@ export interface PollScheduleOptions {
    * Without it, the first read comes after `floorMs`.
    */
   expectedRate?: number;
+  /**
+   * How long the export took on earlier tasks, at most, counted from the first read that found
+   * processing over. When it is longer than the notice window, the export is read for at half of
+   * it and then at all of it, instead of at growing intervals all along.
+   */
+  expectedExportMs?: number;
 }
 
 export interface PollObservation {
@@ -51,12 +57,15 @@ export class PollSchedule {
   readonly #noticeFloorMs: number;
   readonly #expectedRate: number | undefined;
   readonly #expectedTotal: number | undefined;
+  readonly #expectedExportMs: number | undefined;
   #pendingDelayMs: number;
   #exportDelayMs: number;
   #startedAt: number;
   #firstProcessing: { at: number; done: number } | undefined;
   #processingMs: number | undefined;
   #exportWaitStarted = false;
+  /** Waits planned from the learned export time, used before the growing ones. */
+  #plannedExportDelays: number[] = [];
   #predictedEndAt: number | undefined;
 
   constructor(options: PollScheduleOptions = {}, createdAt = 0) {
@@ -65,6 +74,7 @@ export class PollSchedule {
     this.#noticeFloorMs = options.noticeFloorMs ?? 5000;
     this.#expectedRate = options.expectedRate;
     this.#expectedTotal = options.expectedTotal;
+    this.#expectedExportMs = options.expectedExportMs;
     this.#pendingDelayMs = this.#floorMs;
     this.#exportDelayMs = this.#floorMs;
     this.#startedAt = createdAt;
@@ -110,7 +120,13 @@ export class PollSchedule {
         if (!this.#exportWaitStarted) {
           this.#exportWaitStarted = true;
           this.#exportDelayMs = Math.max(this.#floorMs, window / 8);
+          // A long export that earlier tasks measured: growing reads would spend many reads on
+          // it. Half of it first (an export that got shorter is found, and learned, there).
+          const expected = this.#expectedExportMs;
+          if (expected !== undefined && expected > window) this.#plannedExportDelays = [expected / 2, expected / 2];
         }
+        const planned = this.#plannedExportDelays.shift();
+        if (planned !== undefined) return Math.max(this.#floorMs, planned);
         const delay = Math.min(window, this.#exportDelayMs);
         this.#exportDelayMs *= 1.5;
         return Math.max(Math.min(this.#floorMs, window), delay);
