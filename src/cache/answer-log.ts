@@ -110,24 +110,24 @@ export class AnswerLogFile {
   }
 
   /**
-   * Writes the records of `answers` after the marker's last one, durably (the caller then commits
-   * the returned marker with the answers). Numbers that are not E.164 have no key and are left out.
-   * `stored` says which answers replace one the cache holds (or one earlier in `answers`).
+   * Writes `batch` after the marker's last record, durably (the caller then commits the returned
+   * marker with the answers). `superseded`: how many of them replace an answer the cache holds
+   * (a count for compaction only).
    */
-  async append(marker: LogMarker, answers: ReadonlyArray<readonly [string, CachedAnswer]>, stored: readonly boolean[]): Promise<LogMarker> {
-    const records = encodeRecords(answers, stored);
+  async append(marker: LogMarker, batch: AnswerBatch, superseded: number): Promise<LogMarker> {
+    const records = encodeRecords(batch);
     const file = await open(this.path, 'r+');
     try {
-      await file.write(records.bytes, 0, records.bytes.length, HEADER_BYTES + marker.count * RECORD_BYTES);
+      await file.write(records, 0, records.length, HEADER_BYTES + marker.count * RECORD_BYTES);
       await file.datasync();
     } finally {
       await file.close();
     }
     return {
       token: marker.token,
-      count: marker.count + records.count,
-      latestSeconds: Math.max(marker.latestSeconds, records.latestSeconds),
-      superseded: marker.superseded + records.superseded,
+      count: marker.count + batch.length,
+      latestSeconds: Math.max(marker.latestSeconds, latestSecondsOf(batch)),
+      superseded: marker.superseded + superseded,
     };
   }
 
@@ -181,17 +181,10 @@ export class AnswerLogWriter {
 
   /** Adds a batch of answers from a read of the database: each number once, so in any time order. */
   async add(batch: AnswerBatch): Promise<void> {
-    const bytes = new Uint8Array(batch.length * RECORD_BYTES);
-    const words = new Float64Array(bytes.buffer);
-    const seconds = new Uint32Array(bytes.buffer);
-    for (let i = 0; i < batch.length; i++) {
-      words[i * 2] = batch.keys[i]!;
-      seconds[i * 4 + 2] = batch.checkedAtSeconds[i]!;
-      bytes[i * RECORD_BYTES + 12] = batch.yes[i] === 1 ? FLAG_YES : FLAG_NO;
-      if (batch.checkedAtSeconds[i]! > this.#latestSeconds) this.#latestSeconds = batch.checkedAtSeconds[i]!;
-    }
-    await this.#file.write(bytes, 0, bytes.length, HEADER_BYTES + this.#count * RECORD_BYTES);
+    const records = encodeRecords(batch);
+    await this.#file.write(records, 0, records.length, HEADER_BYTES + this.#count * RECORD_BYTES);
     this.#count += batch.length;
+    this.#latestSeconds = Math.max(this.#latestSeconds, latestSecondsOf(batch));
   }
 
   /** Makes the new log durable and puts it in place; returns its marker for the caller to commit. */
@@ -240,28 +233,23 @@ export function checkedAtSecondsOf(answer: CachedAnswer): number {
   return Math.min(0xffff_ffff, Math.max(0, Math.floor(answer.checkedAt / 1000)));
 }
 
-function encodeRecords(
-  answers: ReadonlyArray<readonly [string, CachedAnswer]>,
-  stored: readonly boolean[],
-): { bytes: Uint8Array; count: number; latestSeconds: number; superseded: number } {
-  const bytes = new Uint8Array(answers.length * RECORD_BYTES);
+/** A batch as log records. */
+function encodeRecords(batch: AnswerBatch): Uint8Array {
+  const bytes = new Uint8Array(batch.length * RECORD_BYTES);
   const words = new Float64Array(bytes.buffer);
   const seconds = new Uint32Array(bytes.buffer);
-  let count = 0;
-  let latestSeconds = 0;
-  let superseded = 0;
-  for (let i = 0; i < answers.length; i++) {
-    const [number, answer] = answers[i]!;
-    const key = keyOfStoredNumber(number);
-    if (key === 0) continue;
-    if (stored[i]) superseded++;
-    words[count * 2] = key;
-    seconds[count * 4 + 2] = checkedAtSecondsOf(answer);
-    latestSeconds = Math.max(latestSeconds, seconds[count * 4 + 2]!);
-    bytes[count * RECORD_BYTES + 12] = answer.whatsapp === 'yes' ? FLAG_YES : FLAG_NO;
-    count++;
+  for (let i = 0; i < batch.length; i++) {
+    words[i * 2] = batch.keys[i]!;
+    seconds[i * 4 + 2] = batch.checkedAtSeconds[i]!;
+    bytes[i * RECORD_BYTES + 12] = batch.yes[i] === 1 ? FLAG_YES : FLAG_NO;
   }
-  return { bytes: bytes.subarray(0, count * RECORD_BYTES), count, latestSeconds, superseded };
+  return bytes;
+}
+
+function latestSecondsOf(batch: AnswerBatch): number {
+  let latest = 0;
+  for (let i = 0; i < batch.length; i++) latest = Math.max(latest, batch.checkedAtSeconds[i]!);
+  return latest;
 }
 
 function decodeRecordsReversed(chunk: ArrayBuffer, count: number): AnswerBatch {

@@ -152,12 +152,12 @@ export class LevelResultCache implements ResultCache {
   async #appendToLog(marker: LogMarker, entries: ReadonlyArray<readonly [string, CachedAnswer]>): Promise<LogMarker> {
     const existing = await this.#answers.getMany(entries.map(([number]) => number));
     const seen = new Set<string>();
-    const stored = entries.map(([number], i) => {
-      const repeat = existing[i] !== undefined || seen.has(number);
+    let superseded = 0;
+    entries.forEach(([number], i) => {
+      if (existing[i] !== undefined || seen.has(number)) superseded++;
       seen.add(number);
-      return repeat;
     });
-    return this.#log.append(marker, entries, stored);
+    return this.#log.append(marker, answerBatchOf(entries, entries.length), superseded);
   }
 
   async deleteMany(numbers: readonly string[]): Promise<void> {
