@@ -30,9 +30,8 @@ export class CsvParser {
   readonly #delimiter: string | undefined;
   readonly #maxRowLength: number;
   #rest = '';
-  /** Set by project(): which fields of a row are made, by position, and the last of them. */
+  /** Set by project(): which fields of a row are made, by position, up to the last wanted. */
   #wanted: boolean[] | undefined;
-  #lastWanted = 0;
 
   constructor(options: CsvParserOptions) {
     this.#delimiter = options.delimiter;
@@ -46,8 +45,7 @@ export class CsvParser {
    * what is reported of it is the row as it was.
    */
   project(positions: readonly number[]): void {
-    this.#lastWanted = Math.max(...positions);
-    this.#wanted = Array.from({ length: this.#lastWanted + 1 }, (_, position) => positions.includes(position));
+    this.#wanted = Array.from({ length: Math.max(...positions) + 1 }, (_, position) => positions.includes(position));
   }
 
   /** Parses `text` following what was pushed before; with `final`, also the last unended line. */
@@ -105,7 +103,7 @@ export class CsvParser {
       const next = data.indexOf(delimiter, fieldStart);
       const fieldEnd = next === -1 || next > end ? end : next;
       if (wanted[position]) row[position] = data.slice(fieldStart, fieldEnd);
-      if (position === this.#lastWanted) return row;
+      if (position === wanted.length - 1) return row;
       if (fieldEnd === end) return data.slice(start, end).split(delimiter);
       fieldStart = fieldEnd + 1;
     }
