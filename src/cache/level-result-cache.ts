@@ -77,12 +77,10 @@ export class LevelResultCache implements ResultCache {
     return cache;
   }
 
-  /** Whether full reads come from the answer log (false until a full read of the database rebuilds it). */
-  get hasAnswerLog(): boolean {
-    return this.#logMarker !== undefined;
-  }
-
-  /** The answer log's records, and how many a later record supersedes; undefined while there is none. */
+  /**
+   * The answer log full reads come from: its records, and how many a later record supersedes;
+   * undefined while there is none (until a full read of the database writes it).
+   */
   get answerLog(): { records: number; superseded: number } | undefined {
     const marker = this.#logMarker;
     return marker && { records: marker.count, superseded: marker.superseded };
