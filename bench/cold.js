@@ -27,12 +27,18 @@ export async function run(args) {
   rmSync(cacheDir, { recursive: true, force: true });
 
   const sim = await startSimulatorProcess([
-    '--rate', String(PROVIDER.numbersPerSecond * SCALE),
-    '--slots', String(PROVIDER.slotsPerKey),
-    '--queue-delay', String(PROVIDER.queueDelayMs / SCALE),
-    '--export-delay', String(PROVIDER.exportDelayMs / SCALE),
-    '--rate-limit', String(60 * SCALE),
-    '--key', 'bench-key',
+    '--rate',
+    String(PROVIDER.numbersPerSecond * SCALE),
+    '--slots',
+    String(PROVIDER.slotsPerKey),
+    '--queue-delay',
+    String(PROVIDER.queueDelayMs / SCALE),
+    '--export-delay',
+    String(PROVIDER.exportDelayMs / SCALE),
+    '--rate-limit',
+    String(60 * SCALE),
+    '--key',
+    'bench-key',
   ]);
   try {
     const job = checkNumbers(file, {
@@ -51,15 +57,27 @@ export async function run(args) {
     const ledger = await (await fetch(`${sim.url}/__admin/ledger`)).json();
     const idealMs = (unique / (PROVIDER.slotsPerKey * PROVIDER.numbersPerSecond * SCALE)) * 1000;
     const naiveReads = Math.ceil(unique / PROVIDER.slotsPerKey / PROVIDER.numbersPerSecond / 5);
-    table(`Cold run: ${fmt(unique)} new numbers, provider shape at ${SCALE}x speed`, ['measure', 'wa-bulk-checker', 'reference'], [
-      ['wall time (scaled s)', (ms / 1000).toFixed(2), `${(idealMs / 1000).toFixed(2)} ideal (numbers / (slots x rate))`],
-      ['wall time / ideal', (ms / idealMs).toFixed(3), '1.000'],
-      ['tasks', fmt(ledger.tasksCreated), `${PROVIDER.slotsPerKey} slots`],
-      ['status reads per task', (ledger.statusReads / ledger.tasksCreated).toFixed(1), `${fmt(naiveReads)} polling every 5 s (computed)`],
-      ['numbers charged / unique uncached', (ledger.numbersCharged / unique).toFixed(3), '1.000'],
-      ['numbers charged twice', fmt(Object.keys(ledger.doubleCharged).length), '0'],
-      ['answered', fmt(summary.answeredByApi), fmt(unique)],
-    ]);
+    table(
+      `Cold run: ${fmt(unique)} new numbers, provider shape at ${SCALE}x speed`,
+      ['measure', 'wa-bulk-checker', 'reference'],
+      [
+        [
+          'wall time (scaled s)',
+          (ms / 1000).toFixed(2),
+          `${(idealMs / 1000).toFixed(2)} ideal (numbers / (slots x rate))`,
+        ],
+        ['wall time / ideal', (ms / idealMs).toFixed(3), '1.000'],
+        ['tasks', fmt(ledger.tasksCreated), `${PROVIDER.slotsPerKey} slots`],
+        [
+          'status reads per task',
+          (ledger.statusReads / ledger.tasksCreated).toFixed(1),
+          `${fmt(naiveReads)} polling every 5 s (computed)`,
+        ],
+        ['numbers charged / unique uncached', (ledger.numbersCharged / unique).toFixed(3), '1.000'],
+        ['numbers charged twice', fmt(Object.keys(ledger.doubleCharged).length), '0'],
+        ['answered', fmt(summary.answeredByApi), fmt(unique)],
+      ],
+    );
   } finally {
     sim.child.kill('SIGTERM');
   }

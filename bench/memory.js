@@ -16,8 +16,22 @@ export async function run(args) {
   const cacheDir = await warmCacheFor(file, rows);
   const job = await runChild(WARM, ['ours', file, cacheDir, join(OUT, `memory-out-${rows}.csv`)]);
   const dedupe = await runChild(DEDUPE, [String(unique)]);
-  table('Peak memory (each in its own process)', ['what', 'size', 'peak RSS', 'notes'], [
-    [`checkNumbers, warm, CSV out`, `${fmt(rows)} rows`, mb(job.peakRss), `${fmt((job.rows / job.ms) * 1000)} rows/s`],
-    ['NumberTable dedupe', `${fmt(unique)} unique`, mb(dedupe.peakRss), `${(dedupe.tableBytes / unique).toFixed(1)} bytes/number in the table, ${fmt((unique / dedupe.ms) * 1000)} adds/s`],
-  ]);
+  table(
+    'Peak memory (each in its own process)',
+    ['what', 'size', 'peak RSS', 'notes'],
+    [
+      [
+        `checkNumbers, warm, CSV out`,
+        `${fmt(rows)} rows`,
+        mb(job.peakRss),
+        `${fmt((job.rows / job.ms) * 1000)} rows/s`,
+      ],
+      [
+        'NumberTable dedupe',
+        `${fmt(unique)} unique`,
+        mb(dedupe.peakRss),
+        `${(dedupe.tableBytes / unique).toFixed(1)} bytes/number in the table, ${fmt((unique / dedupe.ms) * 1000)} adds/s`,
+      ],
+    ],
+  );
 }

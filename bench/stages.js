@@ -23,7 +23,8 @@ async function reading(rows) {
   const file = await sampleFile(rows);
   const lines = await timed(async () => {
     let count = 0;
-    for await (const chunk of createReadStream(file, { highWaterMark: 1 << 20 })) for (let i = chunk.indexOf(10); i !== -1; i = chunk.indexOf(10, i + 1)) count++;
+    for await (const chunk of createReadStream(file, { highWaterMark: 1 << 20 }))
+      for (let i = chunk.indexOf(10); i !== -1; i = chunk.indexOf(10, i + 1)) count++;
     return count - 1;
   });
   const ours = await timed(async () => {
@@ -36,16 +37,27 @@ async function reading(rows) {
     for await (const _ of createReadStream(file).pipe(parse({ headers: true }))) count++;
     return count;
   });
-  table(`Reading ${fmt(rows)} CSV rows (rows/s)`, ['reader', 'rows/s', 'vs fast-csv'], [
-    ['counting lines (the floor)', fmt((lines.value / lines.ms) * 1000), `${(fastCsv.ms / lines.ms).toFixed(1)}x`],
-    ['readInput (our CSV core, columns detected)', fmt((ours.value / ours.ms) * 1000), `${(fastCsv.ms / ours.ms).toFixed(1)}x`],
-    ['@fast-csv/parse, headers', fmt((fastCsv.value / fastCsv.ms) * 1000), '1.0x'],
-  ]);
+  table(
+    `Reading ${fmt(rows)} CSV rows (rows/s)`,
+    ['reader', 'rows/s', 'vs fast-csv'],
+    [
+      ['counting lines (the floor)', fmt((lines.value / lines.ms) * 1000), `${(fastCsv.ms / lines.ms).toFixed(1)}x`],
+      [
+        'readInput (our CSV core, columns detected)',
+        fmt((ours.value / ours.ms) * 1000),
+        `${(fastCsv.ms / ours.ms).toFixed(1)}x`,
+      ],
+      ['@fast-csv/parse, headers', fmt((fastCsv.value / fastCsv.ms) * 1000), '1.0x'],
+    ],
+  );
 }
 
 async function normalizing(rows) {
   const result = [];
-  for (const [label, extra] of [['E.164-heavy (90% E.164)', { e164Share: 0.9 }], ['mixed spellings (35% E.164)', {}]]) {
+  for (const [label, extra] of [
+    ['E.164-heavy (90% E.164)', { e164Share: 0.9 }],
+    ['mixed spellings (35% E.164)', {}],
+  ]) {
     const file = await sampleFile(rows, 'normalize', extra);
     const inputs = [];
     for await (const batch of readInput(file)) for (const row of batch) inputs.push([row.input, toRegion(row.country)]);
@@ -56,11 +68,24 @@ async function normalizing(rows) {
     });
     const library = await timed(() => {
       let valid = 0;
-      for (const [text, region] of inputs) if (parsePhoneNumberFromString(text, region ? { defaultCountry: region } : undefined)?.isValid()) valid++;
+      for (const [text, region] of inputs)
+        if (parsePhoneNumberFromString(text, region ? { defaultCountry: region } : undefined)?.isValid()) valid++;
       return valid;
     });
-    result.push([label, 'normalizeNumber (fast path, max metadata)', fmt((inputs.length / ours.ms) * 1000), fmt(ours.value), `${(library.ms / ours.ms).toFixed(1)}x`]);
-    result.push([label, 'parsePhoneNumberFromString + isValid (max)', fmt((inputs.length / library.ms) * 1000), fmt(library.value), '1.0x']);
+    result.push([
+      label,
+      'normalizeNumber (fast path, max metadata)',
+      fmt((inputs.length / ours.ms) * 1000),
+      fmt(ours.value),
+      `${(library.ms / ours.ms).toFixed(1)}x`,
+    ]);
+    result.push([
+      label,
+      'parsePhoneNumberFromString + isValid (max)',
+      fmt((inputs.length / library.ms) * 1000),
+      fmt(library.value),
+      '1.0x',
+    ]);
   }
   table(`Normalizing ${fmt(rows)} rows (rows/s)`, ['input', 'normalizer', 'rows/s', 'valid', 'vs library'], result);
 }
@@ -74,7 +99,12 @@ async function dedupe() {
       for (let i = 0; i < count; i++) table_.add(41_000_000_000 + i * 7, 0); // every number again: the duplicates
       return table_.size;
     });
-    result.push([fmt(count), 'NumberTable (float64 keys)', fmt(((2 * count) / run.ms) * 1000), (table_.byteLength / count).toFixed(1)]);
+    result.push([
+      fmt(count),
+      'NumberTable (float64 keys)',
+      fmt(((2 * count) / run.ms) * 1000),
+      (table_.byteLength / count).toFixed(1),
+    ]);
   }
   const count = 10_000_000;
   const set = new Set();
@@ -84,7 +114,12 @@ async function dedupe() {
     return set.size;
   });
   const heap = process.memoryUsage().heapUsed;
-  result.push([fmt(count), 'Set of E.164 strings (fails past 16.7M)', fmt(((2 * count) / naive.ms) * 1000), `~${(heap / count).toFixed(0)} (heap)`]);
+  result.push([
+    fmt(count),
+    'Set of E.164 strings (fails past 16.7M)',
+    fmt(((2 * count) / naive.ms) * 1000),
+    `~${(heap / count).toFixed(0)} (heap)`,
+  ]);
   table('Dedupe (adds/s, half of them repeats)', ['unique numbers', 'structure', 'adds/s', 'bytes/number'], result);
 }
 
@@ -94,14 +129,17 @@ async function cacheLookups() {
   const cache = await LevelResultCache.open(dir, { memoryEntries: 1 });
   const count = 1_000_000;
   const stored = [];
-  for (let i = 0; i < count; i += 2) stored.push([`+4179${String(i).padStart(7, '0')}`, { whatsapp: 'yes', checkedAt: Date.now() }]);
+  for (let i = 0; i < count; i += 2)
+    stored.push([`+4179${String(i).padStart(7, '0')}`, { whatsapp: 'yes', checkedAt: Date.now() }]);
   for (let i = 0; i < stored.length; i += 50_000) await cache.putMany(stored.slice(i, i + 50_000));
   const keys = Array.from({ length: count }, (_, i) => `+4179${String((i * 7919) % count).padStart(7, '0')}`);
   const batched = await timed(async () => {
     let hits = 0;
     const inFlight = new Set();
     for (let i = 0; i < keys.length; i += 1000) {
-      const lookup = cache.getMany(keys.slice(i, i + 1000)).then((values) => { for (const value of values) if (value) hits++; });
+      const lookup = cache.getMany(keys.slice(i, i + 1000)).then((values) => {
+        for (const value of values) if (value) hits++;
+      });
       inFlight.add(lookup);
       lookup.then(() => inFlight.delete(lookup));
       if (inFlight.size >= 4) await Promise.race(inFlight);
@@ -127,12 +165,28 @@ async function cacheLookups() {
   });
   await cache.close();
   rmSync(dir, { recursive: true, force: true });
-  table(`Cache lookups, ${fmt(count)} numbers, 50% hits (lookups/s)`, ['method', 'lookups/s', 'hits'], [
-    ['getMany, batches of 1,000, 4 in flight (used)', fmt((count / batched.ms) * 1000), fmt(batched.value)],
-    ['one awaited lookup at a time (100,000)', fmt((100_000 / single.ms) * 1000), fmt(single.value)],
-  ]);
-  table(`Reading the whole cache, ${fmt(stored.length)} answers (answers/s)`, ['method', 'answers/s', 'answers'], [
-    ['answer log, answerBatches() (used for read-throughs)', fmt((fromLog.value / fromLog.ms) * 1000), fmt(fromLog.value)],
-    ['LevelDB iterator, entries() (nextv of 1,000, read ahead)', fmt((fromIterator.value / fromIterator.ms) * 1000), fmt(fromIterator.value)],
-  ]);
+  table(
+    `Cache lookups, ${fmt(count)} numbers, 50% hits (lookups/s)`,
+    ['method', 'lookups/s', 'hits'],
+    [
+      ['getMany, batches of 1,000, 4 in flight (used)', fmt((count / batched.ms) * 1000), fmt(batched.value)],
+      ['one awaited lookup at a time (100,000)', fmt((100_000 / single.ms) * 1000), fmt(single.value)],
+    ],
+  );
+  table(
+    `Reading the whole cache, ${fmt(stored.length)} answers (answers/s)`,
+    ['method', 'answers/s', 'answers'],
+    [
+      [
+        'answer log, answerBatches() (used for read-throughs)',
+        fmt((fromLog.value / fromLog.ms) * 1000),
+        fmt(fromLog.value),
+      ],
+      [
+        'LevelDB iterator, entries() (nextv of 1,000, read ahead)',
+        fmt((fromIterator.value / fromIterator.ms) * 1000),
+        fmt(fromIterator.value),
+      ],
+    ],
+  );
 }

@@ -22,7 +22,10 @@ if (mode === 'prefill') {
       rows++;
       const normalized = normalizeNumber(row.input, toRegion(row.country));
       if (!normalized.ok) continue;
-      batch.push([normalized.e164, { whatsapp: normalized.e164.charCodeAt(normalized.e164.length - 1) % 2 ? 'yes' : 'no', checkedAt }]);
+      batch.push([
+        normalized.e164,
+        { whatsapp: normalized.e164.charCodeAt(normalized.e164.length - 1) % 2 ? 'yes' : 'no', checkedAt },
+      ]);
       if (batch.length >= 50_000) {
         await cache.putMany(batch);
         batch = [];
@@ -35,7 +38,8 @@ if (mode === 'prefill') {
   const job = checkNumbers(file, { cacheDir, dryRun: true });
   rows = await writeResults(job, 'csv', output);
   const summary = await job.summary;
-  if (summary.cacheHits !== summary.uniqueNumbers) throw new Error(`not a warm run: ${summary.cacheHits} of ${summary.uniqueNumbers} cached`);
+  if (summary.cacheHits !== summary.uniqueNumbers)
+    throw new Error(`not a warm run: ${summary.cacheHits} of ${summary.uniqueNumbers} cached`);
 } else if (mode === 'naive') {
   rows = await naivePipeline();
 } else {
@@ -61,16 +65,22 @@ async function naivePipeline() {
   const flush = async () => {
     const fresh = [...new Set(pending.filter((row) => row.number && !known.has(row.number)).map((row) => row.number))];
     const values = fresh.length ? await answers.getMany(fresh) : [];
-    fresh.forEach((number, i) => known.set(number, values[i] ? (values[i][0] === 'y' ? 'yes' : 'no') : ''));
+    fresh.forEach((number, i) => {
+      known.set(number, values[i] ? (values[i][0] === 'y' ? 'yes' : 'no') : '');
+    });
     let text = '';
-    for (const row of pending) text += `${row.index},${JSON.stringify(row.input)},${row.number ?? ''},${row.number ? known.get(row.number) : ''}\n`;
+    for (const row of pending)
+      text += `${row.index},${JSON.stringify(row.input)},${row.number ?? ''},${row.number ? known.get(row.number) : ''}\n`;
     pending = [];
     if (!out.write(text)) await once(out, 'drain');
   };
   const parser = createReadStream(file).pipe(parse({ headers: true }));
   for await (const record of parser) {
     count++;
-    const parsed = parsePhoneNumberFromString(record.phone ?? '', record.country ? { defaultCountry: record.country.toUpperCase() } : undefined);
+    const parsed = parsePhoneNumberFromString(
+      record.phone ?? '',
+      record.country ? { defaultCountry: record.country.toUpperCase() } : undefined,
+    );
     const number = parsed?.isValid() ? parsed.number : undefined;
     if (number) seen.add(number);
     pending.push({ index: count, input: record.phone, number });

@@ -19,7 +19,17 @@ export async function run(args) {
     const oursRate = (ours.rows / ours.ms) * 1000;
     const naiveRate = (naive.rows / naive.ms) * 1000;
     rows.push([fmt(size), 'wa-bulk-checker', fmt(oursRate), mb(ours.peakRss), `${(oursRate / naiveRate).toFixed(1)}x`]);
-    rows.push([fmt(size), 'naive (fast-csv, libphonenumber, Set, getMany 1,000)', fmt(naiveRate), mb(naive.peakRss), '1.0x']);
+    rows.push([
+      fmt(size),
+      'naive (fast-csv, libphonenumber, Set, getMany 1,000)',
+      fmt(naiveRate),
+      mb(naive.peakRss),
+      '1.0x',
+    ]);
   }
-  table('Warm run, every number cached (rows/s, higher is better)', ['rows', 'pipeline', 'rows/s', 'peak RSS', 'vs naive'], rows);
+  table(
+    'Warm run, every number cached (rows/s, higher is better)',
+    ['rows', 'pipeline', 'rows/s', 'peak RSS', 'vs naive'],
+    rows,
+  );
 }

@@ -2,7 +2,15 @@
 export { ErrorCodes, WaError, CreateUnconfirmedError, isWaError } from './errors.js';
 export type { ErrorCode } from './errors.js';
 export { startSimulator } from './simulator/index.js';
-export type { RunningSimulator, SimulatorOptions, ResultQuirks, Fault, FaultTarget, LedgerSnapshot, OracleAnswer } from './simulator/index.js';
+export type {
+  RunningSimulator,
+  SimulatorOptions,
+  ResultQuirks,
+  Fault,
+  FaultTarget,
+  LedgerSnapshot,
+  OracleAnswer,
+} from './simulator/index.js';
 export { WaClient, DEFAULT_API_URL } from './api/client.js';
 export type { WaClientOptions, CallOptions, WaitOptions } from './api/client.js';
 export type { ProviderTask, TaskStatus } from './api/task.js';

@@ -12,13 +12,17 @@ const tempDir = useTempDirs();
 const at = Date.UTC(2026, 10, 1, 12, 0, 0);
 
 function answers(count: number, from: number, checkedAt: number): Array<[string, CachedAnswer]> {
-  return Array.from({ length: count }, (_, i) => [`+4178${String(from + i * 7).padStart(7, '0')}`, { whatsapp: i % 2 ? 'yes' : 'no', checkedAt }]);
+  return Array.from({ length: count }, (_, i) => [
+    `+4178${String(from + i * 7).padStart(7, '0')}`,
+    { whatsapp: i % 2 ? 'yes' : 'no', checkedAt },
+  ]);
 }
 
 /** What a full read through LevelDB says (entries(), never the log), in the form of firstAppearances(). */
 async function databaseAnswers(cache: LevelResultCache): Promise<Map<number, string>> {
   const all = new Map<number, string>();
-  for await (const [number, answer] of cache.entries()) all.set(Number(number.slice(1)), `${answer.whatsapp}@${Math.floor(answer.checkedAt / 1000)}`);
+  for await (const [number, answer] of cache.entries())
+    all.set(Number(number.slice(1)), `${answer.whatsapp}@${Math.floor(answer.checkedAt / 1000)}`);
   return all;
 }
 
@@ -32,7 +36,12 @@ test('a new cache keeps its answer log from the first answer: reopened, a full r
   expect(cache.answerLog).toBeDefined();
   await cache.putMany(answers(2000, 1_000_000, at));
   // Some answered again, later and the other way: the log then holds them twice.
-  await cache.putMany(answers(500, 1_000_000, at + 90_000).map(([number, answer]) => [number, { ...answer, whatsapp: answer.whatsapp === 'yes' ? 'no' : 'yes' }]));
+  await cache.putMany(
+    answers(500, 1_000_000, at + 90_000).map(([number, answer]) => [
+      number,
+      { ...answer, whatsapp: answer.whatsapp === 'yes' ? 'no' : 'yes' },
+    ]),
+  );
   cache = await reopened(cache);
   expect(cache.answerLog).toBeDefined();
   const fromLog = await firstAppearances(cache);
@@ -48,7 +57,10 @@ test('records written to the log but never committed (a crash between the two wr
   await cache.close();
   // What an append leaves when the process dies before LevelDB commits the answers and the marker.
   const log = await readFile(logPath);
-  await appendFile(logPath, log.subarray(32, 32 + 16 * 50).map((byte, i) => (i % 16 === 0 ? byte ^ 0x40 : byte)));
+  await appendFile(
+    logPath,
+    log.subarray(32, 32 + 16 * 50).map((byte, i) => (i % 16 === 0 ? byte ^ 0x40 : byte)),
+  );
   cache = await LevelResultCache.open(cache.path);
   expect(cache.answerLog).toBeDefined();
   expect(await firstAppearances(cache)).toEqual(await databaseAnswers(cache));
@@ -143,7 +155,8 @@ test('a log made mostly of answers checked again is rewritten by the next full r
   let cache = await LevelResultCache.open(await tempDir());
   const logPath = join(cache.path, ANSWER_LOG_FILE);
   const numbers = answers(60_000, 1_000_000, at);
-  const checkedAgain = (seconds: number) => numbers.map(([number, answer]) => [number, { ...answer, checkedAt: at + seconds * 1000 }] as const);
+  const checkedAgain = (seconds: number) =>
+    numbers.map(([number, answer]) => [number, { ...answer, checkedAt: at + seconds * 1000 }] as const);
   await cache.putMany(numbers);
   await cache.putMany(checkedAgain(60));
   // Half the records are superseded: not yet worth a rewrite.
@@ -168,7 +181,10 @@ test('a warm job answers the same rows whether the cache reads from its log or f
   await cache.putMany(numbers);
   await cache.close();
   const input = join(dir, 'list.csv');
-  await writeFile(input, `phone\n${numbers.map(([number], i) => (i % 10 === 0 ? 'junk' : number)).join('\n')}\n${numbers[1]![0]}\n`);
+  await writeFile(
+    input,
+    `phone\n${numbers.map(([number], i) => (i % 10 === 0 ? 'junk' : number)).join('\n')}\n${numbers[1]![0]}\n`,
+  );
 
   async function run(): Promise<{ results: CheckResult[]; cacheHits: number }> {
     const job = checkNumbers(input, { cacheDir: join(dir, 'cache'), dryRun: true });

@@ -42,7 +42,10 @@ describe('the happy path', () => {
     const created = await client.createTask(numbers);
     expect(created.status).toBe('pending');
     const progress: string[] = [];
-    const task = await client.waitForTask(created.taskId, { onProgress: (t) => progress.push(t.status), expectedTotal: numbers.length });
+    const task = await client.waitForTask(created.taskId, {
+      onProgress: (t) => progress.push(t.status),
+      expectedTotal: numbers.length,
+    });
     expect(task.status).toBe('exported');
     expect(progress.at(-1)).toBe('exported');
     const result = await client.collectResults(task, numbers);
@@ -129,9 +132,13 @@ describe('errors and retries', () => {
   test('a wrong key is WA_UNAUTHORIZED, and no message carries the key', async () => {
     const s = await start();
     const secret = 'sk_live_do_not_print_me';
-    const error = await rejection(new WaClient({ apiUrl: s.url, apiKey: secret, userId: 'test' }).createTask(swissNumbers(1)));
+    const error = await rejection(
+      new WaClient({ apiUrl: s.url, apiKey: secret, userId: 'test' }).createTask(swissNumbers(1)),
+    );
     expect(error.code).toBe(ErrorCodes.UNAUTHORIZED);
-    expect(JSON.stringify({ message: error.message, body: error.bodyExcerpt, stack: error.stack })).not.toContain(secret);
+    expect(JSON.stringify({ message: error.message, body: error.bodyExcerpt, stack: error.stack })).not.toContain(
+      secret,
+    );
   });
 
   test('a file over the provider limit is WA_FILE_TOO_LARGE', async () => {
@@ -207,7 +214,12 @@ describe('errors and retries', () => {
     const s = await start();
     const url = s.url;
     await s.close();
-    const client = new WaClient({ apiUrl: url, apiKey: 'k', userId: 'u', retry: { retries: 2, minDelayMs: 5, maxDelayMs: 5 } });
+    const client = new WaClient({
+      apiUrl: url,
+      apiKey: 'k',
+      userId: 'u',
+      retry: { retries: 2, minDelayMs: 5, maxDelayMs: 5 },
+    });
     const error = await rejection(client.createTask(swissNumbers(2)));
     expect(error.code).toBe(ErrorCodes.NETWORK);
   });
@@ -232,8 +244,16 @@ describe('errors and retries', () => {
 describe('a create whose answer is lost is never retried', () => {
   test.each([
     ['the connection drops after the task was created', { on: 'create', kind: 'drop-after-create' }, 1],
-    ['a gateway answers 502 after the task was created', { on: 'create', kind: 'gateway-after-create', status: 502 }, 1],
-    ['a gateway answers 504 after the task was created', { on: 'create', kind: 'gateway-after-create', status: 504 }, 1],
+    [
+      'a gateway answers 502 after the task was created',
+      { on: 'create', kind: 'gateway-after-create', status: 502 },
+      1,
+    ],
+    [
+      'a gateway answers 504 after the task was created',
+      { on: 'create', kind: 'gateway-after-create', status: 504 },
+      1,
+    ],
     ['a 200 comes back as an HTML page', { on: 'create', kind: 'html' }, 1],
   ] as const)('%s: WA_CREATE_UNCONFIRMED with the numbers, charged once', async (_name, fault, charged) => {
     const s = await start();
@@ -286,7 +306,9 @@ describe('downloads', () => {
   });
 
   test('caps: bytes on the wire, rows, unzipped bytes', async () => {
-    const small = (limits: { maxDownloadBytes?: number; maxRows?: number; maxUnzippedBytes?: number }) => (s: RunningSimulator) => clientFor(s, { limits });
+    const small =
+      (limits: { maxDownloadBytes?: number; maxRows?: number; maxUnzippedBytes?: number }) => (s: RunningSimulator) =>
+        clientFor(s, { limits });
     let run = await exportedTask({}, small({ maxDownloadBytes: 2000 }));
     expect((await rejection(run.client.collectResults(run.task, run.numbers))).code).toBe(ErrorCodes.RESULT_TOO_LARGE);
     await closeSimulators();
@@ -322,7 +344,9 @@ describe('downloads', () => {
     expect(s.ledger.keysSeenAtDownload).toBe(0);
 
     target = 'http://example.com/results.xlsx';
-    expect((await rejection(client.collectResults({ ...task, resultUrl: redirectUrl }, numbers))).code).toBe(ErrorCodes.INSECURE_URL);
+    expect((await rejection(client.collectResults({ ...task, resultUrl: redirectUrl }, numbers))).code).toBe(
+      ErrorCodes.INSECURE_URL,
+    );
   });
 });
 

@@ -49,7 +49,14 @@ describe('checkNumbers()', () => {
     expect(results.map((r) => r.number)).toEqual(numbers);
     expectAnswersFromOracle(s, results);
     expect(results.every((r) => r.source === 'api' && r.reason === null)).toBe(true);
-    expect(summary).toMatchObject({ rows: 300, uniqueNumbers: 300, cacheHits: 0, numbersCharged: 300, unanswered: 0, complete: true });
+    expect(summary).toMatchObject({
+      rows: 300,
+      uniqueNumbers: 300,
+      cacheHits: 0,
+      numbersCharged: 300,
+      unanswered: 0,
+      complete: true,
+    });
     expect(s.ledger.numbersCharged).toBe(300);
   });
 
@@ -157,7 +164,15 @@ describe('checkNumbers()', () => {
     const listed = [...known.slice(500, 800), ...swissNumbers(100, 9000)];
     const lines = ['phone', ...listed, ...known.slice(500, 800)];
     const { results, summary } = await run(await csvFile(lines), { client: clientFor(s), cacheDir });
-    expect(summary).toMatchObject({ rows: 700, uniqueNumbers: 400, duplicateRows: 300, cacheHits: 300, numbersCharged: 100, unanswered: 0, complete: true });
+    expect(summary).toMatchObject({
+      rows: 700,
+      uniqueNumbers: 400,
+      duplicateRows: 300,
+      cacheHits: 300,
+      numbersCharged: 100,
+      unanswered: 0,
+      complete: true,
+    });
     expect(results.filter((r) => r.source === 'cache')).toHaveLength(600);
     expect(results.slice(400).every((r) => r.duplicate && r.source === 'cache')).toBe(true);
     expectAnswersFromOracle(s, results);
@@ -187,7 +202,10 @@ describe('checkNumbers()', () => {
     }
     const cache = new HugeCache();
     await run(swissNumbers(300), { client: clientFor(s), cache });
-    const { results, summary } = await run([...swissNumbers(300), ...swissNumbers(100, 5000)], { client: clientFor(s), cache });
+    const { results, summary } = await run([...swissNumbers(300), ...swissNumbers(100, 5000)], {
+      client: clientFor(s),
+      cache,
+    });
     expect(cache.scans).toBe(0);
     expect(cache.lookups).toBe(300 + 400);
     expect(summary).toMatchObject({ cacheHits: 300, numbersCharged: 100 });
@@ -218,7 +236,16 @@ describe('checkNumbers()', () => {
 
   test('invalid rows are reported with a reason and never uploaded', async () => {
     const s = await start();
-    const lines = ['name,phone', 'a,+41798284651', 'b,n/a', 'c,', 'd,079 828 46 51', 'e,+4179828465', 'f', 'g,"+41791000001'];
+    const lines = [
+      'name,phone',
+      'a,+41798284651',
+      'b,n/a',
+      'c,',
+      'd,079 828 46 51',
+      'e,+4179828465',
+      'f',
+      'g,"+41791000001',
+    ];
     const { results, summary } = await run(await csvFile(lines), { client: clientFor(s) });
     expect(results.map((r) => [r.input, r.reason])).toEqual([
       ['+41798284651', null],
@@ -243,7 +270,11 @@ describe('checkNumbers()', () => {
     for (const number of numbers.filter((n) => !failed.includes(n))) expect(s.ledger.chargesFor(number)).toBe(1);
     expect(results.filter((r) => r.whatsapp === null).map((r) => r.number)).toEqual(failed);
     expect(results.filter((r) => r.whatsapp === null).every((r) => r.reason === 'provider_gave_no_answer')).toBe(true);
-    expect(summary).toMatchObject({ unanswered: failed.length, complete: false, unansweredByReason: { provider_gave_no_answer: failed.length } });
+    expect(summary).toMatchObject({
+      unanswered: failed.length,
+      complete: false,
+      unansweredByReason: { provider_gave_no_answer: failed.length },
+    });
   });
 
   test('a task that fails at the provider has its numbers answered by a later task', async () => {
@@ -256,7 +287,9 @@ describe('checkNumbers()', () => {
   });
 
   test('quirky result files still give the oracle answers', async () => {
-    const s = await start({ quirks: { numericCells: true, zip: true, repeatedRows: 0.2, extraRows: 5, header: ['NUMBER', 'Activated'] } });
+    const s = await start({
+      quirks: { numericCells: true, zip: true, repeatedRows: 0.2, extraRows: 5, header: ['NUMBER', 'Activated'] },
+    });
     const numbers = swissNumbers(400);
     const { results, summary } = await run(numbers, { client: clientFor(s) });
     expectAnswersFromOracle(s, results);
@@ -312,7 +345,13 @@ describe('checkNumbers()', () => {
     const bytes = Buffer.from('\uFEFFPhone Number\r\n079 828 46 51\r\n+41791000001\r\n');
     const fromStream = await run(Readable.from([bytes]), { client: clientFor(s), country: 'CH' });
     expect(fromStream.results.map((r) => r.number)).toEqual(['+41798284651', '+41791000001']);
-    const fromRecords = await run([{ number: '030 901820', country: 'DE' }, { number: '(415) 555-2671', country: 'US' }], { client: clientFor(s) });
+    const fromRecords = await run(
+      [
+        { number: '030 901820', country: 'DE' },
+        { number: '(415) 555-2671', country: 'US' },
+      ],
+      { client: clientFor(s) },
+    );
     expect(fromRecords.results.map((r) => r.number)).toEqual(['+4930901820', '+14155552671']);
   });
 
@@ -320,7 +359,13 @@ describe('checkNumbers()', () => {
     const s = await start();
     const phases = new Set<string>();
     let last: { rows: number } | undefined;
-    await run(swissNumbers(100), { client: clientFor(s), onProgress: (p) => { phases.add(p.phase); last = p; } });
+    await run(swissNumbers(100), {
+      client: clientFor(s),
+      onProgress: (p) => {
+        phases.add(p.phase);
+        last = p;
+      },
+    });
     expect(phases).toContain('checking');
     expect(phases).toContain('done');
     expect(last?.rows).toBe(100);
@@ -348,7 +393,12 @@ test('the compiled job reads files in a worker thread, with the same results as 
   const compiled = (await import(distEntry)) as typeof import('../src/index.js');
   const distWorker = '../dist/job/key-batches.js';
   expect(((await import(distWorker)) as typeof import('../src/job/key-batches.js')).workerAvailable()).toBe(true);
-  const lines = ['name,phone,country', ...swissNumbers(3000).map((n, i) => `p${i},${i % 3 ? n : n.replace('+41', '0')},CH`), 'x,n/a,', 'y,+41791000005,CH'];
+  const lines = [
+    'name,phone,country',
+    ...swissNumbers(3000).map((n, i) => `p${i},${i % 3 ? n : n.replace('+41', '0')},CH`),
+    'x,n/a,',
+    'y,+41791000005,CH',
+  ];
   const file = await csvFile(lines);
   const cacheDir = await tempDir();
   const inThread = await run(file, { client: clientFor(s), cacheDir });

@@ -22,7 +22,10 @@ async function inputCsv(numbers: readonly string[]): Promise<string> {
 }
 
 function parseCsv(text: string): string[][] {
-  return text.trim().split('\n').map((line) => line.split(','));
+  return text
+    .trim()
+    .split('\n')
+    .map((line) => line.split(','));
 }
 
 /** Every file below a folder, as text, to search for secrets. */
@@ -41,7 +44,21 @@ describe('wa-check check', () => {
     const numbers = swissNumbers(400);
     const dir = await tempDir();
     const output = join(dir, 'out.csv');
-    const run = await runCli(['check', await inputCsv(numbers), '-o', output, '--country', 'CH', '--cache', join(dir, 'cache'), '--poll-interval', '20'], envFor(s));
+    const run = await runCli(
+      [
+        'check',
+        await inputCsv(numbers),
+        '-o',
+        output,
+        '--country',
+        'CH',
+        '--cache',
+        join(dir, 'cache'),
+        '--poll-interval',
+        '20',
+      ],
+      envFor(s),
+    );
     expect(run.stderr).toContain('Numbers paid for:    400');
     expect(run.code).toBe(0);
     const rows = parseCsv(await readFile(output, 'utf8'));
@@ -60,11 +77,17 @@ describe('wa-check check', () => {
     const s = await start();
     const dir = await tempDir();
     const input = await inputCsv(swissNumbers(20));
-    const plain = await runCli(['check', input, '--country', 'CH', '--cache', join(dir, 'cache'), '--poll-interval', '20'], envFor(s));
+    const plain = await runCli(
+      ['check', input, '--country', 'CH', '--cache', join(dir, 'cache'), '--poll-interval', '20'],
+      envFor(s),
+    );
     expect(plain.code).toBe(0);
     expect(parseCsv(plain.stdout)).toHaveLength(21);
     expect(plain.stderr).not.toContain('\r');
-    const forced = await runCli(['check', input, '--country', 'CH', '--cache', join(dir, 'cache'), '--progress', '-o', join(dir, 'o.jsonl')], envFor(s));
+    const forced = await runCli(
+      ['check', input, '--country', 'CH', '--cache', join(dir, 'cache'), '--progress', '-o', join(dir, 'o.jsonl')],
+      envFor(s),
+    );
     expect(forced.code).toBe(0);
     expect(forced.stderr).toContain('\r');
     expect(forced.stderr).toMatch(/rows 20/);
@@ -75,9 +98,16 @@ describe('wa-check check', () => {
     const s = await start();
     const dir = await tempDir();
     const csv = `phone\n${swissNumbers(30).join('\n')}\n`;
-    const run = await runCli(['check', '-', '--cache', join(dir, 'cache'), '--poll-interval', '20', '--format', 'jsonl'], envFor(s), csv);
+    const run = await runCli(
+      ['check', '-', '--cache', join(dir, 'cache'), '--poll-interval', '20', '--format', 'jsonl'],
+      envFor(s),
+      csv,
+    );
     expect(run.code).toBe(0);
-    const results = run.stdout.trim().split('\n').map((line) => JSON.parse(line) as { number: string; whatsapp: string });
+    const results = run.stdout
+      .trim()
+      .split('\n')
+      .map((line) => JSON.parse(line) as { number: string; whatsapp: string });
     expect(results.map((r) => r.number)).toEqual(swissNumbers(30));
     expect(results.every((r) => r.whatsapp === s.oracle.answer(r.number))).toBe(true);
   });
@@ -87,8 +117,26 @@ describe('wa-check check', () => {
     const dir = await tempDir();
     s.faults.add({ on: 'create', kind: 'drop-after-create' });
     const runs = [
-      await runCli(['check', await inputCsv(swissNumbers(200)), '-o', join(dir, 'out.xlsx'), '--country', 'CH', '--cache', join(dir, 'cache'), '--poll-interval', '20', '--debug'], envFor(s)),
-      await runCli(['check', await inputCsv(swissNumbers(5)), '--country', 'CH', '--cache', join(dir, 'cache2'), '--debug'], envFor(s, { WA_CHECK_API_KEY: `${KEY}-wrong` })),
+      await runCli(
+        [
+          'check',
+          await inputCsv(swissNumbers(200)),
+          '-o',
+          join(dir, 'out.xlsx'),
+          '--country',
+          'CH',
+          '--cache',
+          join(dir, 'cache'),
+          '--poll-interval',
+          '20',
+          '--debug',
+        ],
+        envFor(s),
+      ),
+      await runCli(
+        ['check', await inputCsv(swissNumbers(5)), '--country', 'CH', '--cache', join(dir, 'cache2'), '--debug'],
+        envFor(s, { WA_CHECK_API_KEY: `${KEY}-wrong` }),
+      ),
     ];
     expect(runs[1]!.stderr).toContain('WA_UNAUTHORIZED');
     for (const run of runs) {
@@ -103,7 +151,21 @@ describe('wa-check check', () => {
     const dir = await tempDir();
     await writeFile(join(dir, 'key'), `${KEY}\n`);
     const env = { WA_CHECK_API_URL: s.url, WA_CHECK_USER_ID: 'u' };
-    const withFile = await runCli(['check', await inputCsv(swissNumbers(3)), '--api-key-file', join(dir, 'key'), '--cache', join(dir, 'c'), '--country', 'CH', '--poll-interval', '20'], env);
+    const withFile = await runCli(
+      [
+        'check',
+        await inputCsv(swissNumbers(3)),
+        '--api-key-file',
+        join(dir, 'key'),
+        '--cache',
+        join(dir, 'c'),
+        '--country',
+        'CH',
+        '--poll-interval',
+        '20',
+      ],
+      env,
+    );
     expect(withFile.code).toBe(0);
     const withFlag = await runCli(['check', 'x.csv', '--api-key', KEY], env);
     expect(withFlag.code).toBe(2);
@@ -121,7 +183,21 @@ describe('wa-check check', () => {
     expect(missing.code).toBe(1);
     expect(missing.stderr).toMatch(/^wa-check: WA_INPUT_UNREADABLE: .*missing\.csv/);
     expect(missing.stderr).not.toContain('    at ');
-    const partial = await runCli(['check', await inputCsv(swissNumbers(100)), '--country', 'CH', '--cache', join(dir, 'c'), '--poll-interval', '20', '-o', join(dir, 'o.csv')], envFor(s));
+    const partial = await runCli(
+      [
+        'check',
+        await inputCsv(swissNumbers(100)),
+        '--country',
+        'CH',
+        '--cache',
+        join(dir, 'c'),
+        '--poll-interval',
+        '20',
+        '-o',
+        join(dir, 'o.csv'),
+      ],
+      envFor(s),
+    );
     expect(partial.code).toBe(3);
     expect(partial.stderr).toMatch(/Unanswered: +\d+ \(\d+ provider_gave_no_answer\)/);
   });
@@ -129,15 +205,33 @@ describe('wa-check check', () => {
   test('a phone column that is not there is WA_INVALID_OPTION, naming the header row', async () => {
     const s = await start();
     const dir = await tempDir();
-    const run = await runCli(['check', await inputCsv(swissNumbers(3)), '--column', 'mobile', '--cache', join(dir, 'c')], envFor(s));
+    const run = await runCli(
+      ['check', await inputCsv(swissNumbers(3)), '--column', 'mobile', '--cache', join(dir, 'c')],
+      envFor(s),
+    );
     expect(run.code).toBe(1);
-    expect(run.stderr).toContain("WA_INVALID_OPTION: The phone column 'mobile' is not in the header row, which reads: 'name', 'phone'");
+    expect(run.stderr).toContain(
+      "WA_INVALID_OPTION: The phone column 'mobile' is not in the header row, which reads: 'name', 'phone'",
+    );
   });
 
   test('--dry-run pays nothing and says what would be paid', async () => {
     const s = await start();
     const dir = await tempDir();
-    const run = await runCli(['check', await inputCsv(swissNumbers(1200)), '--country', 'CH', '--cache', join(dir, 'c'), '--dry-run', '-o', join(dir, 'o.csv')], envFor(s));
+    const run = await runCli(
+      [
+        'check',
+        await inputCsv(swissNumbers(1200)),
+        '--country',
+        'CH',
+        '--cache',
+        join(dir, 'c'),
+        '--dry-run',
+        '-o',
+        join(dir, 'o.csv'),
+      ],
+      envFor(s),
+    );
     expect(run.code).toBe(0);
     expect(run.stderr).toContain('would upload 1,200 numbers in 5 tasks');
     expect(s.ledger.numbersCharged).toBe(0);
@@ -147,7 +241,23 @@ describe('wa-check check', () => {
   test('--max-spend is honoured', async () => {
     const s = await start();
     const dir = await tempDir();
-    const run = await runCli(['check', await inputCsv(swissNumbers(300)), '--country', 'CH', '--cache', join(dir, 'c'), '--max-spend', '120', '--poll-interval', '20', '-o', join(dir, 'o.csv')], envFor(s));
+    const run = await runCli(
+      [
+        'check',
+        await inputCsv(swissNumbers(300)),
+        '--country',
+        'CH',
+        '--cache',
+        join(dir, 'c'),
+        '--max-spend',
+        '120',
+        '--poll-interval',
+        '20',
+        '-o',
+        join(dir, 'o.csv'),
+      ],
+      envFor(s),
+    );
     expect(run.code).toBe(3);
     expect(s.ledger.numbersCharged).toBe(120);
     expect(run.stderr).toContain('180 max_spend_reached');
@@ -169,7 +279,21 @@ describe('other commands', () => {
     const s = await start();
     const dir = await tempDir();
     const cache = join(dir, 'cache');
-    await runCli(['check', await inputCsv(swissNumbers(50)), '--country', 'CH', '--cache', cache, '--poll-interval', '20', '-o', join(dir, 'o.csv')], envFor(s));
+    await runCli(
+      [
+        'check',
+        await inputCsv(swissNumbers(50)),
+        '--country',
+        'CH',
+        '--cache',
+        cache,
+        '--poll-interval',
+        '20',
+        '-o',
+        join(dir, 'o.csv'),
+      ],
+      envFor(s),
+    );
     const stats = await runCli(['cache', 'stats', '--cache', cache]);
     expect(stats.stdout).toMatch(/Answers: +50 \(\d+ yes, \d+ no\)/);
     expect(stats.stdout).toMatch(/Open tasks: +0/);
@@ -178,11 +302,15 @@ describe('other commands', () => {
     const exported = parseCsv(await readFile(join(dir, 'answers.csv'), 'utf8'));
     expect(exported).toHaveLength(51);
     expect(exported.slice(1).every((row) => row[1] === s.oracle.answer(row[0]!))).toBe(true);
-    expect((await runCli(['cache', 'prune', '--older-than', '1', '--cache', cache])).stdout).toContain('Removed 0 answers');
+    expect((await runCli(['cache', 'prune', '--older-than', '1', '--cache', cache])).stdout).toContain(
+      'Removed 0 answers',
+    );
     expect((await runCli(['cache', 'stats', '--cache', cache])).stdout).toMatch(/Answer log: +50 records/);
     await rm(join(cache, 'wa-answers.bin'));
     expect((await runCli(['cache', 'stats', '--cache', cache])).stdout).toMatch(/Answer log: +none yet/);
-    expect((await runCli(['cache', 'prune', '--older-than', '0', '--cache', cache])).stdout).toContain('Removed 50 answers');
+    expect((await runCli(['cache', 'prune', '--older-than', '0', '--cache', cache])).stdout).toContain(
+      'Removed 50 answers',
+    );
     // The log cannot forget; an empty cache starts a new one.
     expect((await runCli(['cache', 'stats', '--cache', cache])).stdout).toMatch(/Answer log: +0 records/);
   });

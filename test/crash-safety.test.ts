@@ -15,7 +15,13 @@ import { ErrorCodes } from '../src/errors.js';
 const tempDir = useTempDirs();
 const KEY = 'sk_crash_test';
 const NUMBERS = swissNumbers(50_000);
-const SIM: SimulatorOptions = { apiKey: KEY, numbersPerSecond: 100_000, queueDelayMs: 20, exportDelayMs: 50, failureShare: 0 };
+const SIM: SimulatorOptions = {
+  apiKey: KEY,
+  numbersPerSecond: 100_000,
+  queueDelayMs: 20,
+  exportDelayMs: 50,
+  failureShare: 0,
+};
 const { start } = useFastSimulators(SIM);
 
 let input: string;
@@ -39,7 +45,21 @@ function envFor(s: RunningSimulator): Record<string, string> {
 }
 
 function checkArgs(output: string, cache: string, extra: string[] = []): string[] {
-  return ['check', input, '-o', output, '--cache', cache, '--task-size', '5000', '--concurrency', '5', '--poll-interval', '30', ...extra];
+  return [
+    'check',
+    input,
+    '-o',
+    output,
+    '--cache',
+    cache,
+    '--task-size',
+    '5000',
+    '--concurrency',
+    '5',
+    '--poll-interval',
+    '30',
+    ...extra,
+  ];
 }
 
 /**
@@ -47,12 +67,22 @@ function checkArgs(output: string, cache: string, extra: string[] = []): string[
  * killed run come back from the cache in the resumed one.
  */
 function answers(csv: string): string[] {
-  return csv.split('\n').map((line) => line.split(',').filter((_, column) => column !== 4).join(','));
+  return csv.split('\n').map((line) =>
+    line
+      .split(',')
+      .filter((_, column) => column !== 4)
+      .join(','),
+  );
 }
 
 /** Both outputs' answers, less the rows `resumed` reports as unconfirmed creates. */
 function compareConfirmed(resumed: string, clean: string): void {
-  const unconfirmed = new Set(resumed.split('\n').filter((line) => line.includes('create_unconfirmed')).map((line) => line.split(',')[0]));
+  const unconfirmed = new Set(
+    resumed
+      .split('\n')
+      .filter((line) => line.includes('create_unconfirmed'))
+      .map((line) => line.split(',')[0]),
+  );
   const keep = (line: string) => !unconfirmed.has(line.split(',')[0]);
   expect(answers(resumed).filter(keep)).toEqual(answers(clean).filter(keep));
 }
@@ -247,7 +277,11 @@ describe('library jobs', () => {
     const first = checkNumbers(numbers, { client: clientFor(s), cacheDir, concurrency: 5 });
     const results = await drain(first);
     const summary = await first.summary;
-    expect(summary).toMatchObject({ numbersUnconfirmed: 200, unansweredByReason: { create_unconfirmed: 200 }, complete: false });
+    expect(summary).toMatchObject({
+      numbersUnconfirmed: 200,
+      unansweredByReason: { create_unconfirmed: 200 },
+      complete: false,
+    });
     expect(results.filter((r) => r.reason === 'create_unconfirmed')).toHaveLength(200);
     expect(s.ledger.numbersCharged).toBe(1000);
 
@@ -290,14 +324,19 @@ describe('library jobs', () => {
     expect((await dry.summary).dryRun).toEqual({ numbers: 1000, tasks: 5 });
     const capped = checkNumbers(numbers, { client: clientFor(s), maxSpend: 250 });
     await drain(capped);
-    expect(await capped.summary).toMatchObject({ numbersUploaded: 250, unansweredByReason: { max_spend_reached: 750 } });
+    expect(await capped.summary).toMatchObject({
+      numbersUploaded: 250,
+      unansweredByReason: { max_spend_reached: 750 },
+    });
     expect(s.ledger.numbersCharged).toBe(250);
   });
 
   test('a damaged journal entry is WA_CACHE_CORRUPT, never silently reset', async () => {
     const dir = await tempDir();
     const db = new Level<string, string>(dir, { keyEncoding: 'utf8', valueEncoding: 'utf8' });
-    await db.sublevel<string, string>('journal', { keyEncoding: 'utf8', valueEncoding: 'utf8' }).put('abc', '{"state": "submi');
+    await db
+      .sublevel<string, string>('journal', { keyEncoding: 'utf8', valueEncoding: 'utf8' })
+      .put('abc', '{"state": "submi');
     const journal = new LevelTaskJournal(db);
     await expect(journal.open()).rejects.toMatchObject({ code: ErrorCodes.CACHE_CORRUPT });
     await db.close();

@@ -22,11 +22,18 @@ function fastCsv(text: string, delimiter: string): Promise<string[][]> {
 
 describe('CsvParser', () => {
   test('.push() - plain rows, CRLF, blank lines skipped', () => {
-    expect(parseAll('a,b\r\nc,d\n\n e , f \n', ',')).toEqual([['a', 'b'], ['c', 'd'], [' e ', ' f ']]);
+    expect(parseAll('a,b\r\nc,d\n\n e , f \n', ',')).toEqual([
+      ['a', 'b'],
+      ['c', 'd'],
+      [' e ', ' f '],
+    ]);
   });
 
   test('.push() - quoted fields with delimiters, quotes and newlines', () => {
-    expect(parseAll('"a,1","say ""hi"""\n"multi\nline",x\n', ',')).toEqual([['a,1', 'say "hi"'], ['multi\nline', 'x']]);
+    expect(parseAll('"a,1","say ""hi"""\n"multi\nline",x\n', ',')).toEqual([
+      ['a,1', 'say "hi"'],
+      ['multi\nline', 'x'],
+    ]);
   });
 
   test('.push() - the same rows whatever the chunk size', () => {
@@ -50,7 +57,10 @@ describe('CsvParser', () => {
     const rows = parser.push(`x,"${'y'.repeat(100)}\nok,1\n`, false);
     rows.push(...parser.push('next,2\n', true));
     expect(rows[0]).toMatchObject({ malformed: expect.stringContaining('too long') });
-    expect(rows.slice(1)).toEqual([['ok', '1'], ['next', '2']]);
+    expect(rows.slice(1)).toEqual([
+      ['ok', '1'],
+      ['next', '2'],
+    ]);
   });
 
   test('.push() - without a delimiter, each line is one field, quotes and all', () => {
@@ -58,7 +68,19 @@ describe('CsvParser', () => {
   });
 
   test('.project() - the wanted fields are the ones split() gives, rows with too few fields come whole', () => {
-    const lines = ['a,+41 79,CH', 'b,+41 78,', 'c,+41 77', 'd', ',,', 'e,"+41 76",FR', 'f,+41 75,DE,extra,more', '', 'g,+41 74,IT\r', '\r', 'h,+41 73,,'];
+    const lines = [
+      'a,+41 79,CH',
+      'b,+41 78,',
+      'c,+41 77',
+      'd',
+      ',,',
+      'e,"+41 76",FR',
+      'f,+41 75,DE,extra,more',
+      '',
+      'g,+41 74,IT\r',
+      '\r',
+      'h,+41 73,,',
+    ];
     const text = `${lines.join('\n')}\n`;
     for (const chunkSize of [text.length, 7, 1]) {
       const parser = new CsvParser({ delimiter: ',' });
@@ -83,7 +105,12 @@ describe('CsvParser', () => {
   test('agrees with @fast-csv/parse on well-formed files', async () => {
     const lines: string[] = [];
     for (let i = 0; i < 500; i++) {
-      const fields = [`${i}`, i % 3 === 0 ? `"name, ${i}"` : `name ${i}`, i % 7 === 0 ? '"say ""x"""' : '+41 79 000 00 00', i % 11 === 0 ? '"a\nb"' : ''];
+      const fields = [
+        `${i}`,
+        i % 3 === 0 ? `"name, ${i}"` : `name ${i}`,
+        i % 7 === 0 ? '"say ""x"""' : '+41 79 000 00 00',
+        i % 11 === 0 ? '"a\nb"' : '',
+      ];
       lines.push(fields.join(','));
     }
     const text = `${lines.join('\r\n')}\r\n`;

@@ -1,5 +1,11 @@
 import { expect, test } from 'vitest';
-import { getCountries, getCountryCallingCode, getExampleNumber, parsePhoneNumberFromString, type CountryCode } from 'libphonenumber-js/max';
+import {
+  getCountries,
+  getCountryCallingCode,
+  getExampleNumber,
+  parsePhoneNumberFromString,
+  type CountryCode,
+} from 'libphonenumber-js/max';
 import examples from 'libphonenumber-js/mobile/examples';
 import { fastInternational } from '../src/normalize/fast-parse.js';
 import { normalizeNumber, normalizeNumberByLibrary } from '../src/normalize/normalize-number.js';
@@ -15,7 +21,8 @@ function random(seed: number): () => number {
   };
 }
 
-const digits = (next: () => number, count: number) => Array.from({ length: count }, () => Math.floor(next() * 10)).join('');
+const digits = (next: () => number, count: number) =>
+  Array.from({ length: count }, () => Math.floor(next() * 10)).join('');
 
 /**
  * International numbers of every region, valid and invalid: each region's example mobile number
@@ -25,7 +32,18 @@ const digits = (next: () => number, count: number) => Array.from({ length: count
 function* generatedNumbers(count: number): Generator<string> {
   const next = random(20261127);
   const regions = getCountries();
-  const callingCodes = [...new Set(regions.map((region) => getCountryCallingCode(region))), '800', '808', '870', '878', '881', '882', '883', '888', '979'];
+  const callingCodes = [
+    ...new Set(regions.map((region) => getCountryCallingCode(region))),
+    '800',
+    '808',
+    '870',
+    '878',
+    '881',
+    '882',
+    '883',
+    '888',
+    '979',
+  ];
   for (let i = 0; i < count; i++) {
     const region = regions[i % regions.length]!;
     const example = getExampleNumber(region, examples);
@@ -60,7 +78,8 @@ test('fastInternational() gives exactly what libphonenumber-js/max gives, on 1,0
     if (parsed && number.length - 1 - parsed.countryCallingCode.length > parsed.nationalNumber.length) stripped++;
     const actual = answer.valid ? answer.e164 : null;
     if (expected !== null) valid++;
-    if (actual !== expected && mismatches.length < 20) mismatches.push(`${number}: fast ${actual}, library ${expected}`);
+    if (actual !== expected && mismatches.length < 20)
+      mismatches.push(`${number}: fast ${actual}, library ${expected}`);
   }
   expect(mismatches).toEqual([]);
   // The fast path must carry the load, on valid and invalid numbers alike.
@@ -76,7 +95,13 @@ test('normalizeNumber() equals the library-only rules on spellings of those numb
   for (const number of generatedNumbers(100_000)) {
     const body = number.slice(1);
     const spaced = body.replace(/(\d{3})(?=\d)/g, '$1 ');
-    for (const text of [`+${spaced}`, `00${body}`, body, `+${body.slice(0, 2)}-${body.slice(2)}`, `(+${body.slice(0, 2)}) ${body.slice(2)}`]) {
+    for (const text of [
+      `+${spaced}`,
+      `00${body}`,
+      body,
+      `+${body.slice(0, 2)}-${body.slice(2)}`,
+      `(+${body.slice(0, 2)}) ${body.slice(2)}`,
+    ]) {
       count++;
       const region = next() < 0.3 ? 'CH' : undefined;
       const fast = normalizeNumber(text, region);

@@ -56,12 +56,28 @@ test('e164ToKey() and keyToE164() are exact for 15 digits', () => {
   let seed = 7;
   for (let i = 0; i < 100_000; i++) {
     seed = (seed * 48271) % 2147483647;
-    const digits = String(1 + (seed % 9)) + String(seed).repeat(3).slice(0, 6 + (i % 9));
+    const digits =
+      String(1 + (seed % 9)) +
+      String(seed)
+        .repeat(3)
+        .slice(0, 6 + (i % 9));
     expect(e164ToKey(`+${digits}`)).toBe(Number(digits));
     expect(keyToE164(Number(digits))).toBe(`+${digits}`);
   }
   // Zeros inside the low eight digits, and every length from 1 to 15 digits.
-  for (const digits of ['1', '12', '1234567', '12345678', '123456789', '100000000', '100000001', '4400000000', '44000000007', '990000000000000', '100000000000000']) {
+  for (const digits of [
+    '1',
+    '12',
+    '1234567',
+    '12345678',
+    '123456789',
+    '100000000',
+    '100000001',
+    '4400000000',
+    '44000000007',
+    '990000000000000',
+    '100000000000000',
+  ]) {
     expect(keyToE164(Number(digits))).toBe(`+${digits}`);
   }
 });

@@ -74,7 +74,13 @@ describe('readInput()', () => {
 
   test('rows after the column sample: short rows are reported whole, quoted and unquoted rows read alike', async () => {
     const sample = Array.from({ length: 150 }, (_, i) => `contact ${i},+4179${String(1_000_000 + i)},CH`);
-    const tail = ['lonely', 'x,+41791111111', 'y,+41792222222,DE,extra', '"z, q","+41 79 333 33 33",FR', 'w,+41794444444,IT'];
+    const tail = [
+      'lonely',
+      'x,+41791111111',
+      'y,+41792222222,DE,extra',
+      '"z, q","+41 79 333 33 33",FR',
+      'w,+41794444444,IT',
+    ];
     const path = await file('list.csv', `name,phone,country\n${[...sample, ...tail].join('\n')}\n`);
     const read = await rows(path);
     expect(read).toHaveLength(155);

@@ -28,7 +28,10 @@ export async function firstAppearances(cache: ResultCache): Promise<Map<number, 
  * The contract every ResultCache must keep, run against each implementation
  * (as abstract-level runs one suite against every store).
  */
-export function resultCacheContract(name: string, open: () => Promise<{ cache: ResultCache; reopen?: () => Promise<ResultCache> }>): void {
+export function resultCacheContract(
+  name: string,
+  open: () => Promise<{ cache: ResultCache; reopen?: () => Promise<ResultCache> }>,
+): void {
   const at = Date.UTC(2026, 10, 1, 12, 0, 0);
 
   test(`${name}: .getMany() - undefined for numbers never stored`, async () => {
@@ -77,7 +80,9 @@ export function resultCacheContract(name: string, open: () => Promise<{ cache: R
   test(`${name}: .entries() over several thousand answers, whole or left early`, async () => {
     const { cache } = await open();
     const numbers = Array.from({ length: 5000 }, (_, i) => `+4179${String(2_000_000 + i * 37).padStart(7, '0')}`);
-    await cache.putMany(numbers.map((number, i) => [number, { whatsapp: i % 2 ? 'yes' : 'no', checkedAt: at }] as const));
+    await cache.putMany(
+      numbers.map((number, i) => [number, { whatsapp: i % 2 ? 'yes' : 'no', checkedAt: at }] as const),
+    );
     const all: string[] = [];
     for await (const [number] of cache.entries()) all.push(number);
     expect(all).toEqual([...numbers].sort());
@@ -90,7 +95,9 @@ export function resultCacheContract(name: string, open: () => Promise<{ cache: R
   test(`${name}: .answerBatches() - each number's first appearance is its current answer, deleted ones are gone`, async () => {
     const { cache } = await open();
     const numbers = Array.from({ length: 3000 }, (_, i) => `+4179${String(3_000_000 + i * 53).padStart(7, '0')}`);
-    await cache.putMany(numbers.map((number, i) => [number, { whatsapp: i % 3 ? 'yes' : 'no', checkedAt: at }] as const));
+    await cache.putMany(
+      numbers.map((number, i) => [number, { whatsapp: i % 3 ? 'yes' : 'no', checkedAt: at }] as const),
+    );
     // Every fifth answered again, later; then every seventh deleted.
     const again = numbers.filter((_, i) => i % 5 === 0);
     await cache.putMany(again.map((number) => [number, { whatsapp: 'no', checkedAt: at + 60_000 }] as const));

@@ -17,7 +17,10 @@ describe('ResultCache contract', () => {
   });
   resultCacheContract('LevelResultCache without its memory layer', async () => {
     const dir = await tempDir();
-    return { cache: await LevelResultCache.open(dir, { memoryEntries: 1 }), reopen: () => LevelResultCache.open(dir, { memoryEntries: 1 }) };
+    return {
+      cache: await LevelResultCache.open(dir, { memoryEntries: 1 }),
+      reopen: () => LevelResultCache.open(dir, { memoryEntries: 1 }),
+    };
   });
 });
 
@@ -26,7 +29,10 @@ test('LevelResultCache.open() - a folder in use is WA_CACHE_LOCKED, naming the f
   const first = await LevelResultCache.open(dir);
   try {
     // The same process opening twice hits LevelDB's lock exactly as a second process would.
-    await expect(LevelResultCache.open(dir)).rejects.toMatchObject({ code: ErrorCodes.CACHE_LOCKED, message: expect.stringContaining(dir) });
+    await expect(LevelResultCache.open(dir)).rejects.toMatchObject({
+      code: ErrorCodes.CACHE_LOCKED,
+      message: expect.stringContaining(dir),
+    });
   } finally {
     await first.close();
   }
@@ -36,6 +42,9 @@ test('LevelResultCache.open() - a damaged folder is WA_CACHE_CORRUPT, and is lef
   const dir = join(await tempDir(), 'cache');
   await mkdir(dir);
   await writeFile(join(dir, 'CURRENT'), 'MANIFEST-000099\n');
-  await expect(LevelResultCache.open(dir)).rejects.toMatchObject({ code: ErrorCodes.CACHE_CORRUPT, message: expect.stringContaining('not reset') });
+  await expect(LevelResultCache.open(dir)).rejects.toMatchObject({
+    code: ErrorCodes.CACHE_CORRUPT,
+    message: expect.stringContaining('not reset'),
+  });
   expect((await readdir(dir)).sort()).toContain('CURRENT');
 });

@@ -12,9 +12,32 @@ test('isSeparator() is the set /[\\s().\\-/\\u00a0]/ names, for every UTF-16 cod
 });
 
 test('stripSeparators() gives what replace() gives, on spelled-out numbers and on noise', () => {
-  const alphabet = ['0', '7', '9', '+', '-', '.', '(', ')', '/', ' ', '\t', '\n', '\u00a0', '\u2007', '\u3000', '\ufeff', 'x', '#', '\u200b'];
+  const alphabet = [
+    '0',
+    '7',
+    '9',
+    '+',
+    '-',
+    '.',
+    '(',
+    ')',
+    '/',
+    ' ',
+    '\t',
+    '\n',
+    '\u00a0',
+    '\u2007',
+    '\u3000',
+    '\ufeff',
+    'x',
+    '#',
+    '\u200b',
+  ];
   let seed = 11;
-  const next = (limit: number) => (seed = (seed * 48271) % 2147483647) % limit;
+  const next = (limit: number) => {
+    seed = (seed * 48271) % 2147483647;
+    return seed % limit;
+  };
   for (let i = 0; i < 20_000; i++) {
     let text = '';
     for (let length = next(16); length > 0; length--) text += alphabet[next(alphabet.length)];

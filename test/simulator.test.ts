@@ -3,7 +3,16 @@ import { createConnection } from 'node:net';
 import type { SimulatorOptions } from '../src/simulator/index.js';
 import { taskIdSeconds } from '../src/simulator/provider-format.js';
 import { startFastSimulator, useFastSimulators } from './helpers/fast-sim.js';
-import { createTask, rawCreate, rawStatus, sheetRows, status, swissNumbers, uploadForm, waitExported } from './helpers/sim-http.js';
+import {
+  createTask,
+  rawCreate,
+  rawStatus,
+  sheetRows,
+  status,
+  swissNumbers,
+  uploadForm,
+  waitExported,
+} from './helpers/sim-http.js';
 import { readZipDirectory } from '../src/zip/zip-reader.js';
 import { mkdtemp, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -85,7 +94,9 @@ describe('result file', () => {
     expect(response.status).toBe(200);
     const rows = await sheetRows(await response.arrayBuffer());
     expect(rows[0]).toEqual(['Number', 'whatsapp']);
-    const expected = numbers.filter((number) => s.oracle.answer(number) !== 'fail').map((number) => [number, s.oracle.answer(number)]);
+    const expected = numbers
+      .filter((number) => s.oracle.answer(number) !== 'fail')
+      .map((number) => [number, s.oracle.answer(number)]);
     expect(rows.slice(1)).toEqual(expected);
     expect(new Set(rows.slice(1).map((row) => row[1]))).toEqual(new Set(['yes', 'no']));
   });
@@ -108,7 +119,10 @@ describe('result file', () => {
     const s = await start({ linkTtlMs: 300 });
     const task = await waitExported(s, (await createTask(s, swissNumbers(5))).task_id);
     expect((await download(task.result_url!)).status).toBe(200);
-    const tampered = task.result_url!.replace(/signature=([0-9a-f])/, (_, c: string) => `signature=${c === '0' ? '1' : '0'}`);
+    const tampered = task.result_url!.replace(
+      /signature=([0-9a-f])/,
+      (_, c: string) => `signature=${c === '0' ? '1' : '0'}`,
+    );
     expect((await download(tampered)).status).toBe(403);
     await new Promise((resolve) => setTimeout(resolve, 400));
     const expired = await download(task.result_url!);
@@ -130,13 +144,18 @@ describe('result file', () => {
 describe('errors are answered with a JSON body and never charged', () => {
   test('400: missing user_id, missing file, empty file, a line that is not a number', async () => {
     const s = await start();
-    const post = (form: FormData) => fetch(`${s.url}/wa/api/simple/tasks`, { method: 'POST', headers: { 'x-api-key': s.apiKey }, body: form });
+    const post = (form: FormData) =>
+      fetch(`${s.url}/wa/api/simple/tasks`, { method: 'POST', headers: { 'x-api-key': s.apiKey }, body: form });
     const answers = [
       await post(uploadForm(undefined, '+41791000001\n')),
       await post(uploadForm('test', undefined)),
       await post(uploadForm('test', '\n\n')),
       await post(uploadForm('test', '+41791000001\nnot a number\n')),
-      await fetch(`${s.url}/wa/api/simple/tasks`, { method: 'POST', headers: { 'x-api-key': s.apiKey }, body: 'plain' }),
+      await fetch(`${s.url}/wa/api/simple/tasks`, {
+        method: 'POST',
+        headers: { 'x-api-key': s.apiKey },
+        body: 'plain',
+      }),
       await rawStatus(s, 'cs9viu7i61pkfs4oavvg', { userId: '' }),
     ];
     for (const answer of answers) {
@@ -235,7 +254,12 @@ describe('faults on request', () => {
   test('hang: no answer until the client gives up', async () => {
     const s = await start();
     s.faults.add({ on: 'status', kind: 'hang' });
-    await expect(fetch(`${s.url}/wa/api/simple/tasks/x?user_id=test`, { headers: { 'x-api-key': s.apiKey }, signal: AbortSignal.timeout(300) })).rejects.toThrow();
+    await expect(
+      fetch(`${s.url}/wa/api/simple/tasks/x?user_id=test`, {
+        headers: { 'x-api-key': s.apiKey },
+        signal: AbortSignal.timeout(300),
+      }),
+    ).rejects.toThrow();
   });
 
   test('cut: a download stops short of its announced length', async () => {
@@ -259,7 +283,9 @@ describe('faults on request', () => {
     const { port, hostname } = new URL(s.url);
     await new Promise<void>((resolve) => {
       const socket = createConnection({ port: Number(port), host: hostname }, () => {
-        socket.write(`POST /wa/api/simple/tasks HTTP/1.1\r\nHost: x\r\nX-API-Key: ${s.apiKey}\r\nContent-Type: multipart/form-data; boundary=b\r\nContent-Length: 5000\r\n\r\n--b\r\n`);
+        socket.write(
+          `POST /wa/api/simple/tasks HTTP/1.1\r\nHost: x\r\nX-API-Key: ${s.apiKey}\r\nContent-Type: multipart/form-data; boundary=b\r\nContent-Length: 5000\r\n\r\n--b\r\n`,
+        );
         setTimeout(() => socket.destroy(), 100);
       });
       socket.on('close', () => resolve());

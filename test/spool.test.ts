@@ -27,7 +27,9 @@ test('spool: rows come back in order, inputs exactly (tabs, newlines, backslashe
   const rows: Array<{ key: number; input: string }> = [];
   for await (const { keys, inputs: batchInputs } of readSpool(path)) {
     expect(keys).toHaveLength(batchInputs.length);
-    batchInputs.forEach((input, i) => rows.push({ key: keys[i]!, input }));
+    batchInputs.forEach((input, i) => {
+      rows.push({ key: keys[i]!, input });
+    });
   }
   expect(rows).toEqual(expected);
 

@@ -15,9 +15,33 @@ import { useTempDirs } from './helpers/temp-dir.js';
 const tempDir = useTempDirs();
 
 const results: CheckResult[] = [
-  { row: 1, input: '+41 79 828 46 51', number: '+41798284651', whatsapp: 'yes', source: 'api', reason: null, duplicate: false },
-  { row: 2, input: '=HYPERLINK("http://evil","x")', number: null, whatsapp: null, source: null, reason: 'not_a_phone_number', duplicate: false },
-  { row: 3, input: 'a, "quoted"', number: '+41798284651', whatsapp: 'yes', source: 'cache', reason: null, duplicate: true },
+  {
+    row: 1,
+    input: '+41 79 828 46 51',
+    number: '+41798284651',
+    whatsapp: 'yes',
+    source: 'api',
+    reason: null,
+    duplicate: false,
+  },
+  {
+    row: 2,
+    input: '=HYPERLINK("http://evil","x")',
+    number: null,
+    whatsapp: null,
+    source: null,
+    reason: 'not_a_phone_number',
+    duplicate: false,
+  },
+  {
+    row: 3,
+    input: 'a, "quoted"',
+    number: '+41798284651',
+    whatsapp: 'yes',
+    source: 'cache',
+    reason: null,
+    duplicate: true,
+  },
 ];
 
 async function* batches() {
@@ -26,7 +50,8 @@ async function* batches() {
 }
 
 test('neutralizeFormula() - text a spreadsheet would run gets a leading quote', () => {
-  for (const text of ['=1+1', '+41 79', '-2', '@SUM(A1)', '\tx', '\rx']) expect(neutralizeFormula(text)).toBe(`'${text}`);
+  for (const text of ['=1+1', '+41 79', '-2', '@SUM(A1)', '\tx', '\rx'])
+    expect(neutralizeFormula(text)).toBe(`'${text}`);
   expect(neutralizeFormula('plain')).toBe('plain');
 });
 
@@ -45,7 +70,10 @@ test('writeResults() - CSV: header, quoting, formula injection neutralized excep
 test('writeResults() - JSONL: one result object per line', async () => {
   const path = join(await tempDir(), 'out.jsonl');
   await writeResults(batches(), 'jsonl', path);
-  const lines = (await readFile(path, 'utf8')).trim().split('\n').map((line) => JSON.parse(line));
+  const lines = (await readFile(path, 'utf8'))
+    .trim()
+    .split('\n')
+    .map((line) => JSON.parse(line));
   expect(lines).toEqual(results);
 });
 
@@ -55,7 +83,16 @@ test('writeResults() - XLSX: numbers as text, inputs neutralized', async () => {
   const workbook = new ExcelJS.Workbook();
   await workbook.xlsx.readFile(path);
   const sheet = workbook.worksheets[0]!;
-  expect(sheet.getRow(1).values).toEqual([undefined, 'row', 'input', 'number', 'whatsapp', 'source', 'reason', 'duplicate']);
+  expect(sheet.getRow(1).values).toEqual([
+    undefined,
+    'row',
+    'input',
+    'number',
+    'whatsapp',
+    'source',
+    'reason',
+    'duplicate',
+  ]);
   expect(sheet.getRow(2).getCell(3).value).toBe('+41798284651');
   expect(sheet.getRow(3).getCell(2).value).toBe(`'=HYPERLINK("http://evil","x")`);
   expect(sheet.rowCount).toBe(4);
@@ -69,7 +106,21 @@ test('formatOfPath()', () => {
 });
 
 test('csvBytes() - a column block formats exactly as its result objects do, in every state', () => {
-  const inputs = ['+41 79 828 46 51', '=cmd|x', 'a, "b"', '-5', 'line\nbreak', '\r', '', '+41 79 828 46 51\u00a0', 'Zürich, "ЦУМ"', '\ud83d\udcde 079', '\ud800', '@x', '\tx'];
+  const inputs = [
+    '+41 79 828 46 51',
+    '=cmd|x',
+    'a, "b"',
+    '-5',
+    'line\nbreak',
+    '\r',
+    '',
+    '+41 79 828 46 51\u00a0',
+    'Zürich, "ЦУМ"',
+    '\ud83d\udcde 079',
+    '\ud800',
+    '@x',
+    '\tx',
+  ];
   const block = new ResultBlock(Object.values(State).length * inputs.length + INVALID_REASONS.length);
   let row = 1;
   for (const state of Object.values(State)) {

@@ -5,7 +5,9 @@ import { readFileSync } from 'node:fs';
 /** Runs `node script ...args`; the child prints one JSON line last. */
 export function runChild(script, args) {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['--max-old-space-size=4096', script, ...args], { stdio: ['ignore', 'pipe', 'inherit'] });
+    const child = spawn(process.execPath, ['--max-old-space-size=4096', script, ...args], {
+      stdio: ['ignore', 'pipe', 'inherit'],
+    });
     let out = '';
     child.stdout.on('data', (chunk) => (out += chunk));
     child.on('close', (code) => {

@@ -94,8 +94,14 @@ export class WaClient {
     this.#retry = resolveRetryOptions(options.retry);
     this.#poll = { ...options.poll };
     this.#limits = {
-      maxDownloadBytes: checkPositiveInteger('limits.maxDownloadBytes', options.limits?.maxDownloadBytes ?? 512 * 1024 * 1024),
-      maxUnzippedBytes: checkPositiveInteger('limits.maxUnzippedBytes', options.limits?.maxUnzippedBytes ?? 2 * 1024 * 1024 * 1024),
+      maxDownloadBytes: checkPositiveInteger(
+        'limits.maxDownloadBytes',
+        options.limits?.maxDownloadBytes ?? 512 * 1024 * 1024,
+      ),
+      maxUnzippedBytes: checkPositiveInteger(
+        'limits.maxUnzippedBytes',
+        options.limits?.maxUnzippedBytes ?? 2 * 1024 * 1024 * 1024,
+      ),
       maxRows: checkPositiveInteger('limits.maxRows', options.limits?.maxRows ?? 20_000_000),
     };
   }
@@ -115,7 +121,12 @@ export class WaClient {
           response = await sendRequest({
             method: 'POST',
             url: new URL(TASKS_PATH, this.#apiUrl),
-            headers: { 'x-api-key': this.#apiKey, 'content-type': upload.contentType, 'content-length': upload.contentLength, accept: 'application/json' },
+            headers: {
+              'x-api-key': this.#apiKey,
+              'content-type': upload.contentType,
+              'content-length': upload.contentLength,
+              accept: 'application/json',
+            },
             body: upload.open(),
             timeoutMs: this.#timeoutMs,
             signal: options.signal,
@@ -135,23 +146,34 @@ export class WaClient {
             return parseTask(text, 'task creation');
           } catch (error) {
             // Something answered 200, but not with a task: the provider may have created it.
-            throw new CreateUnconfirmedError(numbers, `The task creation answer could not be read, so the task may exist and be paid for. ${(error as Error).message}`, {
-              cause: error,
-              status: 200,
-            });
+            throw new CreateUnconfirmedError(
+              numbers,
+              `The task creation answer could not be read, so the task may exist and be paid for. ${(error as Error).message}`,
+              {
+                cause: error,
+                status: 200,
+              },
+            );
           }
         }
         const error = errorFromStatus(response.status, text, 'task creation', response.headers);
         if (response.status >= 500 && response.status !== 500) {
           // 502/503/504 come from a gateway in front of the provider, which may have created the task.
-          throw new CreateUnconfirmedError(numbers, `${error.message} A gateway answered, so the task may exist and be paid for.`, {
-            cause: error,
-            status: response.status,
-          });
+          throw new CreateUnconfirmedError(
+            numbers,
+            `${error.message} A gateway answered, so the task may exist and be paid for.`,
+            {
+              cause: error,
+              status: response.status,
+            },
+          );
         }
         throw error;
       },
-      (error) => isWaError(error, ErrorCodes.RATE_LIMITED) || (isWaError(error, ErrorCodes.SERVER_ERROR) && error.status === 500) || isUnsentTransportFailure(error),
+      (error) =>
+        isWaError(error, ErrorCodes.RATE_LIMITED) ||
+        (isWaError(error, ErrorCodes.SERVER_ERROR) && error.status === 500) ||
+        isUnsentTransportFailure(error),
       this.#retry,
       options.signal,
     );
@@ -208,7 +230,8 @@ export class WaClient {
       if (task.status === 'processing') firstProcessing ??= { at, done: task.success + task.failure };
       if (task.status === 'completed') firstCompletedAt ??= at;
       if (task.status === 'exported') {
-        if (firstCompletedAt !== undefined) this.#learnedExportMs = Math.min(this.#learnedExportMs ?? Infinity, at - firstCompletedAt);
+        if (firstCompletedAt !== undefined)
+          this.#learnedExportMs = Math.min(this.#learnedExportMs ?? Infinity, at - firstCompletedAt);
         if (firstProcessing && at > firstProcessing.at && task.total > firstProcessing.done) {
           // A lower bound on the rate (the task finished before this read): a safe prior.
           this.#learnedRate = ((task.total - firstProcessing.done) * 1000) / (at - firstProcessing.at);
@@ -216,7 +239,10 @@ export class WaClient {
         return task;
       }
       if (task.status === 'failed') {
-        throw new WaError(ErrorCodes.TASK_FAILED, `The provider reports task ${taskId} as failed (${task.success} checked, ${task.failure} failed).`);
+        throw new WaError(
+          ErrorCodes.TASK_FAILED,
+          `The provider reports task ${taskId} as failed (${task.success} checked, ${task.failure} failed).`,
+        );
       }
       delay = schedule.nextDelay({ at, status: task.status, total: task.total, done: task.success + task.failure });
       if (task.status === 'processing' && schedule.predictedEndAt !== undefined) {
@@ -257,11 +283,16 @@ export class WaClient {
    * Downloads an exported task's results and reconciles them with the numbers submitted. An
    * expired link is replaced by a fresh one from a new status read.
    */
-  async collectResults(task: ProviderTask, submitted: readonly string[], options: CallOptions = {}): Promise<Reconciliation> {
+  async collectResults(
+    task: ProviderTask,
+    submitted: readonly string[],
+    options: CallOptions = {},
+  ): Promise<Reconciliation> {
     let current = task;
     for (let attempt = 0; ; attempt++) {
       try {
-        if (!current.resultUrl) throw new WaError(ErrorCodes.BAD_RESPONSE, `Task ${current.taskId} has no result link.`);
+        if (!current.resultUrl)
+          throw new WaError(ErrorCodes.BAD_RESPONSE, `Task ${current.taskId} has no result link.`);
         return await reconcile(submitted, this.downloadResults(current.resultUrl, options));
       } catch (error) {
         if (!isWaError(error, ErrorCodes.LINK_EXPIRED) || attempt >= 1) throw error;

@@ -64,7 +64,14 @@ export function sendRequest(options: HttpRequest): Promise<HttpResponse> {
       request.destroy(failure);
     };
     const timer = setTimeout(
-      () => fail(new TransportError(ErrorCodes.TIMEOUT, `The ${options.what} got no answer within ${options.timeoutMs} ms.`, requestSent)),
+      () =>
+        fail(
+          new TransportError(
+            ErrorCodes.TIMEOUT,
+            `The ${options.what} got no answer within ${options.timeoutMs} ms.`,
+            requestSent,
+          ),
+        ),
       options.timeoutMs,
     );
     const onAbort = () => fail(new TransportError(ErrorCodes.ABORTED, `The ${options.what} was aborted.`, requestSent));
@@ -83,9 +90,14 @@ export function sendRequest(options: HttpRequest): Promise<HttpResponse> {
       settled = true;
       reject(
         failure ??
-          new TransportError(ErrorCodes.NETWORK, `The ${options.what} failed: ${(error as NodeJS.ErrnoException).code ?? error.message}.`, requestSent, {
-            cause: error,
-          }),
+          new TransportError(
+            ErrorCodes.NETWORK,
+            `The ${options.what} failed: ${(error as NodeJS.ErrnoException).code ?? error.message}.`,
+            requestSent,
+            {
+              cause: error,
+            },
+          ),
       );
     });
     request.on('response', (response) => {
@@ -97,7 +109,9 @@ export function sendRequest(options: HttpRequest): Promise<HttpResponse> {
     });
 
     if (options.body) {
-      options.body.on('error', (error) => fail(new TransportError(ErrorCodes.NETWORK, `The ${options.what} body failed.`, false, { cause: error })));
+      options.body.on('error', (error) =>
+        fail(new TransportError(ErrorCodes.NETWORK, `The ${options.what} body failed.`, false, { cause: error })),
+      );
       options.body.pipe(request);
     } else {
       request.end();

@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import { Transform } from 'node:stream';
 import { ErrorCodes, WaError } from '../errors.js';
-import { readText, sendRequest, TransportError } from './http.js';
+import { type HttpResponse, readText, sendRequest, TransportError } from './http.js';
 import { errorFromStatus } from './status-errors.js';
 import { describeUrl, requireSecureUrl } from './url-policy.js';
 
@@ -21,14 +21,25 @@ export interface DownloadLimits {
  * so it is fetched with no credentials at all (this function never sees the API key); redirects
  * are followed by hand so that every hop is checked against the URL policy.
  */
-export async function downloadToFile(link: string, directory: string, limits: DownloadLimits, signal?: AbortSignal): Promise<string> {
+export async function downloadToFile(
+  link: string,
+  directory: string,
+  limits: DownloadLimits,
+  signal?: AbortSignal,
+): Promise<string> {
   const deadline = AbortSignal.timeout(limits.timeoutMs);
   const combined = signal ? AbortSignal.any([signal, deadline]) : deadline;
   let url = requireSecureUrl(link, 'result link');
   for (let hop = 0; ; hop++) {
-    let response;
+    let response: HttpResponse;
     try {
-      response = await sendRequest({ method: 'GET', url, timeoutMs: limits.timeoutMs, signal: combined, what: 'result download' });
+      response = await sendRequest({
+        method: 'GET',
+        url,
+        timeoutMs: limits.timeoutMs,
+        signal: combined,
+        what: 'result download',
+      });
     } catch (error) {
       throw asDownloadTimeout(error, deadline, limits);
     }
@@ -37,7 +48,11 @@ export async function downloadToFile(link: string, directory: string, limits: Do
       response.body.resume();
       response.finish();
       if (hop >= limits.maxRedirects) {
-        throw new WaError(ErrorCodes.BAD_RESPONSE, `The result link redirected more than ${limits.maxRedirects} times.`, { status });
+        throw new WaError(
+          ErrorCodes.BAD_RESPONSE,
+          `The result link redirected more than ${limits.maxRedirects} times.`,
+          { status },
+        );
       }
       url = requireSecureUrl(new URL(headers.location, url), 'result link redirect');
       continue;
@@ -81,7 +96,9 @@ export async function downloadToFile(link: string, directory: string, limits: Do
     } catch (error) {
       if (error instanceof WaError && !(error instanceof TransportError)) throw error;
       throw asDownloadTimeout(
-        error instanceof TransportError ? error : new TransportError(ErrorCodes.NETWORK, 'The result download broke off.', true, { cause: error }),
+        error instanceof TransportError
+          ? error
+          : new TransportError(ErrorCodes.NETWORK, 'The result download broke off.', true, { cause: error }),
         deadline,
         limits,
       );
@@ -89,20 +106,32 @@ export async function downloadToFile(link: string, directory: string, limits: Do
       response.finish();
     }
     if (Number.isFinite(declared) && received !== declared) {
-      throw new TransportError(ErrorCodes.NETWORK, `The result download ended after ${received} of ${declared} bytes.`, true);
+      throw new TransportError(
+        ErrorCodes.NETWORK,
+        `The result download ended after ${received} of ${declared} bytes.`,
+        true,
+      );
     }
     return path;
   }
 }
 
 function tooLarge(maxBytes: number): WaError {
-  return new WaError(ErrorCodes.RESULT_TOO_LARGE, `The result file is larger than the ${maxBytes}-byte download limit.`);
+  return new WaError(
+    ErrorCodes.RESULT_TOO_LARGE,
+    `The result file is larger than the ${maxBytes}-byte download limit.`,
+  );
 }
 
 /** The whole-download deadline shows up as an abort; report it as the timeout it is. */
 function asDownloadTimeout(error: unknown, deadline: AbortSignal, limits: DownloadLimits): unknown {
   if (deadline.aborted && error instanceof TransportError) {
-    return new TransportError(ErrorCodes.TIMEOUT, `The result download took longer than ${limits.timeoutMs} ms.`, true, { cause: error });
+    return new TransportError(
+      ErrorCodes.TIMEOUT,
+      `The result download took longer than ${limits.timeoutMs} ms.`,
+      true,
+      { cause: error },
+    );
   }
   return error;
 }

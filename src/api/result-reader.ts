@@ -24,9 +24,29 @@ export interface ResultFileLimits {
 }
 
 /** Headers the provider's products use for the number column, compared without case or separators. */
-const NUMBER_HEADERS = new Set(['number', 'phone', 'phonenumber', 'mobile', 'msisdn', 'tel', 'telephone', 'whatsappnumber']);
+const NUMBER_HEADERS = new Set([
+  'number',
+  'phone',
+  'phonenumber',
+  'mobile',
+  'msisdn',
+  'tel',
+  'telephone',
+  'whatsappnumber',
+]);
 /** ...and for the answer column. */
-const ANSWER_HEADERS = new Set(['whatsapp', 'activated', 'active', 'iswhatsapp', 'haswhatsapp', 'wa', 'exists', 'registered', 'status', 'result']);
+const ANSWER_HEADERS = new Set([
+  'whatsapp',
+  'activated',
+  'active',
+  'iswhatsapp',
+  'haswhatsapp',
+  'wa',
+  'exists',
+  'registered',
+  'status',
+  'result',
+]);
 const YES = new Set(['yes', 'y', 'true', '1', 'activated', 'active', 'registered']);
 const NO = new Set(['no', 'n', 'false', '0', 'not activated', 'inactive', 'unregistered', 'not registered']);
 
@@ -34,7 +54,11 @@ const NO = new Set(['no', 'n', 'false', '0', 'not activated', 'inactive', 'unreg
  * Streams the records of a downloaded result file: an `.xlsx`, or a `.zip` around one. Rows
  * whose number or answer cannot be read are skipped (they answer nothing), never guessed at.
  */
-export async function* readResultFile(path: string, workDirectory: string, limits: ResultFileLimits): AsyncGenerator<ResultRecord> {
+export async function* readResultFile(
+  path: string,
+  workDirectory: string,
+  limits: ResultFileLimits,
+): AsyncGenerator<ResultRecord> {
   const workbookPath = await unwrapZip(path, workDirectory, limits);
   const reader = new ExcelJS.stream.xlsx.WorkbookReader(workbookPath, {
     sharedStrings: 'cache',
@@ -107,7 +131,10 @@ async function unwrapZip(path: string, workDirectory: string, limits: ResultFile
   }
   const inner = entries.find((entry) => /\.xlsx$/i.test(entry.name));
   if (!inner) {
-    throw new WaError(ErrorCodes.BAD_RESPONSE, `The result .zip holds no .xlsx (it holds ${entries.map((entry) => entry.name).join(', ') || 'nothing'}).`);
+    throw new WaError(
+      ErrorCodes.BAD_RESPONSE,
+      `The result .zip holds no .xlsx (it holds ${entries.map((entry) => entry.name).join(', ') || 'nothing'}).`,
+    );
   }
   if (inner.uncompressedSize > limits.maxUnzippedBytes) throw unzippedTooLarge(limits);
   const innerPath = join(workDirectory, 'result.xlsx');
@@ -131,5 +158,8 @@ function checkDeclaredSize(entries: readonly ZipDirectoryEntry[], limits: Result
 }
 
 function unzippedTooLarge(limits: ResultFileLimits): WaError {
-  return new WaError(ErrorCodes.RESULT_TOO_LARGE, `The result file unzips to more than ${limits.maxUnzippedBytes} bytes.`);
+  return new WaError(
+    ErrorCodes.RESULT_TOO_LARGE,
+    `The result file unzips to more than ${limits.maxUnzippedBytes} bytes.`,
+  );
 }

@@ -21,7 +21,11 @@ export interface RetryOptions {
 export type ResolvedRetryOptions = Required<RetryOptions>;
 
 export function resolveRetryOptions(options: RetryOptions = {}): ResolvedRetryOptions {
-  return { retries: options.retries ?? 5, minDelayMs: options.minDelayMs ?? 500, maxDelayMs: options.maxDelayMs ?? 30_000 };
+  return {
+    retries: options.retries ?? 5,
+    minDelayMs: options.minDelayMs ?? 500,
+    maxDelayMs: options.maxDelayMs ?? 30_000,
+  };
 }
 
 /**

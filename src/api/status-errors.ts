@@ -17,7 +17,12 @@ const ADVICE: Partial<Record<ErrorCode, string>> = {
 };
 
 /** Turns an error answer from the provider into a typed error; the excerpt is short and key-free. */
-export function errorFromStatus(status: number, bodyText: string, what: string, headers: { 'retry-after'?: string | undefined }): WaError {
+export function errorFromStatus(
+  status: number,
+  bodyText: string,
+  what: string,
+  headers: { 'retry-after'?: string | undefined },
+): WaError {
   const code = CODE_BY_STATUS[status] ?? (status >= 500 ? ErrorCodes.SERVER_ERROR : ErrorCodes.BAD_RESPONSE);
   const bodyExcerpt = excerpt(bodyText);
   const detail = providerMessage(bodyText);

@@ -35,7 +35,9 @@ export function parseTask(text: string, what: string): ProviderTask {
   }
   const record = (body && typeof body === 'object' ? body : {}) as Record<string, unknown>;
   const problem = (field: string) =>
-    new WaError(ErrorCodes.BAD_RESPONSE, `The ${what} answer has no valid \`${field}\`.`, { bodyExcerpt: excerpt(text) });
+    new WaError(ErrorCodes.BAD_RESPONSE, `The ${what} answer has no valid \`${field}\`.`, {
+      bodyExcerpt: excerpt(text),
+    });
   if (typeof record.task_id !== 'string' || record.task_id === '') throw problem('task_id');
   if (typeof record.status !== 'string' || !STATUSES.includes(record.status)) throw problem('status');
   const count = (field: string): number => {

@@ -50,7 +50,9 @@ export function formatMarker(marker: LogMarker): string {
 
 export function parseMarker(text: string | undefined): LogMarker | undefined {
   const match = text === undefined ? null : /^([0-9a-f]{32}):(\d+):(\d+)(?::(\d+))?$/.exec(text);
-  return match ? { token: match[1]!, count: Number(match[2]), latestSeconds: Number(match[3]), superseded: Number(match[4] ?? 0) } : undefined;
+  return match
+    ? { token: match[1]!, count: Number(match[2]), latestSeconds: Number(match[3]), superseded: Number(match[4] ?? 0) }
+    : undefined;
 }
 
 /** Below this many records a log is never worth rewriting. */
@@ -215,8 +217,16 @@ export function keyOfStoredNumber(number: string): number {
 }
 
 /** Answers as columns; numbers that are not E.164, and missing answers, are left out. */
-export function answerBatchOf(answers: Iterable<readonly [string, CachedAnswer | undefined]>, capacity: number): AnswerBatch {
-  const batch: AnswerBatch = { length: 0, keys: new Float64Array(capacity), checkedAtSeconds: new Uint32Array(capacity), yes: new Uint8Array(capacity) };
+export function answerBatchOf(
+  answers: Iterable<readonly [string, CachedAnswer | undefined]>,
+  capacity: number,
+): AnswerBatch {
+  const batch: AnswerBatch = {
+    length: 0,
+    keys: new Float64Array(capacity),
+    checkedAtSeconds: new Uint32Array(capacity),
+    yes: new Uint8Array(capacity),
+  };
   for (const [number, answer] of answers) {
     const key = keyOfStoredNumber(number);
     if (key === 0 || !answer) continue;
@@ -256,7 +266,12 @@ function decodeRecordsReversed(chunk: ArrayBuffer, count: number): AnswerBatch {
   const words = new Float64Array(chunk);
   const seconds = new Uint32Array(chunk);
   const bytes = new Uint8Array(chunk);
-  const batch: AnswerBatch = { length: 0, keys: new Float64Array(count), checkedAtSeconds: new Uint32Array(count), yes: new Uint8Array(count) };
+  const batch: AnswerBatch = {
+    length: 0,
+    keys: new Float64Array(count),
+    checkedAtSeconds: new Uint32Array(count),
+    yes: new Uint8Array(count),
+  };
   for (let record = count - 1; record >= 0; record--) {
     const flag = bytes[record * RECORD_BYTES + 12];
     // A record never written (zeros, after an unclean stop) is no answer.
@@ -280,7 +295,8 @@ function encodeHeader(token: string): Uint8Array {
 /** The token of a log header, or undefined when the header is not one of ours (or not in this byte order). */
 function headerToken(header: Buffer): string | undefined {
   if (header.toString('latin1', 0, 8) !== MAGIC) return undefined;
-  if (new Uint32Array(header.buffer.slice(header.byteOffset + 8, header.byteOffset + 12))[0] !== BYTE_ORDER_CHECK) return undefined;
+  if (new Uint32Array(header.buffer.slice(header.byteOffset + 8, header.byteOffset + 12))[0] !== BYTE_ORDER_CHECK)
+    return undefined;
   return header.toString('hex', 16, 32);
 }
 

@@ -2,7 +2,17 @@ import { join } from 'node:path';
 import { Level } from 'level';
 import { LRUCache } from 'lru-cache';
 import { ErrorCodes, WaError } from '../errors.js';
-import { ANSWER_LOG_FILE, AnswerLogFile, AnswerLogWriter, answerBatchOf, canAppend, formatMarker, needsCompaction, parseMarker, type LogMarker } from './answer-log.js';
+import {
+  ANSWER_LOG_FILE,
+  AnswerLogFile,
+  AnswerLogWriter,
+  answerBatchOf,
+  canAppend,
+  formatMarker,
+  needsCompaction,
+  parseMarker,
+  type LogMarker,
+} from './answer-log.js';
 import { decodeAnswer, encodeAnswer, type AnswerBatch, type CachedAnswer, type ResultCache } from './result-cache.js';
 
 export type Database = Level<string, string>;
@@ -136,9 +146,15 @@ export class LevelResultCache implements ResultCache {
       // The records go to the log first; the marker that covers them is committed with the
       // answers. A log that cannot take them is dropped: the answers never depend on it.
       let marker = this.#logMarker;
-      if (marker && canAppend(marker, entries)) marker = await this.#appendToLog(marker, entries).catch(() => undefined);
+      if (marker && canAppend(marker, entries))
+        marker = await this.#appendToLog(marker, entries).catch(() => undefined);
       else marker = undefined;
-      const puts = entries.map(([number, answer]) => ({ type: 'put' as const, sublevel: this.#answers, key: number, value: encodeAnswer(answer) }));
+      const puts = entries.map(([number, answer]) => ({
+        type: 'put' as const,
+        sublevel: this.#answers,
+        key: number,
+        value: encodeAnswer(answer),
+      }));
       // sync: an answer that was paid for must survive a crash right after this resolves.
       await this.#db.batch([...puts, this.#markerOperation(marker)], DURABLE_WRITE);
       this.#logMarker = marker;
@@ -200,12 +216,18 @@ export class LevelResultCache implements ResultCache {
 
   async *#readDatabaseRebuildingLog(): AsyncGenerator<AnswerBatch> {
     // Taken between writes: the iterator's snapshot then holds every write counted so far.
-    const { iterator, writesBefore } = await this.#serially(async () => ({ iterator: this.#answers.iterator(), writesBefore: this.#writes }));
+    const { iterator, writesBefore } = await this.#serially(async () => ({
+      iterator: this.#answers.iterator(),
+      writesBefore: this.#writes,
+    }));
     let rebuild = await AnswerLogWriter.start(this.#log.path).catch(() => undefined);
     let whole = false;
     try {
       for await (const entries of this.#databaseBatches(iterator)) {
-        const batch = answerBatchOf(entries.map(([number, value]) => [number, decodeAnswer(value)] as const), entries.length);
+        const batch = answerBatchOf(
+          entries.map(([number, value]) => [number, decodeAnswer(value)] as const),
+          entries.length,
+        );
         if (rebuild) {
           await rebuild.add(batch).catch(async () => {
             await rebuild?.abandon();
@@ -277,7 +299,10 @@ export class LevelResultCache implements ResultCache {
     const prefix = this.#answers.prefix;
     // `level` is classic-level on Node, which has approximateSize; its shared typings do not say so.
     const db = this.#db as unknown as { approximateSize(start: string, end: string): Promise<number> };
-    const bytes = await db.approximateSize(prefix, `${prefix.slice(0, -1)}${String.fromCharCode(prefix.charCodeAt(prefix.length - 1) + 1)}`);
+    const bytes = await db.approximateSize(
+      prefix,
+      `${prefix.slice(0, -1)}${String.fromCharCode(prefix.charCodeAt(prefix.length - 1) + 1)}`,
+    );
     return Math.ceil(bytes / 14);
   }
 
@@ -294,7 +319,11 @@ function openError(path: string, error: unknown): WaError {
   }
   const detail = error instanceof Error && error.cause instanceof Error ? error.cause.message : String(error);
   if (codes.has('LEVEL_LOCKED')) {
-    return new WaError(ErrorCodes.CACHE_LOCKED, `The cache folder ${path} is in use by another wa-check process. Wait for it to finish, or use another --cache folder.`, { cause: error });
+    return new WaError(
+      ErrorCodes.CACHE_LOCKED,
+      `The cache folder ${path} is in use by another wa-check process. Wait for it to finish, or use another --cache folder.`,
+      { cause: error },
+    );
   }
   // Corruption, a missing manifest, a truncated table: the folder is the record of what was paid
   // for, so it is never reset here.

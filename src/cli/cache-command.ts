@@ -34,7 +34,8 @@ export async function cacheCommand(argv: string[], io: CliEnvironment): Promise<
     return 0;
   }
   const [action, file] = positionals;
-  if (action !== 'stats' && action !== 'export' && action !== 'prune') throw new UsageError('Say stats, export or prune.');
+  if (action !== 'stats' && action !== 'export' && action !== 'prune')
+    throw new UsageError('Say stats, export or prune.');
   if (action === 'export' && !file) throw new UsageError('Name the file to export to.');
   const cache = await LevelResultCache.open(values.cache ?? defaultCacheDir(io.env));
   try {
@@ -81,7 +82,8 @@ async function exportAnswers(cache: LevelResultCache, file: string, io: CliEnvir
   out.write('number,whatsapp,checked_at\n');
   let count = 0;
   for await (const [number, answer] of cache.entries()) {
-    if (!out.write(`${number},${answer.whatsapp},${new Date(answer.checkedAt).toISOString()}\n`)) await once(out, 'drain');
+    if (!out.write(`${number},${answer.whatsapp},${new Date(answer.checkedAt).toISOString()}\n`))
+      await once(out, 'drain');
     count++;
   }
   out.end();

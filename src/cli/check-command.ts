@@ -98,25 +98,34 @@ export async function checkCommand(argv: string[], io: CliEnvironment): Promise<
     return 0;
   }
   if (values['api-key'] !== undefined) {
-    throw new UsageError('The API key is not taken from a flag (it would land in shell history and process lists): set WA_CHECK_API_KEY or use --api-key-file.');
+    throw new UsageError(
+      'The API key is not taken from a flag (it would land in shell history and process lists): set WA_CHECK_API_KEY or use --api-key-file.',
+    );
   }
-  if (positionals.length !== 1) throw new UsageError(positionals.length === 0 ? 'Name the input file (or - for stdin).' : 'Give one input file.');
+  if (positionals.length !== 1)
+    throw new UsageError(positionals.length === 0 ? 'Name the input file (or - for stdin).' : 'Give one input file.');
   const input = positionals[0]!;
   const format = outputFormat(values.format, values.output);
   const dryRun = values['dry-run'] ?? false;
-  const apiKey = values['api-key-file'] ? (await readFile(values['api-key-file'], 'utf8')).trim() : io.env.WA_CHECK_API_KEY;
+  const apiKey = values['api-key-file']
+    ? (await readFile(values['api-key-file'], 'utf8')).trim()
+    : io.env.WA_CHECK_API_KEY;
   const userId = values['user-id'] ?? io.env.WA_CHECK_USER_ID;
-  if (!dryRun && !apiKey) throw new UsageError('No API key: set WA_CHECK_API_KEY or use --api-key-file (or try --dry-run).');
+  if (!dryRun && !apiKey)
+    throw new UsageError('No API key: set WA_CHECK_API_KEY or use --api-key-file (or try --dry-run).');
   if (!dryRun && !userId) throw new UsageError('No user id: use --user-id or set WA_CHECK_USER_ID.');
   const order = values.order ?? 'input';
-  if (order !== 'input' && order !== 'completion') throw new UsageError(`--order takes input or completion, got '${order}'.`);
+  if (order !== 'input' && order !== 'completion')
+    throw new UsageError(`--order takes input or completion, got '${order}'.`);
   const maxAgeDays = numberFlag(values, 'max-age');
   const pollFloor = numberFlag(values, 'poll-interval');
 
   const stop = new AbortController();
   const onSignal = () => {
     if (stop.signal.aborted) process.exit(130);
-    io.stderr.write('\nStopping: no new tasks; tasks already at the provider are collected by the next run. Press Ctrl-C again to quit now.\n');
+    io.stderr.write(
+      '\nStopping: no new tasks; tasks already at the provider are collected by the next run. Press Ctrl-C again to quit now.\n',
+    );
     stop.abort();
   };
   process.on('SIGINT', onSignal);
@@ -138,12 +147,15 @@ export async function checkCommand(argv: string[], io: CliEnvironment): Promise<
     resubmitUnconfirmed: values['resubmit-unconfirmed'] ?? false,
     signal: stop.signal,
     onProgress: progress ? (state) => progress.update(state) : undefined,
-    client: dryRun && !apiKey ? undefined : {
-      apiUrl: values['api-url'] ?? io.env.WA_CHECK_API_URL ?? DEFAULT_API_URL,
-      apiKey: apiKey!,
-      userId: userId ?? 'dry-run',
-      ...(pollFloor !== undefined && { poll: { floorMs: pollFloor } }),
-    },
+    client:
+      dryRun && !apiKey
+        ? undefined
+        : {
+            apiUrl: values['api-url'] ?? io.env.WA_CHECK_API_URL ?? DEFAULT_API_URL,
+            apiKey: apiKey!,
+            userId: userId ?? 'dry-run',
+            ...(pollFloor !== undefined && { poll: { floorMs: pollFloor } }),
+          },
   };
 
   let summary: CheckSummary;
@@ -163,11 +175,13 @@ export async function checkCommand(argv: string[], io: CliEnvironment): Promise<
 
 function outputFormat(forced: string | undefined, output: string | undefined): OutputFormat {
   if (forced !== undefined) {
-    if (forced !== 'csv' && forced !== 'jsonl' && forced !== 'xlsx') throw new UsageError(`--format takes csv, jsonl or xlsx, got '${forced}'.`);
+    if (forced !== 'csv' && forced !== 'jsonl' && forced !== 'xlsx')
+      throw new UsageError(`--format takes csv, jsonl or xlsx, got '${forced}'.`);
     return forced;
   }
   if (!output) return 'csv';
   const byExtension = formatOfPath(output);
-  if (!byExtension) throw new UsageError(`Cannot tell the output format of '${output}': use .csv, .jsonl or .xlsx, or --format.`);
+  if (!byExtension)
+    throw new UsageError(`Cannot tell the output format of '${output}': use .csv, .jsonl or .xlsx, or --format.`);
   return byExtension;
 }

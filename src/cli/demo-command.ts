@@ -22,7 +22,10 @@ Options:
 `;
 
 export async function demoCommand(argv: string[], io: CliEnvironment): Promise<number> {
-  const { values } = parseArgs({ args: argv, options: { rows: { type: 'string' }, help: { type: 'boolean', short: 'h' } } });
+  const { values } = parseArgs({
+    args: argv,
+    options: { rows: { type: 'string' }, help: { type: 'boolean', short: 'h' } },
+  });
   if (values.help) {
     io.stdout.write(DEMO_HELP);
     return 0;
@@ -35,15 +38,27 @@ export async function demoCommand(argv: string[], io: CliEnvironment): Promise<n
   await writeSampleCsv(lists[1]!, { rows, seed: 'demo-2', overlap: { seed: 'demo-1', share: 0.6 } });
 
   // The provider's shape (slots, queue, export step, result files on a second origin) at 125x its speed.
-  const simulator = await startSimulator({ numbersPerSecond: 1500, queueDelayMs: 300, exportDelayMs: 500, rateLimit: { requests: 600, windowMs: 60_000 } });
-  out(`wa-check demo: a simulator of the provider runs at ${simulator.url}\nSample lists (messy numbers, duplicates, junk) in ${folder}\n`);
+  const simulator = await startSimulator({
+    numbersPerSecond: 1500,
+    queueDelayMs: 300,
+    exportDelayMs: 500,
+    rateLimit: { requests: 600, windowMs: 60_000 },
+  });
+  out(
+    `wa-check demo: a simulator of the provider runs at ${simulator.url}\nSample lists (messy numbers, duplicates, junk) in ${folder}\n`,
+  );
   try {
     for (const [index, list] of lists.entries()) {
       const before = simulator.ledger.numbersCharged;
       out(`\n== Checking ${list}${index === 1 ? ' (60% overlaps the first list)' : ''}\n`);
       const job = checkNumbers(list, {
         cacheDir: join(folder, 'cache'),
-        client: { apiUrl: simulator.url, apiKey: simulator.apiKey, userId: 'demo', poll: { floorMs: 250, noticeFloorMs: 500 } },
+        client: {
+          apiUrl: simulator.url,
+          apiKey: simulator.apiKey,
+          userId: 'demo',
+          poll: { floorMs: 250, noticeFloorMs: 500 },
+        },
       });
       const output = join(folder, `results-${index + 1}.csv`);
       await writeResults(job, 'csv', output);

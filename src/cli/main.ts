@@ -48,7 +48,10 @@ export async function main(argv: string[], io: CliEnvironment): Promise<number> 
   }
   const debug = rest.includes('--debug');
   try {
-    return await command.run(rest.filter((arg) => arg !== '--debug'), io);
+    return await command.run(
+      rest.filter((arg) => arg !== '--debug'),
+      io,
+    );
   } catch (error) {
     if (error instanceof UsageError || (error as { code?: string }).code?.startsWith('ERR_PARSE_ARGS')) {
       io.stderr.write(`wa-check ${name}: ${(error as Error).message}\n\nRun 'wa-check ${name} --help' for usage.\n`);

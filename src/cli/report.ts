@@ -13,7 +13,9 @@ export function formatReport(summary: CheckSummary): string {
     `Saved:               ${count(summary.savedByCache)} by the cache, ${count(summary.duplicateRows)} by dedupe`,
   ];
   if (summary.dryRun) {
-    lines.push(`Dry run:             would upload ${count(summary.dryRun.numbers)} numbers in ${count(summary.dryRun.tasks)} task${summary.dryRun.tasks === 1 ? '' : 's'}; nothing was paid`);
+    lines.push(
+      `Dry run:             would upload ${count(summary.dryRun.numbers)} numbers in ${count(summary.dryRun.tasks)} task${summary.dryRun.tasks === 1 ? '' : 's'}; nothing was paid`,
+    );
   }
   if (summary.unanswered > 0) {
     const reasons = Object.entries(summary.unansweredByReason).map(([reason, n]) => `${count(n)} ${reason}`);
@@ -22,7 +24,8 @@ export function formatReport(summary: CheckSummary): string {
       lines.push('  create_unconfirmed: a task was sent but its answer was lost; it may be paid for. Run again with');
       lines.push('  --resubmit-unconfirmed to check those numbers anyway (they may be paid twice).');
     }
-    if (summary.unansweredByReason.task_error) lines.push('  task_error: run the same command again to collect those tasks; nothing is paid twice.');
+    if (summary.unansweredByReason.task_error)
+      lines.push('  task_error: run the same command again to collect those tasks; nothing is paid twice.');
     for (const error of summary.taskErrors) lines.push(`  ${error.code}: ${error.message}`);
   }
   lines.push(`Time:                ${(summary.elapsedMs / 1000).toFixed(1)} s`);
@@ -43,7 +46,13 @@ export class ProgressLine {
   }
 
   update(progress: JobProgress): void {
-    const parts = [`${progress.phase}`, `rows ${count(progress.rows)}`, `invalid ${count(progress.invalidRows)}`, `dup ${count(progress.duplicateRows)}`, `cached ${count(progress.cacheHits)}`];
+    const parts = [
+      `${progress.phase}`,
+      `rows ${count(progress.rows)}`,
+      `invalid ${count(progress.invalidRows)}`,
+      `dup ${count(progress.duplicateRows)}`,
+      `cached ${count(progress.cacheHits)}`,
+    ];
     if (progress.phase !== 'reading') {
       const tasks = progress.tasksRunning;
       const inTasks = tasks.reduce((sum, task) => sum + task.numbers, 0);
@@ -51,7 +60,10 @@ export class ProgressLine {
       const done = progress.answeredByApi + checked;
       this.#samples.push({ at: Date.now(), done });
       this.#samples = this.#samples.filter((sample) => sample.at > Date.now() - 60_000);
-      parts.push(`tasks ${tasks.length}${inTasks ? ` (${Math.floor((100 * checked) / inTasks)}%)` : ''}`, `answered ${count(progress.answeredByApi)}`);
+      parts.push(
+        `tasks ${tasks.length}${inTasks ? ` (${Math.floor((100 * checked) / inTasks)}%)` : ''}`,
+        `answered ${count(progress.answeredByApi)}`,
+      );
       const eta = this.#eta(progress.toCheck - checked);
       if (eta) parts.push(`ETA ${eta}`);
     }
@@ -72,6 +84,10 @@ export class ProgressLine {
     if (!first || !last || last.at - first.at < 2000 || last.done <= first.done) return undefined;
     const rate = ((last.done - first.done) * 1000) / (last.at - first.at);
     const seconds = Math.max(0, remaining) / rate;
-    return seconds < 90 ? `${Math.ceil(seconds)}s` : seconds < 5400 ? `${Math.ceil(seconds / 60)}m` : `${(seconds / 3600).toFixed(1)}h`;
+    return seconds < 90
+      ? `${Math.ceil(seconds)}s`
+      : seconds < 5400
+        ? `${Math.ceil(seconds / 60)}m`
+        : `${(seconds / 3600).toFixed(1)}h`;
   }
 }

@@ -51,7 +51,8 @@ export async function simulateCommand(argv: string[], out: NodeJS.WritableStream
     return 0;
   }
   const rateLimit = numberFlag(values, 'rate-limit');
-  if (rateLimit !== undefined && (!Number.isInteger(rateLimit) || rateLimit < 0)) throw new UsageError('--rate-limit takes a whole number >= 0.');
+  if (rateLimit !== undefined && (!Number.isInteger(rateLimit) || rateLimit < 0))
+    throw new UsageError('--rate-limit takes a whole number >= 0.');
   const simulator = await startSimulator({
     port: numberFlag(values, 'port') ?? 0,
     downloadPort: numberFlag(values, 'download-port') ?? 0,

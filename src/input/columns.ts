@@ -2,8 +2,25 @@ import { ErrorCodes, WaError } from '../errors.js';
 
 /** Header names that mean "the phone number", compared without case or separators. */
 const PHONE_HEADERS = [
-  'phone', 'phonenumber', 'phoneno', 'mobile', 'mobilenumber', 'mobilephone', 'cell', 'cellphone', 'cellnumber',
-  'msisdn', 'tel', 'telephone', 'telefon', 'telefono', 'telephonenumber', 'number', 'whatsapp', 'whatsappnumber', 'e164',
+  'phone',
+  'phonenumber',
+  'phoneno',
+  'mobile',
+  'mobilenumber',
+  'mobilephone',
+  'cell',
+  'cellphone',
+  'cellnumber',
+  'msisdn',
+  'tel',
+  'telephone',
+  'telefon',
+  'telefono',
+  'telephonenumber',
+  'number',
+  'whatsapp',
+  'whatsappnumber',
+  'e164',
 ];
 const COUNTRY_HEADERS = ['country', 'countrycode', 'region', 'iso', 'iso2', 'cc', 'land', 'pais', 'pays'];
 
@@ -18,7 +35,10 @@ export interface ColumnChoice {
 }
 
 export function headerKey(text: string): string {
-  return text.trim().toLowerCase().replace(/[\s_\-.#]/g, '');
+  return text
+    .trim()
+    .toLowerCase()
+    .replace(/[\s_\-.#]/g, '');
 }
 
 /** Text that reads like a phone number: mostly digits and phone punctuation, 7 digits or more. */
@@ -39,7 +59,10 @@ export function looksLikePhone(text: string | undefined): boolean {
  * the user named, else the one whose header reads like a phone column, else the one whose values
  * look most like phone numbers. Throws WA_INVALID_OPTION when a named column is not there.
  */
-export function chooseColumns(sample: readonly string[][], options: { column?: ColumnRef | undefined; countryColumn?: ColumnRef | undefined }): ColumnChoice {
+export function chooseColumns(
+  sample: readonly string[][],
+  options: { column?: ColumnRef | undefined; countryColumn?: ColumnRef | undefined },
+): ColumnChoice {
   const first = sample[0] ?? [];
   const headers = first.map(headerKey);
   const width = Math.max(1, ...sample.map((row) => row.length));
@@ -47,17 +70,24 @@ export function chooseColumns(sample: readonly string[][], options: { column?: C
   const byName = (ref: string, what: string): number => {
     const index = headers.indexOf(headerKey(ref));
     if (index < 0) {
-      throw new WaError(ErrorCodes.INVALID_OPTION, `The ${what} '${ref}' is not in the header row, which reads: ${first.map((cell) => `'${cell}'`).join(', ') || '(empty)'}.`);
+      throw new WaError(
+        ErrorCodes.INVALID_OPTION,
+        `The ${what} '${ref}' is not in the header row, which reads: ${first.map((cell) => `'${cell}'`).join(', ') || '(empty)'}.`,
+      );
     }
     return index;
   };
   const byPosition = (position: number, what: string): number => {
     if (!Number.isInteger(position) || position < 1 || position > width) {
-      throw new WaError(ErrorCodes.INVALID_OPTION, `The ${what} ${position} does not exist: positions start at 1 and the rows have ${width} columns.`);
+      throw new WaError(
+        ErrorCodes.INVALID_OPTION,
+        `The ${what} ${position} does not exist: positions start at 1 and the rows have ${width} columns.`,
+      );
     }
     return position - 1;
   };
-  const resolve = (ref: ColumnRef, what: string) => (isName(ref) ? byName(String(ref), what) : byPosition(Number(ref), what));
+  const resolve = (ref: ColumnRef, what: string) =>
+    isName(ref) ? byName(String(ref), what) : byPosition(Number(ref), what);
 
   // A first row whose cell in the phone column is not a number, above rows whose cells are.
   const headerByValues = (column: number) =>

@@ -75,11 +75,22 @@ async function* readFile(path: string, options: ReadInputOptions): AsyncGenerato
     const info = await stat(path);
     if (!info.isFile()) throw new Error('not a file');
   } catch (cause) {
-    throw new WaError(ErrorCodes.INPUT_UNREADABLE, `The input file ${path} cannot be read: ${(cause as NodeJS.ErrnoException).code ?? (cause as Error).message}.`, { cause });
+    throw new WaError(
+      ErrorCodes.INPUT_UNREADABLE,
+      `The input file ${path} cannot be read: ${(cause as NodeJS.ErrnoException).code ?? (cause as Error).message}.`,
+      { cause },
+    );
   }
   const extension = extname(path).toLowerCase();
   const format =
-    options.format ?? (extension === '.xlsx' ? 'xlsx' : extension === '.txt' ? 'txt' : extension === '.csv' || extension === '.tsv' ? 'csv' : undefined);
+    options.format ??
+    (extension === '.xlsx'
+      ? 'xlsx'
+      : extension === '.txt'
+        ? 'txt'
+        : extension === '.csv' || extension === '.tsv'
+          ? 'csv'
+          : undefined);
   if (format === 'xlsx') {
     yield* readXlsx(path, options);
     return;
@@ -87,7 +98,11 @@ async function* readFile(path: string, options: ReadInputOptions): AsyncGenerato
   yield* readByteStream(createReadStream(path, { highWaterMark: 1024 * 1024 }), format, options);
 }
 
-async function* readByteStream(stream: Readable, format: InputFormat | undefined, options: ReadInputOptions): AsyncGenerator<InputRow[]> {
+async function* readByteStream(
+  stream: Readable,
+  format: InputFormat | undefined,
+  options: ReadInputOptions,
+): AsyncGenerator<InputRow[]> {
   const chunks = stream[Symbol.asyncIterator]() as AsyncIterator<Uint8Array | string>;
   // Gather enough of the start to tell a workbook from text and to sniff the delimiter.
   const head: Buffer[] = [];
@@ -130,7 +145,9 @@ async function* readByteStream(stream: Readable, format: InputFormat | undefined
     yield parser.push(decoder.end(), true);
   }
   // Once the columns are known, only the phone and country fields are made.
-  yield* tabular(rows(), options, (choice) => parser.project(choice.country === undefined ? [choice.phone] : [choice.phone, choice.country]));
+  yield* tabular(rows(), options, (choice) =>
+    parser.project(choice.country === undefined ? [choice.phone] : [choice.phone, choice.country]),
+  );
 }
 
 async function* readXlsx(input: string | Readable, options: ReadInputOptions): AsyncGenerator<InputRow[]> {
@@ -163,14 +180,20 @@ async function* readXlsx(input: string | Readable, options: ReadInputOptions): A
       }
     } catch (cause) {
       if (cause instanceof WaError) throw cause;
-      throw new WaError(ErrorCodes.INPUT_UNREADABLE, `The workbook cannot be read: ${(cause as Error).message}.`, { cause });
+      throw new WaError(ErrorCodes.INPUT_UNREADABLE, `The workbook cannot be read: ${(cause as Error).message}.`, {
+        cause,
+      });
     }
   }
   yield* tabular(rows(), options);
 }
 
 /** Finds the columns from a sample of the first rows, then maps every row to an InputRow. */
-async function* tabular(batches: AsyncIterable<ParsedRow[]>, options: ReadInputOptions, chosen?: (choice: ColumnChoice) => void): AsyncGenerator<InputRow[]> {
+async function* tabular(
+  batches: AsyncIterable<ParsedRow[]>,
+  options: ReadInputOptions,
+  chosen?: (choice: ColumnChoice) => void,
+): AsyncGenerator<InputRow[]> {
   let choice: ColumnChoice | undefined;
   const pending: ParsedRow[] = [];
   let out: InputRow[] = [];
@@ -180,8 +203,14 @@ async function* tabular(batches: AsyncIterable<ParsedRow[]>, options: ReadInputO
       return;
     }
     const input = row[choice!.phone];
-    if (input === undefined) out.push({ input: row.join(','), country: undefined, malformed: 'row has no phone column' });
-    else out.push({ input, country: choice!.country === undefined ? undefined : row[choice!.country], malformed: undefined });
+    if (input === undefined)
+      out.push({ input: row.join(','), country: undefined, malformed: 'row has no phone column' });
+    else
+      out.push({
+        input,
+        country: choice!.country === undefined ? undefined : row[choice!.country],
+        malformed: undefined,
+      });
   };
   const decide = () => {
     const sample = pending.filter((row): row is string[] => !isMalformed(row));
@@ -214,7 +243,9 @@ async function* tabular(batches: AsyncIterable<ParsedRow[]>, options: ReadInputO
   if (out.length > 0) yield out;
 }
 
-async function* readValues(values: AsyncIterable<string | InputRecord> | Iterable<string | InputRecord>): AsyncGenerator<InputRow[]> {
+async function* readValues(
+  values: AsyncIterable<string | InputRecord> | Iterable<string | InputRecord>,
+): AsyncGenerator<InputRow[]> {
   let out: InputRow[] = [];
   for await (const value of values) {
     if (typeof value === 'string') out.push({ input: value, country: undefined, malformed: undefined });

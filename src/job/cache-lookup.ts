@@ -89,7 +89,9 @@ export class CacheLookup {
         if (now - checkedAtSeconds[i]! * 1000 > maxAgeMs) continue;
         const key = keys[i]!;
         const isYes = yes[i] === 1;
-        const state = whileReading ? table.addOrGet(key, isYes ? State.CACHED_YES_UNSEEN : State.CACHED_NO_UNSEEN) : table.get(key);
+        const state = whileReading
+          ? table.addOrGet(key, isYes ? State.CACHED_YES_UNSEEN : State.CACHED_NO_UNSEEN)
+          : table.get(key);
         if (state === State.UNKNOWN) {
           counts.cacheHits++;
           table.set(key, isYes ? State.CACHE_YES : State.CACHE_NO);

@@ -2,23 +2,9 @@ import type { InputSource } from '../input/read-input.js';
 import { JobRun } from './job-run.js';
 import { resolveCheckOptions, type CheckOptions, type ResolvedCheckOptions } from './options.js';
 import type { CheckSummary } from './progress.js';
-import { toResults, type ResultBlock } from './result-block.js';
+import { type CheckResult, toResults, type ResultBlock } from './result-block.js';
 
-/** The answer for one input row. */
-export interface CheckResult {
-  /** The data row it answers, counted from 1. */
-  row: number;
-  /** The phone cell as it was in the input. */
-  input: string;
-  /** The number in E.164, or null when the row holds no valid number. */
-  number: string | null;
-  whatsapp: 'yes' | 'no' | null;
-  source: 'cache' | 'api' | null;
-  /** Why `whatsapp` is null; null when there is an answer. */
-  reason: string | null;
-  /** True when an earlier row holds the same number (answered, not paid twice). */
-  duplicate: boolean;
-}
+export type { CheckResult } from './result-block.js';
 
 /**
  * Checks which numbers of `input` have WhatsApp: read, normalize, dedupe, look up the cache,

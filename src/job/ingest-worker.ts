@@ -9,4 +9,7 @@ export interface IngestWorkerData {
 }
 
 const { input, options } = workerData as IngestWorkerData;
-await serveStream(parentPort!, normalizeRows(input, options), (batch) => [batch.keys.buffer as ArrayBuffer, batch.reasons.buffer as ArrayBuffer]);
+await serveStream(parentPort!, normalizeRows(input, options), (batch) => [
+  batch.keys.buffer as ArrayBuffer,
+  batch.reasons.buffer as ArrayBuffer,
+]);

@@ -72,7 +72,12 @@ export class JobRun {
     const runner = options.dryRun ? undefined : this.#makeRunner(signal);
     await this.#readJournal(runner);
     // The cache can be read through while the input is read (in its worker): both take time.
-    const lookup = new CacheLookup({ cache: this.#cache!, table: this.#table, counts: this.#counts, maxAgeMs: options.maxAgeMs });
+    const lookup = new CacheLookup({
+      cache: this.#cache!,
+      table: this.#table,
+      counts: this.#counts,
+      maxAgeMs: options.maxAgeMs,
+    });
     const earlyScan = lookup.scanWhileReading(this.#input);
     earlyScan.catch(() => {}); // awaited below; not unhandled if reading the input fails first
     const spool = new SpoolWriter(spoolPath);
@@ -129,7 +134,16 @@ export class JobRun {
     // At the end of a job, the count taken when it finished (a pass over millions of slots).
     const counts = this.#finalStates ?? this.#table.countStates();
     const byReason: Record<string, number> = {};
-    for (const state of [State.TO_CHECK, State.IN_FLIGHT, State.NOT_ANSWERED, State.CREATE_UNCONFIRMED, State.MAX_SPEND, State.DRY_RUN, State.TASK_ERROR, State.ABORTED]) {
+    for (const state of [
+      State.TO_CHECK,
+      State.IN_FLIGHT,
+      State.NOT_ANSWERED,
+      State.CREATE_UNCONFIRMED,
+      State.MAX_SPEND,
+      State.DRY_RUN,
+      State.TASK_ERROR,
+      State.ABORTED,
+    ]) {
       const count = counts[state]!;
       const reason = UNANSWERED_REASONS[state]!;
       if (count > 0) byReason[reason] = (byReason[reason] ?? 0) + count;
@@ -380,7 +394,8 @@ export class JobRun {
     for await (const keys of readSpoolKeys(spoolPath)) {
       for (let i = 0; i < keys.length; i++, row++) {
         const key = keys[i]!;
-        if (key > 0 && !this.#duplicates.has(row) && this.#table.get(key) === State.TO_CHECK && index < count) toCheck[index++] = key;
+        if (key > 0 && !this.#duplicates.has(row) && this.#table.get(key) === State.TO_CHECK && index < count)
+          toCheck[index++] = key;
       }
     }
     if (index !== count) {

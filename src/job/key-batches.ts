@@ -22,7 +22,12 @@ export function keyBatches(input: InputSource, options: NormalizeOptions): Async
   if (typeof input === 'string' && workerAvailable()) {
     const data: IngestWorkerData = {
       input,
-      options: { column: options.column, countryColumn: options.countryColumn, format: options.format, country: options.country },
+      options: {
+        column: options.column,
+        countryColumn: options.countryColumn,
+        format: options.format,
+        country: options.country,
+      },
     };
     return workerStream<IngestBatch>(WORKER, data, ErrorCodes.INPUT_UNREADABLE, INGEST_WORKER_LIMITS);
   }

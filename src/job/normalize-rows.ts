@@ -8,7 +8,14 @@ export interface NormalizeOptions extends ReadInputOptions {
 }
 
 /** Why a row has no valid number, by code (index); 0 for rows that have one. */
-export const INVALID_REASONS = ['', 'malformed_row', 'empty', 'not_a_phone_number', 'invalid_number', 'needs_country'] as const;
+export const INVALID_REASONS = [
+  '',
+  'malformed_row',
+  'empty',
+  'not_a_phone_number',
+  'invalid_number',
+  'needs_country',
+] as const;
 const REASON_CODES = new Map<string, number>(INVALID_REASONS.map((reason, code) => [reason, code]));
 
 /** One batch of rows after normalization, in row order. */

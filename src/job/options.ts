@@ -96,12 +96,15 @@ export function resolveCheckOptions(options: CheckOptions): ResolvedCheckOptions
   };
   if (options.country !== undefined) {
     const code = options.country.trim().toUpperCase();
-    if (!isSupportedCountry(code)) invalidOption('country', 'an ISO 3166 alpha-2 region such as CH or US', options.country);
+    if (!isSupportedCountry(code))
+      invalidOption('country', 'an ISO 3166 alpha-2 region such as CH or US', options.country);
     resolved.country = code;
   }
-  if (resolved.minTaskSize > resolved.maxTaskSize) invalidOption('minTaskSize', `at most maxTaskSize (${resolved.maxTaskSize})`, resolved.minTaskSize);
+  if (resolved.minTaskSize > resolved.maxTaskSize)
+    invalidOption('minTaskSize', `at most maxTaskSize (${resolved.maxTaskSize})`, resolved.minTaskSize);
   if (options.maxSpend !== undefined) checkNonNegativeNumber('maxSpend', options.maxSpend);
   if (options.format !== undefined) checkOneOf('format', options.format, ['csv', 'txt', 'xlsx']);
-  if (!options.dryRun && !options.client) invalidOption('client', 'a WaClient or its options (apiKey, userId) unless dryRun is set', options.client);
+  if (!options.dryRun && !options.client)
+    invalidOption('client', 'a WaClient or its options (apiKey, userId) unless dryRun is set', options.client);
   return resolved;
 }

@@ -1,7 +1,22 @@
 import { keyToE164 } from '../dedupe/number-table.js';
 import { answerOf, reasonOf, sourceOf } from './answer-state.js';
-import type { CheckResult } from './check-numbers.js';
 import { INVALID_REASONS } from './normalize-rows.js';
+
+/** The answer for one input row. */
+export interface CheckResult {
+  /** The data row it answers, counted from 1. */
+  row: number;
+  /** The phone cell as it was in the input. */
+  input: string;
+  /** The number in E.164, or null when the row holds no valid number. */
+  number: string | null;
+  whatsapp: 'yes' | 'no' | null;
+  source: 'cache' | 'api' | null;
+  /** Why `whatsapp` is null; null when there is an answer. */
+  reason: string | null;
+  /** True when an earlier row holds the same number (answered, not paid twice). */
+  duplicate: boolean;
+}
 
 /** The state of a row that holds no valid number (its reason says why). */
 export const INVALID_ROW = 255;
@@ -71,7 +86,15 @@ export function toResults(block: ResultBlock): CheckResult[] {
     const input = block.inputs[i]!;
     const state = block.states[i]!;
     if (state === INVALID_ROW) {
-      results[i] = { row, input, number: null, whatsapp: null, source: null, reason: invalidReasonOf(block, i), duplicate: false };
+      results[i] = {
+        row,
+        input,
+        number: null,
+        whatsapp: null,
+        source: null,
+        reason: invalidReasonOf(block, i),
+        duplicate: false,
+      };
       continue;
     }
     results[i] = {

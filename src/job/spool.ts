@@ -56,10 +56,15 @@ export class SpoolWriter {
 
   async close(): Promise<void> {
     await this.flush();
-    await Promise.all([this.#keys, this.#text].map((stream) => new Promise<void>((resolve, reject) => {
-      stream.once('error', reject);
-      stream.end(() => resolve());
-    })));
+    await Promise.all(
+      [this.#keys, this.#text].map(
+        (stream) =>
+          new Promise<void>((resolve, reject) => {
+            stream.once('error', reject);
+            stream.end(() => resolve());
+          }),
+      ),
+    );
   }
 }
 
@@ -123,10 +128,14 @@ const NEEDS_ESCAPE = /[\\\t\n\r]/;
 
 function escapeInput(input: string): string {
   if (!NEEDS_ESCAPE.test(input)) return input;
-  return input.replace(/[\\\t\n\r]/g, (char) => (char === '\\' ? '\\\\' : char === '\t' ? '\\t' : char === '\n' ? '\\n' : '\\r'));
+  return input.replace(/[\\\t\n\r]/g, (char) =>
+    char === '\\' ? '\\\\' : char === '\t' ? '\\t' : char === '\n' ? '\\n' : '\\r',
+  );
 }
 
 function unescapeInput(text: string): string {
   if (!text.includes('\\')) return text;
-  return text.replace(/\\(.)/g, (_, char: string) => (char === 't' ? '\t' : char === 'n' ? '\n' : char === 'r' ? '\r' : char));
+  return text.replace(/\\(.)/g, (_, char: string) =>
+    char === 't' ? '\t' : char === 'n' ? '\n' : char === 'r' ? '\r' : char,
+  );
 }

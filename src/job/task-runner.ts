@@ -40,7 +40,12 @@ export function keyList(keys: Float64Array): NumberList {
 const EARLY_CREATE_SHARE = 0.02;
 
 /** Errors after which no new task is created: the account or the request itself is wrong. */
-const FATAL = new Set<string>([ErrorCodes.UNAUTHORIZED, ErrorCodes.INSUFFICIENT_BALANCE, ErrorCodes.BAD_REQUEST, ErrorCodes.INSECURE_URL]);
+const FATAL = new Set<string>([
+  ErrorCodes.UNAUTHORIZED,
+  ErrorCodes.INSUFFICIENT_BALANCE,
+  ErrorCodes.BAD_REQUEST,
+  ErrorCodes.INSECURE_URL,
+]);
 
 /**
  * Runs the job's tasks through a p-queue with `concurrency` in flight: create (journaled before
@@ -123,7 +128,8 @@ export class TaskRunner {
     const { counts, sizing } = this.#deps;
     const affordable = Math.max(0, Math.min(numbers.length, this.#deps.budget - counts.numbersUploaded));
     for (let from = affordable; from < numbers.length; from += 10_000) {
-      for (const number of numbers.slice(from, Math.min(numbers.length, from + 10_000))) this.#deps.settle(number, State.MAX_SPEND);
+      for (const number of numbers.slice(from, Math.min(numbers.length, from + 10_000)))
+        this.#deps.settle(number, State.MAX_SPEND);
     }
     let at = 0;
     for (const size of planTaskSizes(affordable, sizing)) {
@@ -131,7 +137,13 @@ export class TaskRunner {
       at += size;
       this.#inSlot(async (release) => {
         const slice = numbers.slice(from, from + size);
-        const entry: JournalEntry = { id: taskKey(slice), state: 'prepared', numbers: slice, count: slice.length, updatedAt: Date.now() };
+        const entry: JournalEntry = {
+          id: taskKey(slice),
+          state: 'prepared',
+          numbers: slice,
+          count: slice.length,
+          updatedAt: Date.now(),
+        };
         await this.#deps.journal.write(entry);
         await this.#createAndCollect(entry, firstTry, release);
       });
@@ -199,7 +211,13 @@ export class TaskRunner {
       // 413 is free: split the task in two and go on.
       const half = Math.ceil(numbers.length / 2);
       for (const part of [numbers.slice(0, half), numbers.slice(half)]) {
-        const smaller: JournalEntry = { id: taskKey(part), state: 'prepared', numbers: part, count: part.length, updatedAt: Date.now() };
+        const smaller: JournalEntry = {
+          id: taskKey(part),
+          state: 'prepared',
+          numbers: part,
+          count: part.length,
+          updatedAt: Date.now(),
+        };
         await journal.write(smaller);
         this.#inSlot((release) => this.#createAndCollect(smaller, firstTry, release));
       }
@@ -210,7 +228,13 @@ export class TaskRunner {
     for (const number of numbers) this.#deps.settle(number, aborted ? State.ABORTED : State.TASK_ERROR);
   }
 
-  async #collect(id: string, taskId: string, numbers: readonly string[], firstTry: boolean, releaseSlot: () => void): Promise<void> {
+  async #collect(
+    id: string,
+    taskId: string,
+    numbers: readonly string[],
+    firstTry: boolean,
+    releaseSlot: () => void,
+  ): Promise<void> {
     const { client, journal, signal } = this.#deps;
     const progress: TaskProgress = { taskId, numbers: numbers.length, status: 'pending', checked: 0 };
     this.running.set(taskId, progress);
@@ -260,7 +284,8 @@ export class TaskRunner {
     await this.#deps.cache.putMany(answers);
     await journal.write({ id, state: 'done', numbers: [], count: numbers.length, taskId, updatedAt: Date.now() });
     this.#deps.counts.answeredByApi += answers.length;
-    for (const [number, answer] of answers) this.#deps.settle(number, answer.whatsapp === 'yes' ? State.API_YES : State.API_NO);
+    for (const [number, answer] of answers)
+      this.#deps.settle(number, answer.whatsapp === 'yes' ? State.API_YES : State.API_NO);
     this.#unanswered(result.unanswered, firstTry);
     this.running.delete(taskId);
     this.#deps.changed();

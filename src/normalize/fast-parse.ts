@@ -40,7 +40,9 @@ export function fastInternational(digits: string): FastResult {
       const extracted = extractNational(national, plan.callingCodePlan, plan);
       return extracted === undefined ? undefined : validity(plan, extracted, plan.callingCodePlan);
     }
-    return isValidFor(ownerAmong(plan, national) ?? plan.callingCodePlan, national) ? { valid: true, e164: `+${digits}` } : { valid: false };
+    return isValidFor(ownerAmong(plan, national) ?? plan.callingCodePlan, national)
+      ? { valid: true, e164: `+${digits}` }
+      : { valid: false };
   }
   return { valid: false }; // no calling code: libphonenumber finds no number either
 }
@@ -72,7 +74,8 @@ export function fastNational(digits: string, region: string): FastResult {
     const wholeNational = extractNational(digits, rule, plan);
     if (shorterNational === undefined || wholeNational === undefined) return undefined;
     const takeCode =
-      (!rule.nationalPattern.test(wholeNational) && rule.nationalPattern.test(shorterNational)) || checkLength(wholeNational, rule) === 'TOO_LONG';
+      (!rule.nationalPattern.test(wholeNational) && rule.nationalPattern.test(shorterNational)) ||
+      checkLength(wholeNational, rule) === 'TOO_LONG';
     if (takeCode) {
       const national = extractNational(shorter, plan.callingCodePlan, plan);
       return national === undefined ? undefined : validity(plan, national, plan.callingCodePlan);
@@ -118,7 +121,10 @@ function ownerAmong(plan: CallingCodePlan, national: string): RegionRule | undef
 }
 
 /** libphonenumber's checkNumberLength, without a number type. */
-function checkLength(national: string, region: RegionRule): 'IS_POSSIBLE' | 'TOO_SHORT' | 'TOO_LONG' | 'INVALID_LENGTH' {
+function checkLength(
+  national: string,
+  region: RegionRule,
+): 'IS_POSSIBLE' | 'TOO_SHORT' | 'TOO_LONG' | 'INVALID_LENGTH' {
   const lengths = region.possibleLengths;
   if (!lengths) return 'IS_POSSIBLE';
   const length = national.length;
@@ -175,7 +181,18 @@ interface CallingCodePlan {
   prefixForParsing: LeadingPattern | undefined;
 }
 
-const TYPE_ORDER = ['FIXED_LINE', 'MOBILE', 'PREMIUM_RATE', 'TOLL_FREE', 'SHARED_COST', 'VOIP', 'PERSONAL_NUMBER', 'PAGER', 'UAN', 'VOICEMAIL'];
+const TYPE_ORDER = [
+  'FIXED_LINE',
+  'MOBILE',
+  'PREMIUM_RATE',
+  'TOLL_FREE',
+  'SHARED_COST',
+  'VOIP',
+  'PERSONAL_NUMBER',
+  'PAGER',
+  'UAN',
+  'VOICEMAIL',
+];
 
 /** The parts of libphonenumber-js's Metadata used here (its typings declare few of them). */
 interface MetadataApi {
@@ -272,6 +289,7 @@ function owns(region: RegionRule, national: string): boolean {
 function hasType(region: RegionRule, national: string): boolean {
   let test = region.typesByLength[national.length];
   if (test === undefined) test = region.typesByLength[national.length] = typesFor(region, national.length);
+  // biome-ignore lint/complexity/useOptionalChain: a hot path; null is the only empty value here
   return test !== null && test.test(national);
 }
 

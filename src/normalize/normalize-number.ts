@@ -7,7 +7,6 @@ export type InvalidReason = 'empty' | 'not_a_phone_number' | 'invalid_number' | 
 
 export type NormalizeResult = { ok: true; e164: string } | { ok: false; reason: InvalidReason };
 
-
 /**
  * Normalizes one phone number to E.164. libphonenumber-js with its `max` metadata is the source
  * of truth for validity: the `min` metadata accepts malformed numbers, and every wrongly
@@ -57,7 +56,8 @@ function normalizeWith(
   const digits = isDigits(compact);
   if (digits && compact.startsWith('00')) return international(`+${compact.slice(2)}`);
   // A leading 0 is a trunk prefix: a national number, which needs a country to be read.
-  if (!region && digits && compact.length >= 2 && compact.charCodeAt(0) === 48) return { ok: false, reason: 'needs_country' };
+  if (!region && digits && compact.length >= 2 && compact.charCodeAt(0) === 48)
+    return { ok: false, reason: 'needs_country' };
   if (digits && compact.length >= 8 && compact.length <= 15) return international(`+${compact}`);
   return { ok: false, reason: /^[\d+*#]+$/.test(compact) ? 'invalid_number' : 'not_a_phone_number' };
 }
@@ -65,7 +65,11 @@ function normalizeWith(
 /** /^tel:/i: ASCII letters only (a case-insensitive match without the u flag folds no other). */
 function startsWithTel(text: string): boolean {
   return (
-    text.length >= 4 && (text.charCodeAt(0) | 0x20) === 0x74 && (text.charCodeAt(1) | 0x20) === 0x65 && (text.charCodeAt(2) | 0x20) === 0x6c && text.charCodeAt(3) === 0x3a
+    text.length >= 4 &&
+    (text.charCodeAt(0) | 0x20) === 0x74 &&
+    (text.charCodeAt(1) | 0x20) === 0x65 &&
+    (text.charCodeAt(2) | 0x20) === 0x6c &&
+    text.charCodeAt(3) === 0x3a
   );
 }
 

@@ -4,7 +4,14 @@
  * with `replace` cost ~200 ns a number, most of what normalizing a spelled-out number costs.
  */
 export function isSeparator(code: number): boolean {
-  if (code <= 0x2f) return code === 0x20 || (code >= 0x09 && code <= 0x0d) || code === 0x28 || code === 0x29 || (code >= 0x2d && code <= 0x2f);
+  if (code <= 0x2f)
+    return (
+      code === 0x20 ||
+      (code >= 0x09 && code <= 0x0d) ||
+      code === 0x28 ||
+      code === 0x29 ||
+      (code >= 0x2d && code <= 0x2f)
+    );
   if (code < 0xa0) return false;
   return (
     code === 0xa0 ||

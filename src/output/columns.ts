@@ -1,4 +1,4 @@
-import type { CheckResult } from '../job/check-numbers.js';
+import type { CheckResult } from '../job/result-block.js';
 
 /** The output columns, in order. More may be added at the end, never in between. */
 export const OUTPUT_COLUMNS = ['row', 'input', 'number', 'whatsapp', 'source', 'reason', 'duplicate'] as const;

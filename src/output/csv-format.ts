@@ -1,5 +1,5 @@
 import { answerOf, reasonOf, sourceOf } from '../job/answer-state.js';
-import type { CheckResult } from '../job/check-numbers.js';
+import type { CheckResult } from '../job/result-block.js';
 import { INVALID_REASONS } from '../job/normalize-rows.js';
 import { INVALID_ROW, type ResultBlock } from '../job/result-block.js';
 import { resultCells } from './columns.js';
@@ -73,10 +73,12 @@ function writeTextCell(buffer: Buffer, at: number, text: string): number {
   const start = at;
   const first = text.charCodeAt(0);
   // neutralizeFormula: = + - @ \t \r
-  if (first === 61 || first === 43 || first === 45 || first === 64 || first === 9 || first === 13) buffer[at++] = APOSTROPHE;
+  if (first === 61 || first === 43 || first === 45 || first === 64 || first === 9 || first === 13)
+    buffer[at++] = APOSTROPHE;
   for (let i = 0; i < text.length; i++) {
     const code = text.charCodeAt(i);
-    if (code >= 0x80 || code === QUOTE || code === COMMA || code === 10 || code === 13) return start + buffer.write(csvText(text), start, 'utf8');
+    if (code >= 0x80 || code === QUOTE || code === COMMA || code === 10 || code === 13)
+      return start + buffer.write(csvText(text), start, 'utf8');
     buffer[at++] = code;
   }
   return at;
@@ -91,7 +93,22 @@ function writeInteger(buffer: Buffer, at: number, value: number): number {
 
 /** `value` (below 10^8) in at least `minDigits` digits, zero-padded. */
 function writeBelow1e8(buffer: Buffer, at: number, value: number, minDigits: number): number {
-  let digits = value < 10 ? 1 : value < 100 ? 2 : value < 1e3 ? 3 : value < 1e4 ? 4 : value < 1e5 ? 5 : value < 1e6 ? 6 : value < 1e7 ? 7 : 8;
+  let digits =
+    value < 10
+      ? 1
+      : value < 100
+        ? 2
+        : value < 1e3
+          ? 3
+          : value < 1e4
+            ? 4
+            : value < 1e5
+              ? 5
+              : value < 1e6
+                ? 6
+                : value < 1e7
+                  ? 7
+                  : 8;
   if (digits < minDigits) digits = minDigits;
   for (let p = at + digits - 1; p >= at; p--) {
     const next = (value / 10) | 0;

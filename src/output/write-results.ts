@@ -2,7 +2,7 @@ import { createWriteStream } from 'node:fs';
 import { once } from 'node:events';
 import type { Writable } from 'node:stream';
 import ExcelJS from 'exceljs';
-import type { CheckResult } from '../job/check-numbers.js';
+import type { CheckResult } from '../job/result-block.js';
 import { ResultBlock, toResults } from '../job/result-block.js';
 import { OUTPUT_COLUMNS, resultCells } from './columns.js';
 import { csvBytes, csvLine } from './csv-format.js';
@@ -29,7 +29,11 @@ export type ResultSource = { blocks(): AsyncIterable<ResultBlock> } | AsyncItera
  * const job = checkNumbers('contacts.csv', options);
  * await writeResults(job, 'csv', 'results.csv');
  */
-export async function writeResults(source: ResultSource, format: OutputFormat, target: string | Writable): Promise<number> {
+export async function writeResults(
+  source: ResultSource,
+  format: OutputFormat,
+  target: string | Writable,
+): Promise<number> {
   const batches = 'blocks' in source ? source.blocks() : source;
   if (format === 'xlsx') return writeXlsx(asResults(batches), target);
   const stream = typeof target === 'string' ? createWriteStream(target) : target;
@@ -49,14 +53,19 @@ export async function writeResults(source: ResultSource, format: OutputFormat, t
       await write(stream, chunk);
     }
   } finally {
-    if (typeof target === 'string') await new Promise<void>((resolve, reject) => stream.end((error?: Error | null) => (error ? reject(error) : resolve())));
+    if (typeof target === 'string')
+      await new Promise<void>((resolve, reject) =>
+        stream.end((error?: Error | null) => (error ? reject(error) : resolve())),
+      );
   }
   return rows;
 }
 
 async function writeXlsx(batches: AsyncIterable<CheckResult[]>, target: string | Writable): Promise<number> {
   const workbook = new ExcelJS.stream.xlsx.WorkbookWriter(
-    typeof target === 'string' ? { filename: target, useStyles: false, useSharedStrings: false } : { stream: target, useStyles: false, useSharedStrings: false },
+    typeof target === 'string'
+      ? { filename: target, useStyles: false, useSharedStrings: false }
+      : { stream: target, useStyles: false, useSharedStrings: false },
   );
   const sheet = workbook.addWorksheet('Results');
   sheet.addRow([...OUTPUT_COLUMNS]).commit();

@@ -65,7 +65,11 @@ export function* sampleRows(options: SampleListOptions): Generator<SampleRow> {
       index = Math.floor(unit(seed, i, 6) * i);
     }
     const { region, cc, national, trunk } = numberAt(source, index);
-    yield { name, phone: spell(cc, national, trunk, unit(seed, i, 7), e164Share), country: unit(seed, i, 8) < 0.9 ? region : '' };
+    yield {
+      name,
+      phone: spell(cc, national, trunk, unit(seed, i, 7), e164Share),
+      country: unit(seed, i, 8) < 0.9 ? region : '',
+    };
   }
 }
 
@@ -88,7 +92,12 @@ export async function writeSampleCsv(path: string, options: SampleListOptions): 
 function numberAt(seed: number, index: number): { region: string; cc: string; national: string; trunk: string } {
   const spec = REGIONS[Math.floor(unit(seed, index, 10) * REGIONS.length)]!;
   const subscriber = Math.floor(unit(seed, index, 11) * 10 ** spec.rest);
-  return { region: spec.region, cc: spec.cc, national: `${spec.prefix}${String(subscriber).padStart(spec.rest, '0')}`, trunk: spec.trunk };
+  return {
+    region: spec.region,
+    cc: spec.cc,
+    national: `${spec.prefix}${String(subscriber).padStart(spec.rest, '0')}`,
+    trunk: spec.trunk,
+  };
 }
 
 function spell(cc: string, national: string, trunk: string, roll: number, e164Share: number): string {

@@ -31,7 +31,9 @@ export function createApiHandler(state: SimulatorState) {
     }
     const waitMs = state.rateLimiter?.check(key, Date.now()) ?? 0;
     if (waitMs > 0) {
-      return fail(state, response, 429, 'too many requests', { 'retry-after': String(Math.max(1, Math.ceil(waitMs / 1000))) });
+      return fail(state, response, 429, 'too many requests', {
+        'retry-after': String(Math.max(1, Math.ceil(waitMs / 1000))),
+      });
     }
     if (state.random() < state.options.serverErrorRate) {
       return fail(state, response, 500, 'internal error');
@@ -60,7 +62,10 @@ async function createTask(
   }
   const parts = parseMultipart(body, request.headers['content-type']);
   if (!parts) return fail(state, response, 400, 'expected a multipart/form-data body');
-  const userId = parts.find((part) => part.name === 'user_id')?.data.toString('utf8').trim();
+  const userId = parts
+    .find((part) => part.name === 'user_id')
+    ?.data.toString('utf8')
+    .trim();
   const file = parts.find((part) => part.name === 'file');
   if (!userId) return fail(state, response, 400, 'user_id is required');
   if (!file) return fail(state, response, 400, 'file is required');
@@ -127,7 +132,13 @@ function taskBody(state: SimulatorState, task: SimulatedTask, now: number): Reco
   return body;
 }
 
-function fail(state: SimulatorState, response: ServerResponse, status: number, error: string, headers?: Record<string, string>): void {
+function fail(
+  state: SimulatorState,
+  response: ServerResponse,
+  status: number,
+  error: string,
+  headers?: Record<string, string>,
+): void {
   state.ledger.recordFreeError(status);
   sendJson(response, status, { error }, headers);
 }

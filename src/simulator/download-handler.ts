@@ -17,7 +17,12 @@ export function createDownloadHandler(state: SimulatorState) {
     }
     const url = new URL(request.url ?? '/', 'http://downloads');
     const match = RESULT_PATH.exec(url.pathname);
-    const verdict = state.signer.verify(url.pathname, url.searchParams.get('expires'), url.searchParams.get('signature'), Date.now());
+    const verdict = state.signer.verify(
+      url.pathname,
+      url.searchParams.get('expires'),
+      url.searchParams.get('signature'),
+      Date.now(),
+    );
     if (request.method !== 'GET' || !match || verdict !== 'ok') {
       const reason = verdict === 'expired' ? 'Request has expired' : 'Access Denied';
       return denied(response, reason);

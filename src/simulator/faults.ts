@@ -14,15 +14,7 @@ export type FaultTarget = 'create' | 'status' | 'download';
  */
 export interface Fault {
   on: FaultTarget;
-  kind:
-    | 'drop-after-create'
-    | 'gateway-after-create'
-    | 'delay'
-    | 'hang'
-    | 'cut'
-    | 'html'
-    | 'status'
-    | 'fail-task';
+  kind: 'drop-after-create' | 'gateway-after-create' | 'delay' | 'hang' | 'cut' | 'html' | 'status' | 'fail-task';
   times?: number;
   delayMs?: number;
   status?: number;

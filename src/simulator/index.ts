@@ -62,7 +62,9 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Ru
     ledger: new Ledger(),
     faults: new FaultPlan(),
     signer,
-    rateLimiter: resolved.rateLimit ? new RateLimiter(resolved.rateLimit.requests, resolved.rateLimit.windowMs) : undefined,
+    rateLimiter: resolved.rateLimit
+      ? new RateLimiter(resolved.rateLimit.requests, resolved.rateLimit.windowMs)
+      : undefined,
     random: seededRandom(`${resolved.seed}\u0000faults`),
     resultUrl: (task, now) =>
       `${downloadBase}${signer.sign(`/results/${task.taskId}.${resolved.quirks.zip ? 'zip' : 'xlsx'}`, now + resolved.linkTtlMs)}`,

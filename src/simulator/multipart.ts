@@ -27,7 +27,11 @@ export function parseMultipart(body: Buffer, contentType: string | undefined): M
     const name = /\bname="([^"]*)"/i.exec(disposition)?.[1];
     if (name === undefined) return undefined;
     // The part's data ends with the CRLF that precedes the next delimiter.
-    parts.push({ name, filename: /\bfilename="([^"]*)"/i.exec(disposition)?.[1], data: body.subarray(headerEnd + 4, next - 2) });
+    parts.push({
+      name,
+      filename: /\bfilename="([^"]*)"/i.exec(disposition)?.[1],
+      data: body.subarray(headerEnd + 4, next - 2),
+    });
     at = next;
   }
 }

@@ -13,7 +13,12 @@ export class LinkSigner {
   }
 
   /** 'ok', or why the link is refused. */
-  verify(path: string, expires: string | null, signature: string | null, now: number): 'ok' | 'bad-signature' | 'expired' {
+  verify(
+    path: string,
+    expires: string | null,
+    signature: string | null,
+    now: number,
+  ): 'ok' | 'bad-signature' | 'expired' {
     if (!expires || !signature || !/^\d+$/.test(expires)) return 'bad-signature';
     const expected = Buffer.from(this.#signature(path, expires));
     const given = Buffer.from(signature);

@@ -10,7 +10,10 @@ import { ErrorCodes, WaError, type ErrorCode } from '../errors.js';
  * throws arrives here with its code. Worker scripts exist once compiled; callers check
  * `workerScriptExists` and otherwise run the same iterable in this thread.
  */
-type StreamMessage<T> = { type: 'item'; item: T } | { type: 'done' } | { type: 'error'; code: string | undefined; message: string };
+type StreamMessage<T> =
+  | { type: 'item'; item: T }
+  | { type: 'done' }
+  | { type: 'error'; code: string | undefined; message: string };
 
 /**
  * Items the worker may run ahead of the consumer. The job's thread is busiest at the start (it
@@ -26,7 +29,12 @@ export function workerScriptExists(script: URL): boolean {
 }
 
 /** The consuming side. `failureCode` types errors that carry no code of ours. */
-export async function* workerStream<T>(script: URL, workerData: unknown, failureCode: ErrorCode, resourceLimits?: ResourceLimits): AsyncGenerator<T> {
+export async function* workerStream<T>(
+  script: URL,
+  workerData: unknown,
+  failureCode: ErrorCode,
+  resourceLimits?: ResourceLimits,
+): AsyncGenerator<T> {
   const worker = new Worker(script, { workerData, resourceLimits });
   const inbox: Array<StreamMessage<T>> = [];
   let failure: Error | undefined;
@@ -53,7 +61,10 @@ export async function* workerStream<T>(script: URL, workerData: unknown, failure
       const message = inbox.shift()!;
       if (message.type === 'done') return;
       if (message.type === 'error') {
-        throw new WaError(message.code && KNOWN_CODES.has(message.code) ? (message.code as ErrorCode) : failureCode, message.message);
+        throw new WaError(
+          message.code && KNOWN_CODES.has(message.code) ? (message.code as ErrorCode) : failureCode,
+          message.message,
+        );
       }
       worker.postMessage('ack');
       yield message.item;
@@ -64,7 +75,11 @@ export async function* workerStream<T>(script: URL, workerData: unknown, failure
 }
 
 /** The worker's side: sends each item of `source`, transferring what `transfer` names. */
-export async function serveStream<T>(port: MessagePort, source: AsyncIterable<T>, transfer: (item: T) => Transferable[] = () => []): Promise<void> {
+export async function serveStream<T>(
+  port: MessagePort,
+  source: AsyncIterable<T>,
+  transfer: (item: T) => Transferable[] = () => [],
+): Promise<void> {
   let unacknowledged = 0;
   port.on('message', () => {
     unacknowledged--;

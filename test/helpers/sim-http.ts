@@ -42,7 +42,11 @@ export async function createTask(sim: RunningSimulator, numbers: readonly string
   return (await response.json()) as RawTask;
 }
 
-export async function rawStatus(sim: RunningSimulator, taskId: string, options: { key?: string; userId?: string } = {}): Promise<Response> {
+export async function rawStatus(
+  sim: RunningSimulator,
+  taskId: string,
+  options: { key?: string; userId?: string } = {},
+): Promise<Response> {
   return fetch(`${sim.url}/wa/api/simple/tasks/${taskId}?user_id=${options.userId ?? 'test'}`, {
     headers: { 'x-api-key': options.key ?? sim.apiKey },
   });
