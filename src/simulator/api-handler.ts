@@ -62,7 +62,8 @@ export function createApiHandler(state: SimulatorState) {
     const fault = state.faults.take(FAULT_TARGET[route.call]);
     if (fault?.kind === 'delay') await delay(fault.delayMs ?? 1000);
     if (fault?.kind === 'hang') return hang(state, request);
-    if (fault?.kind === 'status') return fail(state, response, fault.status ?? 500, 'injected failure');
+    if (fault?.kind === 'status')
+      return fail(state, response, fault.status ?? 500, fault.message ?? 'injected failure');
 
     switch (route.call) {
       case 'create':

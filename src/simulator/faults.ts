@@ -21,7 +21,7 @@ export interface Fault {
   times?: number;
   delayMs?: number;
   status?: number;
-  /** For `fail-task`: the reason a v1 task gives. */
+  /** For `fail-task`: the reason a v1 task gives; for `status`: the answer's `error` text. */
   message?: string;
 }
 
