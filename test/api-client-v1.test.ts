@@ -249,6 +249,22 @@ describe('WaClient { api: v1 } only', () => {
   });
 });
 
+test('waitForTask() - v1: an export step that reads processing, every number done, is read for sparingly', async () => {
+  // 400 numbers at 400/s (1 s), then a 1.5 s export: read every floor (50 ms) it would cost ~30
+  // reads; at the growing intervals of a completed task, about 9.
+  const s = await start({ numbersPerSecond: 400, queueDelayMs: 50, exportDelayMs: 1500, minRows: { ws: 1 } });
+  const client = clientFor(s, { api: 'v1', poll: { floorMs: 50, ceilingMs: 6000, noticeFloorMs: 250 } });
+  const numbers = swissNumbers(400);
+  const statuses = new Set<string>();
+  const task = await client.waitForTask((await client.createTask(numbers)).taskId, {
+    expectedTotal: numbers.length,
+    onProgress: (t) => statuses.add(t.status),
+  });
+  expect(task.status).toBe('exported');
+  expect(statuses.has('completed')).toBe(false);
+  expect(s.ledger.statusReads).toBeLessThanOrEqual(16);
+});
+
 describe('options', () => {
   test('api and product are checked eagerly; legacy needs a user id, v1 does not', () => {
     expect(() => new WaClient({ apiKey: 'k', userId: 'u', api: 'v2' as 'v1' })).toThrow(

@@ -21,7 +21,7 @@ import { readResultFile, type ResultRecord } from './result-reader.js';
 import { sleep, withRetry, type ResolvedRetryOptions } from './retry.js';
 import type { ApiDialectName, Product, TaskLimits } from './products.js';
 import { errorFromStatus } from './status-errors.js';
-import { parseTask, type ProviderTask } from './task.js';
+import { parseTask, type ProviderTask, type TaskStatus } from './task.js';
 import { taskSizeErrorOf } from './task-size.js';
 
 export { DEFAULT_API_URL };
@@ -198,8 +198,10 @@ export class WaClient {
       const task = await this.getTask(taskId, options);
       options.onProgress?.(task);
       const at = Date.now();
-      if (task.status === 'processing') firstProcessing ??= { at, done: task.success + task.failure };
-      if (task.status === 'completed') firstCompletedAt ??= at;
+      const done = task.success + task.failure;
+      const phase = phaseOf(task);
+      if (phase === 'processing') firstProcessing ??= { at, done };
+      if (phase === 'completed') firstCompletedAt ??= at;
       if (task.status === 'exported') {
         if (firstCompletedAt !== undefined)
           this.#learnedExportMs = Math.min(this.#learnedExportMs ?? Infinity, at - firstCompletedAt);
@@ -215,8 +217,8 @@ export class WaClient {
           `The provider reports task ${taskId} as failed${task.message ? `: ${task.message}` : ''} (${task.success} checked, ${task.failure} failed).`,
         );
       }
-      delay = schedule.nextDelay({ at, status: task.status, total: task.total, done: task.success + task.failure });
-      if (task.status === 'processing' && schedule.predictedEndAt !== undefined) {
+      delay = schedule.nextDelay({ at, status: phase, total: task.total, done });
+      if (phase === 'processing' && schedule.predictedEndAt !== undefined) {
         // Measured between two reads while processing: the rate itself, a prior for the first
         // read of tasks created from now on (the next round's, created before this one ends).
         this.#learnedRate = (task.total * 1000) / schedule.processingMs!;
@@ -325,6 +327,16 @@ export class WaClient {
     }
     return error;
   }
+}
+
+/**
+ * Where a task stands, for timing reads. v1 lists no `completed`: its export step reads
+ * `processing` with every number done, which is processing over all the same; read as
+ * processing, it would be polled at the floor for the whole export.
+ */
+function phaseOf(task: ProviderTask): TaskStatus {
+  const done = task.success + task.failure;
+  return task.status === 'processing' && task.total > 0 && done >= task.total ? 'completed' : task.status;
 }
 
 function isUnsentTransportFailure(error: unknown): boolean {

@@ -109,7 +109,8 @@ export interface SimulatorOptions {
    */
   queueDelayMs?: number;
   /**
-   * Time from `completed` to `exported`, in milliseconds.
+   * Time from `completed` to `exported`, in milliseconds. v1 tasks read `processing` with
+   * every number done during it, as v1 lists no `completed`.
    * @default 2000
    */
   exportDelayMs?: number;

@@ -103,7 +103,11 @@ export class TaskStore {
     const failure = endsFailed ? total : task.failedCount;
     const success = endsFailed ? 0 : total - failure + this.#timing.counterDrift;
     if (endsFailed) return { status: 'failed', total, success, failure, updatedAt: task.completeAt };
-    if (now < task.exportAt) return { status: 'completed', total, success, failure, updatedAt: task.completeAt };
+    if (now < task.exportAt) {
+      // v1 lists no `completed`: its export step still reads `processing`, every number done.
+      const status = task.dialect === 'v1' ? 'processing' : 'completed';
+      return { status, total, success, failure, updatedAt: task.completeAt };
+    }
     return { status: 'exported', total, success, failure, updatedAt: task.exportAt };
   }
 
