@@ -77,6 +77,18 @@ describe.each(DIALECTS)('WaClient { api: $api }', ({ api, size }) => {
     expectOracleAnswers(s, (await client.collectResults(task, numbers)).answered, numbers);
   });
 
+  test('an expired result link is replaced by a fresh one from one more status read', async () => {
+    const s = await start({ linkTtlMs: 50 });
+    const client = clientOf(s);
+    const numbers = swissNumbers(size);
+    const task = await client.waitForTask((await client.createTask(numbers)).taskId);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    const reads = s.ledger.statusReads;
+    expectOracleAnswers(s, (await client.collectResults(task, numbers)).answered, numbers);
+    expect(s.ledger.statusReads).toBe(reads + 1);
+    expect(s.ledger.downloads).toBe(1);
+  });
+
   test.each([
     ['the connection drops after the task was created', { on: 'create', kind: 'drop-after-create' }],
     ['a gateway answers 502 after the task was created', { on: 'create', kind: 'gateway-after-create' }],
