@@ -12,16 +12,17 @@ import {
   type WaClientOptions,
   type WaitOptions,
 } from './client-options.js';
-import { readText, sendRequest, TransportError, type HttpResponse } from './http.js';
+import { readText, sendRequest, type HttpResponse } from './http.js';
 import { multipartUpload } from './multipart-body.js';
-import { PollSchedule, type PollScheduleOptions } from './poll-schedule.js';
+import { PollSchedule, type PollScheduleOptions, phaseOf } from './poll-schedule.js';
 import { reconcile, type Reconciliation } from './reconcile.js';
 import { downloadToFile } from './result-download.js';
 import { readResultFile, type ResultRecord } from './result-reader.js';
 import { sleep, withRetry, type ResolvedRetryOptions } from './retry.js';
+import { isRetryableCreate, isRetryableRead, unconfirmedIfSent } from './retry-rules.js';
 import type { ApiDialectName, Product, TaskLimits } from './products.js';
 import { errorFromStatus } from './status-errors.js';
-import { parseTask, type ProviderTask, type TaskStatus } from './task.js';
+import { parseTask, type ProviderTask } from './task.js';
 import { taskSizeErrorOf } from './task-size.js';
 
 export { DEFAULT_API_URL };
@@ -111,13 +112,13 @@ export class WaClient {
             what: 'task creation',
           });
         } catch (error) {
-          throw this.#unconfirmedIfSent(error, numbers);
+          throw unconfirmedIfSent(error, numbers);
         }
         let text: string;
         try {
           text = await readText(response, 'task creation');
         } catch (error) {
-          throw this.#unconfirmedIfSent(error, numbers);
+          throw unconfirmedIfSent(error, numbers);
         }
         // 200 on some deployments, 202 on others: any success may have created (and charged) a task.
         if (response.status >= 200 && response.status < 300) {
@@ -150,10 +151,7 @@ export class WaClient {
         }
         throw error;
       },
-      (error) =>
-        isWaError(error, ErrorCodes.RATE_LIMITED) ||
-        (isWaError(error, ErrorCodes.SERVER_ERROR) && error.status === 500) ||
-        isUnsentTransportFailure(error),
+      isRetryableCreate,
       this.#retry,
       options.signal,
     );
@@ -316,34 +314,4 @@ export class WaClient {
       options.signal,
     );
   }
-
-  #unconfirmedIfSent(error: unknown, numbers: readonly string[]): unknown {
-    if (error instanceof TransportError && error.requestSent) {
-      return new CreateUnconfirmedError(
-        numbers,
-        `The task creation was sent but its answer was lost (${error.code}), so the task may exist and be paid for.`,
-        { cause: error },
-      );
-    }
-    return error;
-  }
-}
-
-/**
- * Where a task stands, for timing reads. v1 lists no `completed`: its export step reads
- * `processing` with every number done, which is processing over all the same; read as
- * processing, it would be polled at the floor for the whole export.
- */
-function phaseOf(task: ProviderTask): TaskStatus {
-  const done = task.success + task.failure;
-  return task.status === 'processing' && task.total > 0 && done >= task.total ? 'completed' : task.status;
-}
-
-function isUnsentTransportFailure(error: unknown): boolean {
-  return error instanceof TransportError && !error.requestSent && error.code !== ErrorCodes.ABORTED;
-}
-
-function isRetryableRead(error: unknown): boolean {
-  if (error instanceof TransportError) return error.code !== ErrorCodes.ABORTED;
-  return isWaError(error, ErrorCodes.RATE_LIMITED) || isWaError(error, ErrorCodes.SERVER_ERROR);
 }
