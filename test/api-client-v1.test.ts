@@ -77,6 +77,14 @@ describe.each(DIALECTS)('WaClient { api: $api }', ({ api, size }) => {
     expectOracleAnswers(s, (await client.collectResults(task, numbers)).answered, numbers);
   });
 
+  test('a result file over the row cap is WA_RESULT_TOO_LARGE', async () => {
+    const s = await start();
+    const client = clientOf(s, { limits: { maxRows: size - 1 } });
+    const numbers = swissNumbers(size);
+    const task = await client.waitForTask((await client.createTask(numbers)).taskId);
+    expect((await rejection(client.collectResults(task, numbers))).code).toBe(ErrorCodes.RESULT_TOO_LARGE);
+  });
+
   test('an expired result link is replaced by a fresh one from one more status read', async () => {
     const s = await start();
     const client = clientOf(s);
