@@ -1,5 +1,6 @@
 import { describe, expect, test } from 'vitest';
 import { WaClient } from '../src/api/client.js';
+import { parseBalance } from '../src/api/balance.js';
 import { PRODUCT_SPECS, type Product } from '../src/api/products.js';
 import { reconcile } from '../src/api/reconcile.js';
 import { TaskSizeError } from '../src/api/task-size.js';
@@ -254,6 +255,19 @@ describe('WaClient { api: v1 } only', () => {
     expect((await clientFor(down, { api: 'v1', retry: { retries: 1, minDelayMs: 5 } }).balance()).balance).toBe(
       1_000_000,
     );
+  });
+
+  test('balance(): an HTML page with 200 is WA_BAD_RESPONSE; amounts may be decimal strings', async () => {
+    const s = await start();
+    s.faults.add({ on: 'balance', kind: 'html' });
+    expect((await rejection(clientFor(s, { api: 'v1' }).balance())).code).toBe(ErrorCodes.BAD_RESPONSE);
+    expect(parseBalance('{"balance":"12.50","credit":"0","used_today":1,"currency":"USD"}')).toEqual({
+      balance: 12.5,
+      credit: 0,
+      usedToday: 1,
+      currency: 'USD',
+    });
+    expect(() => parseBalance('{"status":"OK"}')).toThrow(expect.objectContaining({ code: ErrorCodes.BAD_RESPONSE }));
   });
 
   test('a row count above a maximum the provider names is WA_ABOVE_MAXIMUM; a bare 400 is WA_BAD_REQUEST', async () => {

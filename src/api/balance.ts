@@ -35,19 +35,20 @@ export function parseBalance(text: string): Balance {
       bodyExcerpt: excerpt(text),
     });
   }
-  const result: Balance = { balance };
   const nonEmptyText = (value: unknown) => (typeof value === 'string' && value !== '' ? value : undefined);
-  const optional = {
-    currency: nonEmptyText(record.currency),
-    credit: amount(record.credit),
-    usedToday: amount(record.used_today),
-    dailyLimit: amount(record.daily_limit),
-    resetTime: nonEmptyText(record.reset_time),
+  const currency = nonEmptyText(record.currency);
+  const credit = amount(record.credit);
+  const usedToday = amount(record.used_today);
+  const dailyLimit = amount(record.daily_limit);
+  const resetTime = nonEmptyText(record.reset_time);
+  return {
+    balance,
+    ...(currency !== undefined && { currency }),
+    ...(credit !== undefined && { credit }),
+    ...(usedToday !== undefined && { usedToday }),
+    ...(dailyLimit !== undefined && { dailyLimit }),
+    ...(resetTime !== undefined && { resetTime }),
   };
-  for (const [key, value] of Object.entries(optional)) {
-    if (value !== undefined) (result as unknown as Record<string, unknown>)[key] = value;
-  }
-  return result;
 }
 
 function amount(value: unknown): number | undefined {
