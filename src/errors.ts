@@ -18,6 +18,9 @@ export const ErrorCodes = {
   BAD_RESPONSE: 'WA_BAD_RESPONSE',
   CREATE_UNCONFIRMED: 'WA_CREATE_UNCONFIRMED',
   TASK_FAILED: 'WA_TASK_FAILED',
+  // A task's row count is outside the product's limits (a free 400): the planner must resize it.
+  BELOW_MINIMUM: 'WA_BELOW_MINIMUM',
+  ABOVE_MAXIMUM: 'WA_ABOVE_MAXIMUM',
   // The result file.
   LINK_EXPIRED: 'WA_LINK_EXPIRED',
   RESULT_TOO_LARGE: 'WA_RESULT_TOO_LARGE',

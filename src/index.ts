@@ -10,13 +10,19 @@ export type {
   FaultTarget,
   LedgerSnapshot,
   OracleAnswer,
+  AccountOptions,
+  PriceKey,
 } from './simulator/index.js';
 export { WaClient, DEFAULT_API_URL } from './api/client.js';
 export type { WaClientOptions, CallOptions, WaitOptions } from './api/client.js';
-export type { ProviderTask, TaskStatus } from './api/task.js';
+export type { ProviderTask, TaskStatus, Amount } from './api/task.js';
+export { PRODUCT_SPECS, PRODUCTS, MAX_TASK_ROWS, taskLimits } from './api/products.js';
+export type { ApiDialectName, Product, TaskLimits } from './api/products.js';
+export type { Balance } from './api/balance.js';
+export { TaskSizeError } from './api/task-size.js';
 export type { ResultRecord, Answer } from './api/result-reader.js';
 export { reconcile } from './api/reconcile.js';
-export type { Reconciliation } from './api/reconcile.js';
+export type { Reconciliation, ResultExtras } from './api/reconcile.js';
 export { PollSchedule } from './api/poll-schedule.js';
 export type { PollScheduleOptions, PollObservation } from './api/poll-schedule.js';
 export type { RetryOptions } from './api/retry.js';

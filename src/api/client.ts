@@ -2,67 +2,32 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { CreateUnconfirmedError, ErrorCodes, isWaError, WaError } from '../errors.js';
-import { checkNonEmptyString, checkPositiveInteger } from '../validate.js';
-import { readText, sendRequest, TransportError, type HttpResponse } from './http.js';
+import { checkNonEmptyString } from '../validate.js';
+import { type Balance, parseBalance } from './balance.js';
+import { type Dialect, dialectFor, type RequestPlan } from './dialects.js';
+import {
+  type CallOptions,
+  DEFAULT_API_URL,
+  resolveClientOptions,
+  type WaClientOptions,
+  type WaitOptions,
+} from './client-options.js';
+import { readText, sendRequest, type HttpResponse } from './http.js';
 import { multipartUpload } from './multipart-body.js';
-import { PollSchedule, type PollScheduleOptions } from './poll-schedule.js';
+import { PollSchedule, type PollScheduleOptions, phaseOf } from './poll-schedule.js';
 import { reconcile, type Reconciliation } from './reconcile.js';
 import { downloadToFile } from './result-download.js';
 import { readResultFile, type ResultRecord } from './result-reader.js';
-import { resolveRetryOptions, sleep, withRetry, type ResolvedRetryOptions, type RetryOptions } from './retry.js';
+import { sleep, withRetry, type ResolvedRetryOptions } from './retry.js';
+import { isRetryableCreate, isRetryableRead, unconfirmedIfSent } from './retry-rules.js';
+import type { ApiDialectName, Product, TaskLimits } from './products.js';
 import { errorFromStatus } from './status-errors.js';
 import { parseTask, type ProviderTask } from './task.js';
-import { requireSecureUrl } from './url-policy.js';
+import { taskSizeErrorOf } from './task-size.js';
 
-export const DEFAULT_API_URL = 'https://api.ekycpro.com';
-const TASKS_PATH = '/wa/api/simple/tasks';
+export { DEFAULT_API_URL };
 
-export interface WaClientOptions {
-  /**
-   * The API's base URL. `https:` is required except for loopback hosts (the simulator).
-   * @default 'https://api.ekycpro.com'
-   */
-  apiUrl?: string;
-  /** The account's API key. It is sent only to `apiUrl`'s origin and never printed. */
-  apiKey: string;
-  /** The account's user id. */
-  userId: string;
-  /**
-   * Timeout of one API request, in ms.
-   * @default 30_000
-   */
-  timeoutMs?: number;
-  /**
-   * Timeout of one result download, in ms.
-   * @default 300_000
-   */
-  downloadTimeoutMs?: number;
-  /** Backoff of the retry layer. */
-  retry?: RetryOptions;
-  /** How sparingly status is polled. */
-  poll?: Omit<PollScheduleOptions, 'expectedTotal'>;
-  /**
-   * Caps on a result download, against endless bodies and zip bombs.
-   * @default { maxDownloadBytes: 512 MiB, maxUnzippedBytes: 2 GiB, maxRows: 20_000_000 }
-   */
-  limits?: { maxDownloadBytes?: number; maxUnzippedBytes?: number; maxRows?: number };
-}
-
-export interface CallOptions {
-  signal?: AbortSignal | undefined;
-}
-
-export interface WaitOptions extends CallOptions {
-  /** Called with every status read. */
-  onProgress?: ((task: ProviderTask) => void) | undefined;
-  /** Numbers uploaded, to time the first read. */
-  expectedTotal?: number | undefined;
-  /**
-   * Called after a read while processing once the end can be predicted from a measured rate:
-   * when processing should be over, and how long it takes in all (ms).
-   */
-  onEndPredicted?: ((endAt: number, processingMs: number) => void) | undefined;
-}
+export type { CallOptions, WaClientOptions, WaitOptions } from './client-options.js';
 
 /**
  * The provider's API: create a task, follow it sparingly, download and reconcile its results.
@@ -71,7 +36,10 @@ export interface WaitOptions extends CallOptions {
 export class WaClient {
   readonly #apiUrl: URL;
   readonly #apiKey: string;
-  readonly #userId: string;
+  readonly #userId: string | undefined;
+  readonly #dialect: Dialect;
+  readonly #product: Product;
+  readonly #taskLimits: TaskLimits;
   readonly #timeoutMs: number;
   readonly #downloadTimeoutMs: number;
   readonly #retry: ResolvedRetryOptions;
@@ -86,41 +54,52 @@ export class WaClient {
   #learnedExportMs: number | undefined;
 
   constructor(options: WaClientOptions) {
-    this.#apiUrl = requireSecureUrl(options.apiUrl ?? DEFAULT_API_URL, 'API URL');
-    this.#apiKey = checkNonEmptyString('apiKey', options.apiKey);
-    this.#userId = checkNonEmptyString('userId', options.userId);
-    this.#timeoutMs = checkPositiveInteger('timeoutMs', options.timeoutMs ?? 30_000);
-    this.#downloadTimeoutMs = checkPositiveInteger('downloadTimeoutMs', options.downloadTimeoutMs ?? 300_000);
-    this.#retry = resolveRetryOptions(options.retry);
-    this.#poll = { ...options.poll };
-    this.#limits = {
-      maxDownloadBytes: checkPositiveInteger(
-        'limits.maxDownloadBytes',
-        options.limits?.maxDownloadBytes ?? 512 * 1024 * 1024,
-      ),
-      maxUnzippedBytes: checkPositiveInteger(
-        'limits.maxUnzippedBytes',
-        options.limits?.maxUnzippedBytes ?? 2 * 1024 * 1024 * 1024,
-      ),
-      maxRows: checkPositiveInteger('limits.maxRows', options.limits?.maxRows ?? 20_000_000),
-    };
+    const resolved = resolveClientOptions(options);
+    this.#apiUrl = resolved.apiUrl;
+    this.#apiKey = resolved.apiKey;
+    this.#userId = resolved.userId;
+    this.#product = resolved.product;
+    this.#taskLimits = resolved.taskLimits;
+    this.#dialect = dialectFor(resolved.api, resolved.apiUrl, resolved.userId, resolved.product);
+    this.#timeoutMs = resolved.timeoutMs;
+    this.#downloadTimeoutMs = resolved.downloadTimeoutMs;
+    this.#retry = resolved.retry;
+    this.#poll = resolved.poll;
+    this.#limits = resolved.limits;
+  }
+
+  /** The API version this client speaks. */
+  get api(): ApiDialectName {
+    return this.#dialect.name;
+  }
+
+  /** The v1 product tasks are created for (`'ws'` under the legacy API, which has no other). */
+  get product(): Product {
+    return this.#product;
+  }
+
+  /** Rows a task of this client's API and product may hold: the planner sizes tasks within them. */
+  get taskLimits(): TaskLimits {
+    return { ...this.#taskLimits };
   }
 
   /**
    * Uploads numbers (E.164) as one task. This is the call that costs money, so it is retried only
    * when the provider certainly did nothing; an answer lost after the upload went out throws
-   * `CreateUnconfirmedError` with the numbers, because a retry could pay twice.
+   * `CreateUnconfirmedError` with the numbers, because a retry could pay twice. A row count the
+   * product refuses is a `TaskSizeError` (`WA_BELOW_MINIMUM`, `WA_ABOVE_MAXIMUM`), free.
    */
   async createTask(numbers: readonly string[], options: CallOptions = {}): Promise<ProviderTask> {
     if (numbers.length === 0) throw new WaError(ErrorCodes.INVALID_OPTION, 'A task needs at least one number.');
-    const upload = multipartUpload(this.#userId, numbers);
+    const create = this.#dialect.create();
+    const upload = multipartUpload(create.fields, numbers);
     return withRetry(
       async () => {
         let response: HttpResponse;
         try {
           response = await sendRequest({
             method: 'POST',
-            url: new URL(TASKS_PATH, this.#apiUrl),
+            url: create.url,
             headers: {
               'x-api-key': this.#apiKey,
               'content-type': upload.contentType,
@@ -133,15 +112,16 @@ export class WaClient {
             what: 'task creation',
           });
         } catch (error) {
-          throw this.#unconfirmedIfSent(error, numbers);
+          throw unconfirmedIfSent(error, numbers);
         }
         let text: string;
         try {
           text = await readText(response, 'task creation');
         } catch (error) {
-          throw this.#unconfirmedIfSent(error, numbers);
+          throw unconfirmedIfSent(error, numbers);
         }
-        if (response.status === 200) {
+        // 200 on some deployments, 202 on others: any success may have created (and charged) a task.
+        if (response.status >= 200 && response.status < 300) {
           try {
             return parseTask(text, 'task creation');
           } catch (error) {
@@ -151,12 +131,13 @@ export class WaClient {
               `The task creation answer could not be read, so the task may exist and be paid for. ${(error as Error).message}`,
               {
                 cause: error,
-                status: 200,
+                status: response.status,
               },
             );
           }
         }
         const error = errorFromStatus(response.status, text, 'task creation', response.headers);
+        if (response.status === 400) throw taskSizeErrorOf(error, numbers.length, this.#taskLimits, this.#label);
         if (response.status >= 500 && response.status !== 500) {
           // 502/503/504 come from a gateway in front of the provider, which may have created the task.
           throw new CreateUnconfirmedError(
@@ -170,10 +151,7 @@ export class WaClient {
         }
         throw error;
       },
-      (error) =>
-        isWaError(error, ErrorCodes.RATE_LIMITED) ||
-        (isWaError(error, ErrorCodes.SERVER_ERROR) && error.status === 500) ||
-        isUnsentTransportFailure(error),
+      isRetryableCreate,
       this.#retry,
       options.signal,
     );
@@ -182,26 +160,17 @@ export class WaClient {
   /** Reads a task's status (retried on 429, 5xx, timeouts and connection errors). */
   async getTask(taskId: string, options: CallOptions = {}): Promise<ProviderTask> {
     checkNonEmptyString('taskId', taskId);
-    const url = new URL(`${TASKS_PATH}/${encodeURIComponent(taskId)}`, this.#apiUrl);
-    url.searchParams.set('user_id', this.#userId);
-    return withRetry(
-      async () => {
-        const response = await sendRequest({
-          method: 'GET',
-          url,
-          headers: { 'x-api-key': this.#apiKey, accept: 'application/json' },
-          timeoutMs: this.#timeoutMs,
-          signal: options.signal,
-          what: 'status read',
-        });
-        const text = await readText(response, 'status read');
-        if (response.status !== 200) throw errorFromStatus(response.status, text, 'status read', response.headers);
-        return parseTask(text, 'status read');
-      },
-      isRetryableRead,
-      this.#retry,
-      options.signal,
-    );
+    const text = await this.#read(this.#dialect.status(taskId), 'status read', options);
+    return parseTask(text, 'status read');
+  }
+
+  /**
+   * Reads the account's balance (`GET /v1/balance`, free). Asked too often it answers 429, and
+   * 502 while the balance service is down: both are retried, then `WA_RATE_LIMITED` or
+   * `WA_SERVER_ERROR`.
+   */
+  async balance(options: CallOptions = {}): Promise<Balance> {
+    return parseBalance(await this.#read(this.#dialect.balance(), 'balance read', options));
   }
 
   /**
@@ -227,8 +196,10 @@ export class WaClient {
       const task = await this.getTask(taskId, options);
       options.onProgress?.(task);
       const at = Date.now();
-      if (task.status === 'processing') firstProcessing ??= { at, done: task.success + task.failure };
-      if (task.status === 'completed') firstCompletedAt ??= at;
+      const done = task.success + task.failure;
+      const phase = phaseOf(task);
+      if (phase === 'processing') firstProcessing ??= { at, done };
+      if (phase === 'completed') firstCompletedAt ??= at;
       if (task.status === 'exported') {
         if (firstCompletedAt !== undefined)
           this.#learnedExportMs = Math.min(this.#learnedExportMs ?? Infinity, at - firstCompletedAt);
@@ -241,11 +212,11 @@ export class WaClient {
       if (task.status === 'failed') {
         throw new WaError(
           ErrorCodes.TASK_FAILED,
-          `The provider reports task ${taskId} as failed (${task.success} checked, ${task.failure} failed).`,
+          `The provider reports task ${taskId} as failed${task.message ? `: ${task.message}` : ''} (${task.success} checked, ${task.failure} failed).`,
         );
       }
-      delay = schedule.nextDelay({ at, status: task.status, total: task.total, done: task.success + task.failure });
-      if (task.status === 'processing' && schedule.predictedEndAt !== undefined) {
+      delay = schedule.nextDelay({ at, status: phase, total: task.total, done });
+      if (phase === 'processing' && schedule.predictedEndAt !== undefined) {
         // Measured between two reads while processing: the rate itself, a prior for the first
         // read of tasks created from now on (the next round's, created before this one ends).
         this.#learnedRate = (task.total * 1000) / schedule.processingMs!;
@@ -303,26 +274,44 @@ export class WaClient {
 
   /** Never shows the key, even to a debugger's inspector. */
   toJSON(): Record<string, string> {
-    return { apiUrl: this.#apiUrl.origin, userId: this.#userId };
+    return {
+      apiUrl: this.#apiUrl.origin,
+      api: this.#dialect.name,
+      ...(this.#dialect.name === 'v1' && { product: this.#product }),
+      ...(this.#userId !== undefined && { userId: this.#userId }),
+    };
   }
 
-  #unconfirmedIfSent(error: unknown, numbers: readonly string[]): unknown {
-    if (error instanceof TransportError && error.requestSent) {
-      return new CreateUnconfirmedError(
-        numbers,
-        `The task creation was sent but its answer was lost (${error.code}), so the task may exist and be paid for.`,
-        { cause: error },
-      );
-    }
-    return error;
+  /** The product as errors name it. */
+  get #label(): string {
+    return this.#dialect.name === 'legacy' ? 'legacy API' : `product ${this.#product}`;
   }
-}
 
-function isUnsentTransportFailure(error: unknown): boolean {
-  return error instanceof TransportError && !error.requestSent && error.code !== ErrorCodes.ABORTED;
-}
-
-function isRetryableRead(error: unknown): boolean {
-  if (error instanceof TransportError) return error.code !== ErrorCodes.ABORTED;
-  return isWaError(error, ErrorCodes.RATE_LIMITED) || isWaError(error, ErrorCodes.SERVER_ERROR);
+  /** A free, retried read (status or balance): the answer's text, or a typed error. */
+  async #read(plan: RequestPlan, what: string, options: CallOptions): Promise<string> {
+    return withRetry(
+      async () => {
+        const form = plan.form && multipartUpload(plan.form);
+        const response = await sendRequest({
+          method: plan.method,
+          url: plan.url,
+          headers: {
+            'x-api-key': this.#apiKey,
+            accept: 'application/json',
+            ...(form && { 'content-type': form.contentType, 'content-length': form.contentLength }),
+          },
+          ...(form && { body: form.open() }),
+          timeoutMs: this.#timeoutMs,
+          signal: options.signal,
+          what,
+        });
+        const text = await readText(response, what);
+        if (response.status !== 200) throw errorFromStatus(response.status, text, what, response.headers);
+        return text;
+      },
+      isRetryableRead,
+      this.#retry,
+      options.signal,
+    );
+  }
 }

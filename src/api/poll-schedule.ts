@@ -1,4 +1,4 @@
-import type { TaskStatus } from './task.js';
+import type { ProviderTask, TaskStatus } from './task.js';
 
 export interface PollScheduleOptions {
   /**
@@ -172,4 +172,14 @@ export class PollSchedule {
   #clamp(ms: number): number {
     return Math.min(this.#ceilingMs, Math.max(this.#floorMs, ms));
   }
+}
+
+/**
+ * Where a task stands, for timing reads. v1 lists no `completed`: its export step reads
+ * `processing` with every number done, which is processing over all the same; read as
+ * processing, it would be polled at the floor for the whole export.
+ */
+export function phaseOf(task: ProviderTask): TaskStatus {
+  const done = task.success + task.failure;
+  return task.status === 'processing' && task.total > 0 && done >= task.total ? 'completed' : task.status;
 }

@@ -1,8 +1,19 @@
 import type { Answer, ResultRecord } from './result-reader.js';
 
+/** A product's extra columns for one number (ws_active, ws_avatar), as opaque text. */
+export type ResultExtras = Record<string, string>;
+
+/**
+ * A record of a result file. The product columns (`extras`) are optional: plain `ws` files have
+ * none, and readers that do not return them still reconcile.
+ */
+export type ReconcilableRecord = ResultRecord & { extras?: ResultExtras | undefined };
+
 export interface Reconciliation {
   /** Submitted numbers with one trustworthy answer. */
   answered: Map<string, Answer>;
+  /** The product columns of answered numbers whose rows carried any. */
+  extras: Map<string, ResultExtras>;
   /**
    * Submitted numbers the file does not answer: missing, counted as failures, or given
    * contradicting answers. They are neither yes nor no.
@@ -23,27 +34,32 @@ export interface Reconciliation {
  */
 export async function reconcile(
   submitted: readonly string[],
-  records: AsyncIterable<ResultRecord> | Iterable<ResultRecord>,
+  records: AsyncIterable<ReconcilableRecord> | Iterable<ReconcilableRecord>,
 ): Promise<Reconciliation> {
   const wanted = new Set(submitted);
   const answered = new Map<string, Answer>();
+  const extras = new Map<string, ResultExtras>();
   const conflicted = new Set<string>();
   let ignored = 0;
   let repeated = 0;
-  for await (const { number, whatsapp } of records) {
+  for await (const record of records) {
+    const { number, whatsapp } = record;
     if (!wanted.has(number)) {
       ignored++;
       continue;
     }
     const earlier = answered.get(number);
-    if (earlier === undefined && !conflicted.has(number)) answered.set(number, whatsapp);
-    else if (earlier === whatsapp) repeated++;
+    if (earlier === undefined && !conflicted.has(number)) {
+      answered.set(number, whatsapp);
+      if (record.extras && Object.keys(record.extras).length > 0) extras.set(number, record.extras);
+    } else if (earlier === whatsapp) repeated++;
     else if (earlier !== undefined) {
       answered.delete(number);
+      extras.delete(number);
       conflicted.add(number);
     }
   }
   const unanswered: string[] = [];
   for (const number of wanted) if (!answered.has(number)) unanswered.push(number);
-  return { answered, unanswered, ignored, repeated, conflicting: conflicted.size };
+  return { answered, extras, unanswered, ignored, repeated, conflicting: conflicted.size };
 }

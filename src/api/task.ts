@@ -18,6 +18,18 @@ export interface ProviderTask {
   updatedAt: string;
   /** Only when exported: a pre-signed link to the results. */
   resultUrl?: string;
+  /** v1: what the task is expected to cost, applied at creation. */
+  estimatedAmount?: Amount;
+  /** v1: what the task cost in the end. */
+  actualAmount?: Amount;
+  /** v1: the provider's word on the task, e.g. why it `failed`. */
+  message?: string;
+}
+
+/** A sum of money as the provider writes it: a decimal string and a currency, e.g. USD. */
+export interface Amount {
+  amount: string;
+  currency: string;
 }
 
 const STATUSES: readonly string[] = ['pending', 'processing', 'completed', 'exported', 'failed'];
@@ -56,6 +68,21 @@ export function parseTask(text: string, what: string): ProviderTask {
     updatedAt: typeof record.updated_at === 'string' ? record.updated_at : '',
   };
   if (typeof record.result_url === 'string' && record.result_url !== '') task.resultUrl = record.result_url;
+  // Amounts and the message only inform: a malformed one is left out rather than failing the
+  // read, since failing it would strand a task that is already paid for.
+  const estimated = amountOf(record.estimated_amount);
+  if (estimated) task.estimatedAmount = estimated;
+  const actual = amountOf(record.actual_amount);
+  if (actual) task.actualAmount = actual;
+  if (typeof record.message === 'string' && record.message !== '') task.message = excerpt(record.message, 200);
   if (task.status === 'exported' && !task.resultUrl) throw problem('result_url');
   return task;
+}
+
+function amountOf(value: unknown): Amount | undefined {
+  if (!value || typeof value !== 'object') return undefined;
+  const { amount, currency } = value as Record<string, unknown>;
+  const text = typeof amount === 'number' && Number.isFinite(amount) ? String(amount) : amount;
+  if (typeof text !== 'string' || !/^-?\d+(\.\d+)?$/.test(text.trim())) return undefined;
+  return { amount: text.trim(), currency: typeof currency === 'string' ? currency : '' };
 }

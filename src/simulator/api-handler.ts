@@ -1,18 +1,40 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { goTimestamp } from './provider-format.js';
-import { delay, preciseNow, readBody, sendHtml, sendJson } from './http-helpers.js';
-import { parseMultipart } from './multipart.js';
-import type { Fault } from './faults.js';
+import { createTask } from './create-handler.js';
+import { fail } from './error-answer.js';
+import type { FaultTarget } from './faults.js';
+import { delay, preciseNow, sendHtml, sendJson } from './http-helpers.js';
 import type { SimulatorState } from './state.js';
-import type { SimulatedTask } from './task-store.js';
+import { readLegacyTask, readV1Task } from './status-handler.js';
 
-const TASKS_PATH = '/wa/api/simple/tasks';
-/** A line the provider accepts: E.164, or E.164 digits without the `+`. */
-const ACCEPTED_LINE = /^\+?[1-9]\d{6,14}$/;
-/** Room for the multipart envelope around the file. */
-const ENVELOPE_BYTES = 64 * 1024;
+const LEGACY_TASK_PATH = /^\/wa\/api\/simple\/tasks\/([^/]+)$/;
 
-/** Serves the provider's API (api-contract.md) on the API origin. */
+/** One call of either API version, as routed from its method and path. */
+type Route =
+  | { call: 'create'; dialect: 'legacy' | 'v1' }
+  | { call: 'legacy-status'; taskId: string }
+  | { call: 'v1-status' }
+  | { call: 'balance' };
+
+function routeOf(method: string | undefined, pathname: string): Route | undefined {
+  if (method === 'POST' && pathname === '/wa/api/simple/tasks') return { call: 'create', dialect: 'legacy' };
+  if (method === 'POST' && pathname === '/v1/tasks') return { call: 'create', dialect: 'v1' };
+  if (method === 'POST' && pathname === '/v1/gettasks') return { call: 'v1-status' };
+  if (method === 'GET' && pathname === '/v1/balance') return { call: 'balance' };
+  const taskId = method === 'GET' ? LEGACY_TASK_PATH.exec(pathname)?.[1] : undefined;
+  return taskId === undefined ? undefined : { call: 'legacy-status', taskId };
+}
+
+const FAULT_TARGET: Record<Route['call'], FaultTarget> = {
+  create: 'create',
+  'legacy-status': 'status',
+  'v1-status': 'status',
+  balance: 'balance',
+};
+
+/**
+ * Serves the provider's API (api-contract.md) on the API origin: the legacy paths and the v1
+ * ones side by side, as the provider's hosts do, over one account, ledger and task store.
+ */
 export function createApiHandler(state: SimulatorState) {
   return async (request: IncomingMessage, response: ServerResponse): Promise<void> => {
     const url = new URL(request.url ?? '/', 'http://simulator');
@@ -20,16 +42,15 @@ export function createApiHandler(state: SimulatorState) {
       sendJson(response, 200, state.ledger.snapshot());
       return;
     }
-    const isCreate = request.method === 'POST' && url.pathname === TASKS_PATH;
-    const taskId = request.method === 'GET' ? /^\/wa\/api\/simple\/tasks\/([^/]+)$/.exec(url.pathname)?.[1] : undefined;
-    if (!isCreate && taskId === undefined) {
-      return fail(state, response, 404, 'not found');
-    }
+    const route = routeOf(request.method, url.pathname);
+    if (!route) return fail(state, response, 404, 'not found');
     const key = request.headers['x-api-key'];
     if (typeof key !== 'string' || key !== state.options.apiKey) {
       return fail(state, response, 401, 'invalid or missing api key');
     }
-    const waitMs = state.rateLimiter?.check(key, Date.now()) ?? 0;
+    const now = Date.now();
+    let waitMs = state.rateLimiter?.check(key, now) ?? 0;
+    if (waitMs === 0 && route.call === 'balance') waitMs = state.balanceRateLimiter?.check(key, now) ?? 0;
     if (waitMs > 0) {
       return fail(state, response, 429, 'too many requests', {
         'retry-after': String(Math.max(1, Math.ceil(waitMs / 1000))),
@@ -38,109 +59,25 @@ export function createApiHandler(state: SimulatorState) {
     if (state.random() < state.options.serverErrorRate) {
       return fail(state, response, 500, 'internal error');
     }
-    const fault = state.faults.take(isCreate ? 'create' : 'status');
+    const fault = state.faults.take(FAULT_TARGET[route.call]);
     if (fault?.kind === 'delay') await delay(fault.delayMs ?? 1000);
     if (fault?.kind === 'hang') return hang(state, request);
-    if (fault?.kind === 'status') return fail(state, response, fault.status ?? 500, 'injected failure');
+    if (fault?.kind === 'status')
+      return fail(state, response, fault.status ?? 500, fault.message ?? 'injected failure');
 
-    if (isCreate) await createTask(state, request, response, key, fault);
-    else await readTask(state, response, key, taskId!, url.searchParams.get('user_id'), fault);
+    switch (route.call) {
+      case 'create':
+        return createTask(state, request, response, key, route.dialect, fault);
+      case 'legacy-status':
+        return readLegacyTask(state, response, key, route.taskId, url.searchParams.get('user_id'), fault);
+      case 'v1-status':
+        return readV1Task(state, request, response, key, fault);
+      case 'balance':
+        if (fault?.kind === 'html') return sendHtml(response);
+        state.ledger.balanceReads++;
+        return sendJson(response, 200, state.account.body(preciseNow()));
+    }
   };
-}
-
-async function createTask(
-  state: SimulatorState,
-  request: IncomingMessage,
-  response: ServerResponse,
-  apiKey: string,
-  fault: Fault | undefined,
-): Promise<void> {
-  const body = await readBody(request, state.options.maxFileBytes + ENVELOPE_BYTES);
-  if (!body) {
-    request.resume();
-    return fail(state, response, 413, `file too large: the limit is ${state.options.maxFileBytes} bytes`);
-  }
-  const parts = parseMultipart(body, request.headers['content-type']);
-  if (!parts) return fail(state, response, 400, 'expected a multipart/form-data body');
-  const userId = parts
-    .find((part) => part.name === 'user_id')
-    ?.data.toString('utf8')
-    .trim();
-  const file = parts.find((part) => part.name === 'file');
-  if (!userId) return fail(state, response, 400, 'user_id is required');
-  if (!file) return fail(state, response, 400, 'file is required');
-  if (file.data.length > state.options.maxFileBytes) {
-    return fail(state, response, 413, `file too large: the limit is ${state.options.maxFileBytes} bytes`);
-  }
-  const numbers: string[] = [];
-  const lines = file.data.toString('utf8').split('\n');
-  for (let i = 0; i < lines.length; i++) {
-    const line = lines[i]!.trim();
-    if (line === '') continue;
-    if (!ACCEPTED_LINE.test(line)) return fail(state, response, 400, `line ${i + 1} is not a phone number`);
-    numbers.push(line.startsWith('+') ? line : `+${line}`);
-  }
-  if (numbers.length === 0) return fail(state, response, 400, 'file is empty');
-
-  const now = preciseNow();
-  const task = state.tasks.create(apiKey, userId, numbers, now, fault?.kind === 'fail-task');
-  state.ledger.recordCreate(numbers);
-  await state.hooks.afterCreate?.(task.taskId, numbers);
-  if (fault?.kind === 'drop-after-create') {
-    // Paid for, never told: the client sees the connection die.
-    response.socket?.destroy();
-    return;
-  }
-  if (fault?.kind === 'gateway-after-create') {
-    sendJson(response, fault.status ?? 502, { error: 'bad gateway' });
-    return;
-  }
-  if (fault?.kind === 'html') return sendHtml(response);
-  sendJson(response, 200, taskBody(state, task, now));
-}
-
-async function readTask(
-  state: SimulatorState,
-  response: ServerResponse,
-  apiKey: string,
-  taskId: string,
-  userId: string | null,
-  fault: Fault | undefined,
-): Promise<void> {
-  if (!userId) return fail(state, response, 400, 'user_id is required');
-  const task = state.tasks.get(taskId);
-  if (!task || task.userId !== userId || task.apiKey !== apiKey) return fail(state, response, 404, 'task not found');
-  if (fault?.kind === 'html') return sendHtml(response);
-  await state.hooks.beforeStatus?.(taskId);
-  state.ledger.statusReads++;
-  sendJson(response, 200, taskBody(state, task, preciseNow()));
-}
-
-function taskBody(state: SimulatorState, task: SimulatedTask, now: number): Record<string, unknown> {
-  const view = state.tasks.view(task, now);
-  const body: Record<string, unknown> = {
-    created_at: goTimestamp(task.createdAt),
-    updated_at: goTimestamp(view.updatedAt),
-    task_id: task.taskId,
-    user_id: task.userId,
-    status: view.status,
-    total: view.total,
-    success: view.success,
-    failure: view.failure,
-  };
-  if (view.status === 'exported') body.result_url = state.resultUrl(task, now);
-  return body;
-}
-
-function fail(
-  state: SimulatorState,
-  response: ServerResponse,
-  status: number,
-  error: string,
-  headers?: Record<string, string>,
-): void {
-  state.ledger.recordFreeError(status);
-  sendJson(response, status, { error }, headers);
 }
 
 /** Never answers; the socket is released when the client gives up or the simulator closes. */

@@ -46,7 +46,13 @@ export function createDownloadHandler(state: SimulatorState) {
 
     let file = state.resultFiles.get(task.taskId);
     if (!file) {
-      file = buildResultFile(task.taskId, task.numbers, state.oracle, state.options.quirks);
+      file = buildResultFile(
+        task.taskId,
+        task.numbers,
+        state.oracle,
+        state.options.quirks,
+        task.kind === 'legacy' ? undefined : task.kind,
+      );
       state.resultFiles.set(task.taskId, file);
     }
     const bytes = await file;

@@ -1,5 +1,5 @@
 /** Which request a fault applies to. */
-export type FaultTarget = 'create' | 'status' | 'download';
+export type FaultTarget = 'create' | 'status' | 'download' | 'balance';
 
 /**
  * A fault the simulator plays once (or `times` times) on the next matching request:
@@ -10,7 +10,10 @@ export type FaultTarget = 'create' | 'status' | 'download';
  * - `cut`: a download stops halfway through its announced length;
  * - `html`: a 200 with an HTML body instead of JSON;
  * - `status`: the request answers `status` (default 500) with a JSON error and does nothing;
- * - `fail-task`: the created task ends in status `failed`.
+ * - `fail-task`: the created task ends in status `failed` (v1 tasks say why: `message`).
+ *
+ * Faults apply to both API versions; `balance` targets `GET /v1/balance` (e.g. `status` 502: the
+ * balance service is down).
  */
 export interface Fault {
   on: FaultTarget;
@@ -18,6 +21,8 @@ export interface Fault {
   times?: number;
   delayMs?: number;
   status?: number;
+  /** For `fail-task`: the reason a v1 task gives; for `status`: the answer's `error` text. */
+  message?: string;
 }
 
 /** A queue of one-shot faults, injected by tests and benchmarks. */

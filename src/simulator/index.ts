@@ -1,5 +1,6 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { Account } from './account.js';
 import { createApiHandler } from './api-handler.js';
 import { createDownloadHandler } from './download-handler.js';
 import { FaultPlan } from './faults.js';
@@ -11,7 +12,7 @@ import { LinkSigner } from './signed-link.js';
 import { seededRandom, type SimulatorHooks, type SimulatorState } from './state.js';
 import { TaskStore } from './task-store.js';
 
-export type { SimulatorOptions, ResultQuirks } from './options.js';
+export type { SimulatorOptions, ResultQuirks, AccountOptions, PriceKey } from './options.js';
 export type { Fault, FaultTarget } from './faults.js';
 export type { LedgerSnapshot } from './ledger.js';
 export type { SimulatorHooks } from './state.js';
@@ -65,6 +66,10 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Ru
     rateLimiter: resolved.rateLimit
       ? new RateLimiter(resolved.rateLimit.requests, resolved.rateLimit.windowMs)
       : undefined,
+    balanceRateLimiter: resolved.balanceRateLimit
+      ? new RateLimiter(resolved.balanceRateLimit.requests, resolved.balanceRateLimit.windowMs)
+      : undefined,
+    account: new Account(resolved.account),
     random: seededRandom(`${resolved.seed}\u0000faults`),
     resultUrl: (task, now) =>
       `${downloadBase}${signer.sign(`/results/${task.taskId}.${resolved.quirks.zip ? 'zip' : 'xlsx'}`, now + resolved.linkTtlMs)}`,

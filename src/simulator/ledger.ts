@@ -13,13 +13,16 @@ export interface LedgerSnapshot {
 }
 
 /**
- * What the simulated provider would bill, kept per number so that a double charge shows. Only a
- * 200 on create or status read is charged (api-contract.md's table).
+ * What the simulated provider would bill, kept per number so that a double charge shows, for
+ * both API versions. Numbers are charged by a successful create; status reads are counted (the
+ * legacy table lists them as charged, v1 as free), so a client's polling shows.
  */
 export class Ledger {
   tasksCreated = 0;
   numbersCharged = 0;
   statusReads = 0;
+  /** Balance reads answered (free); kept out of the snapshot, whose shape clients rely on. */
+  balanceReads = 0;
   downloads = 0;
   keysSeenAtDownload = 0;
   readonly freeErrors = new Map<number, number>();

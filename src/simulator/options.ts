@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import { PRODUCT_SPECS, PRODUCTS, type Product } from '../api/products.js';
 import {
   checkFraction,
   checkNonEmptyString,
@@ -6,12 +7,18 @@ import {
   checkPositiveInteger,
   checkPositiveNumber,
 } from '../validate.js';
+import { invalidOption } from '../errors.js';
+
+function checkNonNegativeInteger(name: string, value: number): void {
+  if (!Number.isInteger(value) || value < 0) invalidOption(name, 'a whole number >= 0', value);
+}
 
 /** Ways real result files differ from the documented one. All off by default. */
 export interface ResultQuirks {
   /**
-   * The header row, e.g. `['number', 'activated']` or `['NUMBER', 'WhatsApp']`.
-   * @default ['Number', 'whatsapp']
+   * The number and answer headers, e.g. `['number', 'activated']` or `['NUMBER', 'WhatsApp']`;
+   * a v1 product's extra columns follow them.
+   * @default ['Number', 'whatsapp'] for legacy tasks, ['number', 'activated'] for v1 tasks
    */
   header?: readonly [string, string];
   /** Write numbers as numeric cells, without `+`. */
@@ -27,6 +34,43 @@ export interface ResultQuirks {
   /** Added to `success` once processing is over, as in the provider's own 20010-of-20000 example. */
   counterDrift?: number;
 }
+
+/** What a task is priced and limited as: a legacy task, or a v1 product. */
+export type PriceKey = 'legacy' | Product;
+export const PRICE_KEYS: readonly PriceKey[] = ['legacy', ...PRODUCTS];
+
+/** The account behind the key: what it may spend. */
+export interface AccountOptions {
+  /**
+   * Money on the account at start, in `currency`. A create that costs more answers 402.
+   * @default 1_000_000
+   */
+  balance?: number;
+  /** @default 'USD' */
+  currency?: string;
+  /**
+   * Price of one number per task kind. Illustrative: the provider's prices are on its pricing
+   * page, not in its API; `ws` is the published ~$1 per 10,000.
+   * @default { legacy: 0.0001, ws: 0.0001, ws_active: 0.0003, ws_avatar: 0.0005 }
+   */
+  pricePerNumber?: Partial<Record<PriceKey, number>>;
+  /**
+   * Money that may be spent per UTC day; beyond it, creates answer 402 until `reset_time`. With
+   * it, the balance answer carries `status`, `credit`, `used_today`, `daily_limit`, `reset_time`
+   * as some deployments do. `null`: no daily limit, and the balance answer is `{ balance }` only.
+   * @default null
+   */
+  dailyLimit?: number | null;
+  /** Credit shown in the detailed balance answer. @default 0 */
+  credit?: number;
+}
+
+export const DEFAULT_PRICES: Readonly<Record<PriceKey, number>> = {
+  legacy: 0.0001,
+  ws: 0.0001,
+  ws_active: 0.0003,
+  ws_avatar: 0.0005,
+};
 
 export interface SimulatorOptions {
   /**
@@ -65,7 +109,8 @@ export interface SimulatorOptions {
    */
   queueDelayMs?: number;
   /**
-   * Time from `completed` to `exported`, in milliseconds.
+   * Time from `completed` to `exported`, in milliseconds. v1 tasks read `processing` with
+   * every number done during it, as v1 lists no `completed`.
    * @default 2000
    */
   exportDelayMs?: number;
@@ -106,11 +151,35 @@ export interface SimulatorOptions {
   serverErrorRate?: number;
   /** Quirks of the result files. */
   quirks?: ResultQuirks;
+  /**
+   * Rows a task must hold, per task kind; fewer answer 400, not charged. The most, for every
+   * kind, is 10,000,000.
+   * @default { legacy: 0, ws: 500, ws_active: 1000, ws_avatar: 500 }
+   */
+  minRows?: Partial<Record<PriceKey, number>>;
+  /**
+   * The status of a successful create: 200 on some deployments, 202 on others.
+   * @default 200
+   */
+  createStatus?: 200 | 202;
+  /** The account's money. */
+  account?: AccountOptions;
+  /**
+   * Balance reads allowed per key per window, beyond which `GET /v1/balance` answers 429.
+   * `null` turns it off.
+   * @default null
+   */
+  balanceRateLimit?: { requests: number; windowMs: number } | null;
 }
 
-export type ResolvedSimulatorOptions = Required<Omit<SimulatorOptions, 'quirks' | 'rateLimit'>> & {
+export type ResolvedSimulatorOptions = Required<
+  Omit<SimulatorOptions, 'quirks' | 'rateLimit' | 'minRows' | 'account' | 'balanceRateLimit'>
+> & {
   rateLimit: { requests: number; windowMs: number } | null;
+  balanceRateLimit: { requests: number; windowMs: number } | null;
   quirks: ResultQuirks;
+  minRows: Record<PriceKey, number>;
+  account: Required<Omit<AccountOptions, 'pricePerNumber'>> & { pricePerNumber: Record<PriceKey, number> };
 };
 
 export function resolveSimulatorOptions(options: SimulatorOptions = {}): ResolvedSimulatorOptions {
@@ -131,6 +200,22 @@ export function resolveSimulatorOptions(options: SimulatorOptions = {}): Resolve
     rateLimit: options.rateLimit === undefined ? { requests: 60, windowMs: 60_000 } : options.rateLimit,
     serverErrorRate: options.serverErrorRate ?? 0,
     quirks: { ...options.quirks },
+    minRows: {
+      legacy: 0,
+      ws: PRODUCT_SPECS.ws.minRows,
+      ws_active: PRODUCT_SPECS.ws_active.minRows,
+      ws_avatar: PRODUCT_SPECS.ws_avatar.minRows,
+      ...options.minRows,
+    },
+    createStatus: options.createStatus ?? 200,
+    account: {
+      balance: options.account?.balance ?? 1_000_000,
+      currency: options.account?.currency ?? 'USD',
+      pricePerNumber: { ...DEFAULT_PRICES, ...options.account?.pricePerNumber },
+      dailyLimit: options.account?.dailyLimit ?? null,
+      credit: options.account?.credit ?? 0,
+    },
+    balanceRateLimit: options.balanceRateLimit ?? null,
   };
   checkNonEmptyString('apiKey', resolved.apiKey);
   checkNonNegativeNumber('port', resolved.port);
@@ -144,10 +229,23 @@ export function resolveSimulatorOptions(options: SimulatorOptions = {}): Resolve
   checkFraction('failureShare', resolved.failureShare);
   checkPositiveInteger('maxFileBytes', resolved.maxFileBytes);
   checkFraction('serverErrorRate', resolved.serverErrorRate);
-  if (resolved.rateLimit) {
-    checkPositiveInteger('rateLimit.requests', resolved.rateLimit.requests);
-    checkPositiveNumber('rateLimit.windowMs', resolved.rateLimit.windowMs);
+  for (const name of ['rateLimit', 'balanceRateLimit'] as const) {
+    const limit = resolved[name];
+    if (limit) {
+      checkPositiveInteger(`${name}.requests`, limit.requests);
+      checkPositiveNumber(`${name}.windowMs`, limit.windowMs);
+    }
   }
+  for (const key of PRICE_KEYS) {
+    checkNonNegativeInteger(`minRows.${key}`, resolved.minRows[key]);
+    checkNonNegativeNumber(`account.pricePerNumber.${key}`, resolved.account.pricePerNumber[key]);
+  }
+  checkNonNegativeNumber('account.balance', resolved.account.balance);
+  checkNonNegativeNumber('account.credit', resolved.account.credit);
+  checkNonEmptyString('account.currency', resolved.account.currency);
+  if (resolved.account.dailyLimit !== null) checkNonNegativeNumber('account.dailyLimit', resolved.account.dailyLimit);
+  if (resolved.createStatus !== 200 && resolved.createStatus !== 202)
+    invalidOption('createStatus', '200 or 202', resolved.createStatus);
   if (resolved.quirks.repeatedRows !== undefined) checkFraction('quirks.repeatedRows', resolved.quirks.repeatedRows);
   if (resolved.quirks.extraRows !== undefined) checkNonNegativeNumber('quirks.extraRows', resolved.quirks.extraRows);
   return resolved;

@@ -1,3 +1,5 @@
+import { PRODUCT_SPECS, type Product } from '../api/products.js';
+
 /** What the simulated provider answers for one number. `fail`: it could not be checked. */
 export type OracleAnswer = 'yes' | 'no' | 'fail';
 
@@ -29,7 +31,44 @@ export class Oracle {
     if (unitHash(`${this.#seed}\u0000fail\u0000${e164}`) < this.#failureShare) return 'fail';
     return unitHash(`${this.#seed}\u0000yes\u0000${e164}`) < this.#yesShare ? 'yes' : 'no';
   }
+
+  /**
+   * A product's extra columns for one number, as the text a result file's reader sees (the file
+   * writes `activedays` and `age` as numeric cells). Every product answers `activated` as `ws`
+   * does, so a number without WhatsApp has no activity or profile: its extras are empty.
+   * `ws` has no extras.
+   */
+  extras(product: Product, e164: string): Record<string, string> {
+    const columns = PRODUCT_SPECS[product].extraColumns;
+    const known = this.answer(e164) === 'yes';
+    const pick = <T>(column: string, choices: readonly T[]): T =>
+      choices[Math.floor(unitHash(`${this.#seed}\u0000${column}\u0000${e164}`) * choices.length)]!;
+    const values: Record<string, string> =
+      product === 'ws_active'
+        ? {
+            // Days before a fixed day, not before today: a test knows the value in any year.
+            activetime: new Date(Date.UTC(2026, 0, 1) - pick('activetime', DAYS) * 86_400_000)
+              .toISOString()
+              .slice(0, 10),
+            activedays: String(pick('activedays', DAYS)),
+            business: pick('business', ['yes', 'no', 'no']),
+          }
+        : product === 'ws_avatar'
+          ? {
+              age: String(pick('age', AGES)),
+              avatar: pick('avatar', ['yes', 'yes', 'no']),
+              category: pick('category', ['personal', 'personal', 'business']),
+              gender: pick('gender', ['male', 'female']),
+              hair_color: pick('hair_color', ['black', 'brown', 'blonde', 'red', 'gray']),
+              skin_color: pick('skin_color', ['light', 'medium', 'dark']),
+            }
+          : {};
+    return Object.fromEntries(columns.map((column) => [column, known ? (values[column] ?? '') : '']));
+  }
 }
+
+const DAYS = Array.from({ length: 31 }, (_, i) => i);
+const AGES = Array.from({ length: 53 }, (_, i) => 18 + i);
 
 /** A 53-bit string hash (cyrb53) mapped to [0, 1). */
 export function unitHash(text: string): number {

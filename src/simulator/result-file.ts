@@ -1,19 +1,25 @@
 import { PassThrough } from 'node:stream';
 import ExcelJS from 'exceljs';
+import { PRODUCT_SPECS, type Product } from '../api/products.js';
 import { buildZip } from '../zip/zip-writer.js';
 import { unitHash, type Oracle } from './oracle.js';
 import type { ResultQuirks } from './options.js';
 
+/** Extra columns written as numeric cells, as the service's own values may be. */
+const NUMERIC_EXTRAS = new Set(['activedays', 'age']);
+
 /**
  * Builds the result workbook of one task the way the provider does: sheet `Sheet1`, header
- * `Number`, `whatsapp`, one row per checked number (failures left out), with the configured
- * quirks applied. Returns the bytes to serve (a `.zip` around it with the `zip` quirk).
+ * `Number`, `whatsapp` (legacy) or `number`, `activated` and the product's columns (v1), one row
+ * per checked number (failures left out), with the configured quirks applied. Returns the bytes
+ * to serve (a `.zip` around it with the `zip` quirk).
  */
 export async function buildResultFile(
   taskId: string,
   numbers: readonly string[],
   oracle: Oracle,
   quirks: ResultQuirks,
+  product?: Product,
 ): Promise<Buffer> {
   const sink = new PassThrough();
   const chunks: Buffer[] = [];
@@ -24,8 +30,17 @@ export async function buildResultFile(
   });
   const workbook = new ExcelJS.stream.xlsx.WorkbookWriter({ stream: sink, useStyles: false, useSharedStrings: false });
   const sheet = workbook.addWorksheet('Sheet1');
-  const [numberHeader, answerHeader] = quirks.header ?? ['Number', 'whatsapp'];
-  sheet.addRow([numberHeader, answerHeader]).commit();
+  const [numberHeader, answerHeader] = quirks.header ?? (product ? ['number', 'activated'] : ['Number', 'whatsapp']);
+  const extraColumns = product ? PRODUCT_SPECS[product].extraColumns : [];
+  sheet.addRow([numberHeader, answerHeader, ...extraColumns]).commit();
+  const extraCells = (e164: string): Array<string | number> => {
+    if (!product || extraColumns.length === 0) return [];
+    const extras = oracle.extras(product, e164);
+    return extraColumns.map((column) => {
+      const value = extras[column] ?? '';
+      return NUMERIC_EXTRAS.has(column) && value !== '' ? Number(value) : value;
+    });
+  };
 
   const numberCell = (e164: string): string | number => {
     if (quirks.numericCells) return Number(e164.slice(1));
@@ -35,7 +50,7 @@ export async function buildResultFile(
   for (const number of numbers) {
     const answer = oracle.answer(number);
     if (answer === 'fail') continue;
-    const row = [numberCell(number), answer];
+    const row = [numberCell(number), answer, ...extraCells(number)];
     sheet.addRow(row).commit();
     if (repeatShare > 0 && unitHash(`${taskId}\u0000repeat\u0000${number}`) < repeatShare) sheet.addRow(row).commit();
   }

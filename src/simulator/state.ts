@@ -1,4 +1,5 @@
 import type { Socket } from 'node:net';
+import type { Account } from './account.js';
 import type { FaultPlan } from './faults.js';
 import type { Ledger } from './ledger.js';
 import type { Oracle } from './oracle.js';
@@ -29,6 +30,9 @@ export interface SimulatorState {
   faults: FaultPlan;
   signer: LinkSigner;
   rateLimiter: RateLimiter | undefined;
+  /** The balance call's own, stricter limit, where one is set. */
+  balanceRateLimiter: RateLimiter | undefined;
+  account: Account;
   /** Seeded, so fault rates replay the same way. */
   random: () => number;
   /** A fresh pre-signed link to a task's results on the download origin. */

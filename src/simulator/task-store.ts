@@ -1,11 +1,25 @@
 import { newTaskId } from './provider-format.js';
 import type { Oracle } from './oracle.js';
+import type { PriceKey } from './options.js';
 
 export type SimulatedStatus = 'pending' | 'processing' | 'completed' | 'exported' | 'failed';
 
-export interface SimulatedTask {
-  taskId: string;
+/** What a create says about its task beyond its numbers. */
+export interface TaskDetails {
+  /** The API that created it, which decides how it is spelled in answers. */
+  dialect: 'legacy' | 'v1';
+  /** `legacy`, or the v1 product (`task_type`). */
+  kind: PriceKey;
+  /** Empty when a v1 create gave none. */
   userId: string;
+  /** What the task was charged, in millionths. */
+  amountMicros: number;
+  /** Set when the task is to end `failed`: the provider's reason. */
+  failMessage?: string | undefined;
+}
+
+export interface SimulatedTask extends TaskDetails {
+  taskId: string;
   apiKey: string;
   numbers: readonly string[];
   createdAt: number;
@@ -14,7 +28,6 @@ export interface SimulatedTask {
   completeAt: number;
   exportAt: number;
   failedCount: number;
-  endsFailed: boolean;
 }
 
 export interface TaskView {
@@ -49,7 +62,7 @@ export class TaskStore {
     this.#oracle = oracle;
   }
 
-  create(apiKey: string, userId: string, numbers: readonly string[], now: number, endsFailed = false): SimulatedTask {
+  create(apiKey: string, numbers: readonly string[], now: number, details: TaskDetails): SimulatedTask {
     const slots = this.#slotsOf(apiKey);
     let slot = 0;
     for (let i = 1; i < slots.length; i++) if (slots[i]! < slots[slot]!) slot = i;
@@ -59,8 +72,8 @@ export class TaskStore {
     let failedCount = 0;
     for (const number of numbers) if (this.#oracle.answer(number) === 'fail') failedCount++;
     const task: SimulatedTask = {
+      ...details,
       taskId: newTaskId(now),
-      userId,
       apiKey,
       numbers,
       createdAt: now,
@@ -68,7 +81,6 @@ export class TaskStore {
       completeAt,
       exportAt: completeAt + this.#timing.exportDelayMs,
       failedCount,
-      endsFailed,
     };
     this.#tasks.set(task.taskId, task);
     return task;
@@ -87,10 +99,15 @@ export class TaskStore {
       const failure = Math.round((done * task.failedCount) / total);
       return { status: 'processing', total, success: done - failure, failure, updatedAt: now };
     }
-    const failure = task.endsFailed ? total : task.failedCount;
-    const success = task.endsFailed ? 0 : total - failure + this.#timing.counterDrift;
-    if (task.endsFailed) return { status: 'failed', total, success, failure, updatedAt: task.completeAt };
-    if (now < task.exportAt) return { status: 'completed', total, success, failure, updatedAt: task.completeAt };
+    const endsFailed = task.failMessage !== undefined;
+    const failure = endsFailed ? total : task.failedCount;
+    const success = endsFailed ? 0 : total - failure + this.#timing.counterDrift;
+    if (endsFailed) return { status: 'failed', total, success, failure, updatedAt: task.completeAt };
+    if (now < task.exportAt) {
+      // v1 lists no `completed`: its export step still reads `processing`, every number done.
+      const status = task.dialect === 'v1' ? 'processing' : 'completed';
+      return { status, total, success, failure, updatedAt: task.completeAt };
+    }
     return { status: 'exported', total, success, failure, updatedAt: task.exportAt };
   }
 
