@@ -1,0 +1,219 @@
+/**
+ * The task journal of a fleet: what was sent to the provider and paid for, shared by every worker
+ * on one API key, so that a task submitted by a worker that died is collected by another, never
+ * uploaded again.
+ *
+ * Two hashes per account (a hash of the API key: a task id is only good with the key that made
+ * it): `journal:{account}` holds each entry as JSON, and `journal-owners:{account}` the worker
+ * that owns each open entry. A worker proves it is alive with `worker:{token}`, a key with a
+ * lease it renews every third of `leaseMs`. `open()` returns this worker's entries and adopts
+ * those whose owner's lease has ended; entries of live workers are left alone.
+ *
+ * Writes are fenced (in one Lua script): a worker whose own lease has ended, or whose entry was
+ * adopted, gets WA_REDIS_LEASE_LOST, and an entry past `prepared` can only be written by its
+ * owner. So a worker that stalled past its lease cannot record an upload of a task someone else
+ * has adopted. (The claims' `pin()` is the second fence, on the numbers: see number-claims.ts.)
+ *
+ * Durability: the server must keep every acknowledged write (redis-durability.ts: AOF with
+ * appendfsync always), checked at open. The scripts read keys they are not given (an owner's
+ * heartbeat), which is fine on one server and not meant for Redis Cluster.
+ */
+import type { Redis } from 'ioredis';
+import { ErrorCodes, WaError } from '../../errors.js';
+import type { JournalEntry, TaskJournal } from '../../job/task-journal.js';
+import {
+  accountTag,
+  closeConnection,
+  connectRedis,
+  holderToken,
+  redisFailed,
+  type RedisConnection,
+  type RedisConnectionOptions,
+} from './redis-connection.js';
+import { assertDurable } from './redis-durability.js';
+
+export interface RedisTaskJournalOptions extends RedisConnectionOptions {
+  /** The provider key the tasks were created with; only a hash of it is used in Redis. */
+  apiKey: string;
+  /**
+   * How long this worker's entries stay its own without a renewal; after that another worker
+   * adopts them. Renewed every third of it.
+   * @default 60_000
+   */
+  leaseMs?: number | undefined;
+  /**
+   * Refuse a server whose persistence could lose journal writes (redis-durability.ts). Turn off
+   * only for tests of data that holds no money.
+   * @default true
+   */
+  requireDurability?: boolean | undefined;
+}
+
+// KEYS: entries, owners, our heartbeat. ARGV: id, our token, entry JSON (empty: remove), state.
+const WRITE = `
+if redis.call('EXISTS', KEYS[3]) == 0 then return redis.error_reply('LEASE_LOST own') end
+local owner = redis.call('HGET', KEYS[2], ARGV[1])
+if owner and owner ~= ARGV[2] then return redis.error_reply('LEASE_LOST adopted') end
+if not owner and ARGV[4] ~= 'prepared' and redis.call('HEXISTS', KEYS[1], ARGV[1]) == 1 then
+  return redis.error_reply('LEASE_LOST adopted')
+end
+if ARGV[3] == '' then
+  redis.call('HDEL', KEYS[1], ARGV[1])
+  redis.call('HDEL', KEYS[2], ARGV[1])
+  return 1
+end
+redis.call('HSET', KEYS[1], ARGV[1], ARGV[3])
+if ARGV[4] == 'done' then redis.call('HDEL', KEYS[2], ARGV[1]) else redis.call('HSET', KEYS[2], ARGV[1], ARGV[2]) end
+return 1`;
+
+// KEYS: entries, owners. ARGV: our token, heartbeat key prefix. Returns the entries now ours.
+const ADOPT = `
+local owners = redis.call('HGETALL', KEYS[2])
+local mine = {}
+for i = 1, #owners, 2 do
+  local id, owner = owners[i], owners[i + 1]
+  if owner == ARGV[1] or redis.call('EXISTS', ARGV[2] .. owner) == 0 then
+    redis.call('HSET', KEYS[2], id, ARGV[1])
+    local entry = redis.call('HGET', KEYS[1], id)
+    if entry then mine[#mine + 1] = entry end
+  end
+end
+return mine`;
+
+type JournalRedis = Redis & {
+  waJournalWrite(entries: string, owners: string, heartbeat: string, ...args: string[]): Promise<number>;
+  waJournalAdopt(entries: string, owners: string, token: string, heartbeats: string): Promise<string[]>;
+};
+
+export class RedisTaskJournal implements TaskJournal {
+  /** This worker's name as owner of its entries. */
+  readonly token = holderToken();
+  readonly leaseMs: number;
+  readonly #connection: RedisConnection;
+  readonly #redis: JournalRedis;
+  readonly #entries: string;
+  readonly #owners: string;
+  readonly #heartbeatPrefix: string;
+  readonly #timer: NodeJS.Timeout;
+
+  private constructor(connection: RedisConnection, apiKey: string, leaseMs: number) {
+    this.#connection = connection;
+    this.#redis = connection.client as JournalRedis;
+    if (!this.#redis.waJournalWrite) {
+      this.#redis.defineCommand('waJournalWrite', { numberOfKeys: 3, lua: WRITE });
+      this.#redis.defineCommand('waJournalAdopt', { numberOfKeys: 2, lua: ADOPT });
+    }
+    const account = accountTag(apiKey);
+    this.#entries = `${connection.prefix}journal:${account}`;
+    this.#owners = `${connection.prefix}journal-owners:${account}`;
+    this.#heartbeatPrefix = `${connection.prefix}worker:`;
+    this.leaseMs = leaseMs;
+    this.#timer = setInterval(() => void this.#beat().catch(() => {}), Math.max(1, Math.floor(leaseMs / 3)));
+    this.#timer.unref();
+  }
+
+  /** Connects, checks the server keeps every write, and starts this worker's lease. */
+  static async open(options: RedisTaskJournalOptions): Promise<RedisTaskJournal> {
+    const leaseMs = options.leaseMs ?? 60_000;
+    if (!Number.isInteger(leaseMs) || leaseMs <= 0) {
+      throw new WaError(
+        ErrorCodes.INVALID_OPTION,
+        `Option \`leaseMs\` should be a positive whole number, got ${leaseMs}.`,
+      );
+    }
+    const connection = await connectRedis(options);
+    try {
+      if (options.requireDurability ?? true)
+        await assertDurable(connection.client, connection.where, 'the task journal');
+    } catch (error) {
+      await closeConnection(connection);
+      throw error;
+    }
+    const journal = new RedisTaskJournal(connection, options.apiKey, leaseMs);
+    try {
+      await journal.#beat();
+    } catch (error) {
+      await journal.close();
+      throw redisFailed(error);
+    }
+    return journal;
+  }
+
+  get #heartbeat(): string {
+    return this.#heartbeatPrefix + this.token;
+  }
+
+  async #beat(): Promise<void> {
+    await this.#redis.set(this.#heartbeat, '1', 'PX', this.leaseMs);
+  }
+
+  async write(entry: JournalEntry): Promise<void> {
+    const stored = entry.state === 'done' ? { ...entry, numbers: [] } : entry;
+    await this.#write(entry.id, JSON.stringify(stored), entry.state);
+  }
+
+  async remove(id: string): Promise<void> {
+    await this.#write(id, '', 'removed');
+  }
+
+  async #write(id: string, json: string, state: string): Promise<void> {
+    try {
+      await this.#redis.waJournalWrite(this.#entries, this.#owners, this.#heartbeat, id, this.token, json, state);
+    } catch (cause) {
+      if (cause instanceof Error && cause.message.startsWith('LEASE_LOST')) {
+        throw new WaError(
+          ErrorCodes.REDIS_LEASE_LOST,
+          cause.message.endsWith('own')
+            ? `This worker's lease on the task journal ended (it stalled longer than ${this.leaseMs} ms), so another worker may own its tasks now; task ${id} was not recorded. Run again to continue.`
+            : `Task ${id} belongs to another worker now (it adopted the task after this worker's lease ended); it was not recorded again.`,
+          { cause },
+        );
+      }
+      throw redisFailed(cause);
+    }
+  }
+
+  /**
+   * Every open (not `done`) entry this worker owns: its own, and those it adopts now from
+   * workers whose lease ended. Entries of live workers are not returned.
+   */
+  async open(): Promise<JournalEntry[]> {
+    let values: string[];
+    try {
+      values = await this.#redis.waJournalAdopt(this.#entries, this.#owners, this.token, this.#heartbeatPrefix);
+    } catch (cause) {
+      throw redisFailed(cause);
+    }
+    const entries: JournalEntry[] = [];
+    for (const value of values) {
+      let entry: JournalEntry;
+      try {
+        entry = JSON.parse(value) as JournalEntry;
+      } catch (cause) {
+        throw new WaError(
+          ErrorCodes.CACHE_CORRUPT,
+          `A task journal entry in Redis at ${this.#connection.where} is damaged. The journal is the record of what was paid for, so it is not reset automatically.`,
+          { cause },
+        );
+      }
+      if (entry.state !== 'done') entries.push(entry);
+    }
+    return entries;
+  }
+
+  /**
+   * Ends this worker's lease at once, so that another worker may adopt what it leaves open (a
+   * submitted task it could not collect), and disconnects.
+   */
+  async close(): Promise<void> {
+    clearInterval(this.#timer);
+    await this.#redis.del(this.#heartbeat).catch(() => {});
+    await closeConnection(this.#connection);
+  }
+
+  /** Stops renewing and disconnects, leaving the lease to run out: what a worker that dies does. */
+  async abandon(): Promise<void> {
+    clearInterval(this.#timer);
+    await closeConnection(this.#connection);
+  }
+}

@@ -1,0 +1,109 @@
+import { Redis } from 'ioredis';
+import { expect, test } from 'vitest';
+import { ErrorCodes } from '../src/errors.js';
+import type { JournalEntry } from '../src/job/task-journal.js';
+import { RedisTaskJournal } from '../src/store/redis/redis-task-journal.js';
+import { useRedisServers } from './helpers/redis-server.js';
+
+const startRedis = useRedisServers();
+const API_KEY = 'sk-live-journal-key-42';
+
+function entry(id: string, state: JournalEntry['state'], extra: Partial<JournalEntry> = {}): JournalEntry {
+  const numbers = ['+41791000001', '+41791000002'];
+  return { id, state, numbers, count: numbers.length, updatedAt: 1_700_000_000_000, ...extra };
+}
+
+test('RedisTaskJournal - write, open and remove as a TaskJournal: done entries are not open and lose their numbers', async () => {
+  const server = await startRedis();
+  const journal = await RedisTaskJournal.open({ url: server.url, apiKey: API_KEY });
+  await journal.write(entry('a', 'prepared'));
+  await journal.write(entry('a', 'uploading'));
+  await journal.write(entry('a', 'submitted', { taskId: 'cs9viu7i61pkfs4oavvg' }));
+  await journal.write(entry('b', 'prepared'));
+  await journal.write(entry('c', 'prepared'));
+  await journal.write(entry('c', 'done', { taskId: 'cs9viu7i61pkfs4oavv0' }));
+  await journal.remove('b');
+  expect(await journal.open()).toEqual([entry('a', 'submitted', { taskId: 'cs9viu7i61pkfs4oavvg' })]);
+  const redis = new Redis(server.url);
+  const stored = Object.values(await redis.hgetall((await redis.keys('wa-check:journal:*'))[0]!));
+  expect(stored.map((json) => JSON.parse(json).numbers)).toContainEqual([]);
+  for (const key of await redis.keys('*')) expect(key).not.toContain(API_KEY);
+  redis.disconnect();
+  await journal.close();
+});
+
+test('RedisTaskJournal - a submitted task survives Redis being killed and restarted (AOF, fsync always)', async () => {
+  const server = await startRedis();
+  const journal = await RedisTaskJournal.open({ url: server.url, apiKey: API_KEY });
+  await journal.write(entry('paid', 'submitted', { taskId: 'cs9viu7i61pkfs4oavvg' }));
+  await journal.close();
+  await server.crashAndRestart();
+  const after = await RedisTaskJournal.open({ url: server.url, apiKey: API_KEY });
+  expect(await after.open()).toEqual([entry('paid', 'submitted', { taskId: 'cs9viu7i61pkfs4oavvg' })]);
+  await after.close();
+});
+
+test("RedisTaskJournal.open() - a dead worker's submitted task is adopted by another; a live worker's is left alone", async () => {
+  const server = await startRedis();
+  const live = await RedisTaskJournal.open({ url: server.url, apiKey: API_KEY });
+  const dying = await RedisTaskJournal.open({ url: server.url, apiKey: API_KEY, leaseMs: 200 });
+  const other = await RedisTaskJournal.open({ url: server.url, apiKey: API_KEY });
+  await live.write(entry('live-task', 'submitted', { taskId: 'cs9viu7i61pkfs4oav01' }));
+  await dying.write(entry('orphan', 'submitted', { taskId: 'cs9viu7i61pkfs4oav02' }));
+  await dying.abandon();
+
+  let adopted: JournalEntry[] = [];
+  while (adopted.length === 0) {
+    adopted = await other.open();
+    if (adopted.length === 0) await new Promise((resolve) => setTimeout(resolve, 25));
+  }
+  expect(adopted).toEqual([entry('orphan', 'submitted', { taskId: 'cs9viu7i61pkfs4oav02' })]);
+  // Adopted once: the live worker sees only its own, and cannot write the orphan any more.
+  expect(await live.open()).toEqual([entry('live-task', 'submitted', { taskId: 'cs9viu7i61pkfs4oav01' })]);
+  await expect(live.write(entry('orphan', 'done'))).rejects.toMatchObject({ code: ErrorCodes.REDIS_LEASE_LOST });
+  await other.write(entry('orphan', 'done', { taskId: 'cs9viu7i61pkfs4oav02' }));
+  expect(await other.open()).toEqual([]);
+  await Promise.all([live.close(), other.close()]);
+});
+
+test('RedisTaskJournal - a worker whose lease ended cannot record an upload: WA_REDIS_LEASE_LOST', async () => {
+  const server = await startRedis();
+  const stalled = await RedisTaskJournal.open({ url: server.url, apiKey: API_KEY });
+  await stalled.write(entry('t', 'prepared'));
+  const redis = new Redis(server.url);
+  await redis.del(`wa-check:worker:${stalled.token}`); // its lease ran out while it stalled
+  await expect(stalled.write(entry('t', 'uploading'))).rejects.toMatchObject({
+    code: ErrorCodes.REDIS_LEASE_LOST,
+    message: expect.stringContaining('was not recorded'),
+  });
+  redis.disconnect();
+  await stalled.close();
+});
+
+test('RedisTaskJournal.open() - a server that can lose journal writes is refused with WA_REDIS_NOT_DURABLE', async () => {
+  const noAof = await startRedis({ appendonly: 'no' });
+  await expect(RedisTaskJournal.open({ url: noAof.url, apiKey: API_KEY })).rejects.toMatchObject({
+    code: ErrorCodes.REDIS_NOT_DURABLE,
+    message: expect.stringContaining('appendonly'),
+  });
+  const evicting = await startRedis({ config: { 'maxmemory-policy': 'allkeys-lru' } });
+  await expect(RedisTaskJournal.open({ url: evicting.url, apiKey: API_KEY })).rejects.toMatchObject({
+    code: ErrorCodes.REDIS_NOT_DURABLE,
+    message: expect.stringContaining('maxmemory-policy'),
+  });
+  const optedOut = await RedisTaskJournal.open({ url: noAof.url, apiKey: API_KEY, requireDurability: false });
+  expect(await optedOut.open()).toEqual([]);
+  await optedOut.close();
+});
+
+test('RedisTaskJournal - the journal is per API key: another account neither sees nor adopts its tasks', async () => {
+  const server = await startRedis();
+  const mine = await RedisTaskJournal.open({ url: server.url, apiKey: API_KEY });
+  await mine.write(entry('x', 'submitted', { taskId: 'cs9viu7i61pkfs4oav03' }));
+  await mine.close(); // a clean exit: its open task may be adopted at once, by the same account
+  const otherAccount = await RedisTaskJournal.open({ url: server.url, apiKey: 'a-different-key' });
+  expect(await otherAccount.open()).toEqual([]);
+  const sameAccount = await RedisTaskJournal.open({ url: server.url, apiKey: API_KEY });
+  expect((await sameAccount.open()).map((open) => open.id)).toEqual(['x']);
+  await Promise.all([otherAccount.close(), sameAccount.close()]);
+});
