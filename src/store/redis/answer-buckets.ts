@@ -44,19 +44,13 @@ export class AnswerBuckets {
     return field * this.#size + bucket;
   }
 
-  /** The bucket number of a bucket key, or -1 when the key is not a bucket. */
-  bucketOf(key: string): number {
-    if (!key.startsWith(this.#prefix)) return -1;
-    const bucket = Number(key.slice(this.#prefix.length));
-    return Number.isInteger(bucket) && bucket >= 0 && bucket < this.#size ? bucket : -1;
-  }
-
   keyOf(bucket: number): string {
     return `${this.#prefix}${bucket}`;
   }
 
-  get pattern(): string {
-    return `${this.#prefix}*`;
+  /** What every bucket key starts with; the bucket's number follows. */
+  get keyPrefix(): string {
+    return this.#prefix;
   }
 
   get count(): number {
