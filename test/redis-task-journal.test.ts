@@ -107,3 +107,28 @@ test('RedisTaskJournal - the journal is per API key: another account neither see
   expect((await sameAccount.open()).map((open) => open.id)).toEqual(['x']);
   await Promise.all([otherAccount.close(), sameAccount.close()]);
 });
+
+test('RedisTaskJournal.get() - a waiter reads the state of the task its numbers are pinned to, adopting nothing', async () => {
+  const server = await startRedis();
+  const uploader = await RedisTaskJournal.open({ url: server.url, apiKey: API_KEY });
+  const waiter = await RedisTaskJournal.open({ url: server.url, apiKey: API_KEY });
+  await uploader.write(entry('lost-create', 'unconfirmed'));
+  await uploader.close(); // its lease ends at once: the entry is adoptable, yet get() leaves it
+  expect(await waiter.get(['lost-create', 'never-written'])).toEqual([entry('lost-create', 'unconfirmed'), undefined]);
+  const adopter = await RedisTaskJournal.open({ url: server.url, apiKey: API_KEY });
+  expect((await adopter.open()).map((open) => open.id)).toEqual(['lost-create']);
+  await Promise.all([waiter.close(), adopter.close()]);
+});
+
+test('RedisTaskJournal.open() - a damaged entry is WA_CACHE_CORRUPT, and is left in place', async () => {
+  const server = await startRedis();
+  const journal = await RedisTaskJournal.open({ url: server.url, apiKey: API_KEY });
+  await journal.write(entry('t', 'submitted', { taskId: 'cs9viu7i61pkfs4oav04' }));
+  const redis = new Redis(server.url);
+  const [key] = await redis.keys('wa-check:journal:*');
+  await redis.hset(key!, 't', '{"id":"t","state":"subm');
+  await expect(journal.open()).rejects.toMatchObject({ code: ErrorCodes.CACHE_CORRUPT });
+  expect(await redis.hget(key!, 't')).toBe('{"id":"t","state":"subm');
+  redis.disconnect();
+  await journal.close();
+});

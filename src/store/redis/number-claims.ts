@@ -24,7 +24,7 @@ import {
   closeConnection,
   connectRedis,
   holderToken,
-  redisFailed,
+  execOrThrow,
   type RedisConnection,
   type RedisConnectionOptions,
 } from './redis-connection.js';
@@ -81,7 +81,10 @@ for i, key in ipairs(KEYS) do
 end
 return out`;
 
-type ClaimsRedis = Redis & { waClaims(keys: number, ...args: string[]): Promise<number[]> };
+interface ClaimScripts {
+  waClaims(keys: number, ...args: string[]): void;
+}
+type ClaimsRedis = Redis & Partial<ClaimScripts>;
 type Mode = 'claim' | 'renew' | 'pin' | 'release';
 
 export class NumberClaims {
@@ -223,21 +226,12 @@ export class NumberClaims {
 
   async #run(mode: Mode, numbers: readonly string[], arg: string): Promise<number[]> {
     if (numbers.length === 0) return [];
-    const pipeline = this.#redis.pipeline() as unknown as { waClaims(keys: number, ...args: string[]): void };
+    const pipeline = this.#redis.pipeline() as ReturnType<Redis['pipeline']> & ClaimScripts;
     for (let from = 0; from < numbers.length; from += CHUNK) {
       const keys = numbers.slice(from, from + CHUNK).map((number) => this.#prefix + number);
       pipeline.waClaims(keys.length, ...keys, mode, this.token, arg);
     }
-    let results: Array<[Error | null, unknown]> | null;
-    try {
-      results = await (pipeline as unknown as ReturnType<Redis['pipeline']>).exec();
-    } catch (cause) {
-      throw redisFailed(cause);
-    }
-    return (results ?? []).flatMap(([error, applied]) => {
-      if (error) throw redisFailed(error);
-      return applied as number[];
-    });
+    return (await execOrThrow(pipeline)).flat() as number[];
   }
 
   /** Stops renewing and disconnects. Claims are not released: they lapse, as a dead worker's do. */

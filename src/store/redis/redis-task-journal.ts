@@ -186,19 +186,38 @@ export class RedisTaskJournal implements TaskJournal {
     }
     const entries: JournalEntry[] = [];
     for (const value of values) {
-      let entry: JournalEntry;
-      try {
-        entry = JSON.parse(value) as JournalEntry;
-      } catch (cause) {
-        throw new WaError(
-          ErrorCodes.CACHE_CORRUPT,
-          `A task journal entry in Redis at ${this.#connection.where} is damaged. The journal is the record of what was paid for, so it is not reset automatically.`,
-          { cause },
-        );
-      }
+      const entry = this.#parse(value);
       if (entry.state !== 'done') entries.push(entry);
     }
     return entries;
+  }
+
+  /**
+   * The entries of these ids as they stand, whoever owns them, without adopting any: for a worker
+   * that finds numbers pinned to a task (NumberClaims.holders() says `task:{id}`) and needs to
+   * know whether to wait for its answers (`submitted`) or report them unconfirmed.
+   */
+  async get(ids: readonly string[]): Promise<Array<JournalEntry | undefined>> {
+    if (ids.length === 0) return [];
+    let values: Array<string | null>;
+    try {
+      values = await this.#redis.hmget(this.#entries, ...ids);
+    } catch (cause) {
+      throw redisFailed(cause);
+    }
+    return values.map((value) => (value === null ? undefined : this.#parse(value)));
+  }
+
+  #parse(value: string): JournalEntry {
+    try {
+      return JSON.parse(value) as JournalEntry;
+    } catch (cause) {
+      throw new WaError(
+        ErrorCodes.CACHE_CORRUPT,
+        `A task journal entry in Redis at ${this.#connection.where} is damaged. The journal is the record of what was paid for, so it is not reset automatically.`,
+        { cause },
+      );
+    }
   }
 
   /**
