@@ -22,10 +22,13 @@ interface Worker {
 }
 
 async function openWorker(url: string, client: WaClient, apiKey: string, leaseMs = 60_000): Promise<Worker> {
+  const claims = await NumberClaims.open({ url, leaseMs });
   return {
     cache: await RedisResultCache.open({ url }),
-    claims: await NumberClaims.open({ url, leaseMs }),
-    journal: await RedisTaskJournal.open({ url, apiKey, leaseMs }),
+    claims,
+    // Given the claims, the journal pins a task's numbers as it records the upload, and
+    // releases them as it records the task done.
+    journal: await RedisTaskJournal.open({ url, apiKey, leaseMs, claims }),
     slots: await TaskSlots.open({ url, apiKey, limit: 2, retryMs: 10 }),
     client,
   };
@@ -39,11 +42,10 @@ function journalEntry(numbers: string[], state: JournalEntry['state'], taskId?: 
   return { id: taskKey(numbers), state, numbers, count: numbers.length, taskId, updatedAt: Date.now() };
 }
 
-/** Claimed numbers through one task: pinned before the upload, released once answered. */
+/** Claimed numbers through one task, recorded as the job records them. */
 async function submit(worker: Worker, numbers: string[]): Promise<JournalEntry> {
   const prepared = journalEntry(numbers, 'prepared');
   await worker.journal.write(prepared);
-  expect(await worker.claims.pin(numbers, prepared.id)).toEqual([]);
   await worker.journal.write({ ...prepared, state: 'uploading' });
   const task = await worker.client.createTask(numbers);
   const submitted = journalEntry(numbers, 'submitted', task.taskId);
@@ -57,7 +59,6 @@ async function collect(worker: Worker, entry: JournalEntry): Promise<void> {
   const checkedAt = Date.now();
   await worker.cache.putMany([...result.answered].map(([number, whatsapp]) => [number, { whatsapp, checkedAt }]));
   await worker.journal.write({ ...entry, state: 'done', numbers: [] });
-  await worker.claims.release(entry.numbers, entry.id);
 }
 
 /** One worker's check of a list: cache, claim, its own task in a slot, then the others' answers. */
@@ -82,11 +83,15 @@ async function check(worker: Worker, numbers: string[]): Promise<Map<string, str
   const theirs = await worker.claims.awaitOthers(mine.taken, worker.cache, {
     maxAgeMs: DEFAULT_MAX_AGE_MS,
     pollMs: 10,
+    journal: worker.journal,
   });
+  expect(theirs.unconfirmed).toEqual([]);
   expect(theirs.claimed).toEqual([]); // no worker died here: nothing lapsed
   for (const [number, answer] of theirs.answered) answers.set(number, answer.whatsapp);
   const paid = await worker.cache.getMany(mine.claimed);
-  mine.claimed.forEach((number, i) => answers.set(number, paid[i]!.whatsapp));
+  mine.claimed.forEach((number, i) => {
+    answers.set(number, paid[i]!.whatsapp);
+  });
   return answers;
 }
 
@@ -127,6 +132,8 @@ test('a worker that dies after its upload: another adopts and collects the task,
   await collect(adopter, adopted[0]!);
   const answers = await waiting;
   expect(answers.size).toBe(200);
+  // The pins went with the task's `done`: the numbers are free to be checked again one day.
+  expect(new Set(await adopter.claims.holders(numbers))).toEqual(new Set([undefined]));
   expect(sim.ledger.numbersCharged).toBe(200);
   expect(sim.ledger.doubleCharged()).toEqual({});
   await Promise.all([closeWorker(waiter), closeWorker(adopter)]);

@@ -2,6 +2,8 @@ import { Redis } from 'ioredis';
 import { expect, test } from 'vitest';
 import { ErrorCodes } from '../src/errors.js';
 import type { JournalEntry } from '../src/job/task-journal.js';
+import { NumberClaims } from '../src/store/redis/number-claims.js';
+import { RedisResultCache } from '../src/store/redis/redis-result-cache.js';
 import { RedisTaskJournal } from '../src/store/redis/redis-task-journal.js';
 import { useRedisServers } from './helpers/redis-server.js';
 
@@ -131,4 +133,55 @@ test('RedisTaskJournal.open() - a damaged entry is WA_CACHE_CORRUPT, and is left
   expect(await redis.hget(key!, 't')).toBe('{"id":"t","state":"subm');
   redis.disconnect();
   await journal.close();
+});
+
+test('RedisTaskJournal with claims - `uploading` pins the numbers only if every claim is still ours; `done` releases them', async () => {
+  const server = await startRedis();
+  const claims = await NumberClaims.open({ url: server.url });
+  const journal = await RedisTaskJournal.open({ url: server.url, apiKey: API_KEY, claims });
+  const task = entry('t', 'prepared');
+  await claims.claim(task.numbers);
+  await journal.write(task);
+  // One claim lapsed and another worker took it: the upload is refused, nothing is pinned.
+  const redis = new Redis(server.url);
+  await redis.set(`wa-check:claim:${task.numbers[1]}`, 'another-worker');
+  await expect(journal.write({ ...task, state: 'uploading' })).rejects.toMatchObject({
+    code: ErrorCodes.REDIS_LEASE_LOST,
+    message: expect.stringContaining('1 of the numbers'),
+  });
+  expect(await claims.holders(task.numbers)).toEqual([claims.token, 'another-worker']);
+  await redis.set(`wa-check:claim:${task.numbers[1]}`, claims.token);
+
+  await journal.write({ ...task, state: 'uploading' });
+  expect(await claims.holders(task.numbers)).toEqual(['task:t', 'task:t']);
+  await journal.write({ ...task, state: 'submitted', taskId: 'cs9viu7i61pkfs4oav05' });
+  await journal.write({ ...task, state: 'done', numbers: [] });
+  expect(await claims.holders(task.numbers)).toEqual([undefined, undefined]);
+  redis.disconnect();
+  await Promise.all([journal.close(), claims.close()]);
+});
+
+test('RedisTaskJournal - a worker that died while uploading: adopted as unconfirmed, and waiters on its numbers stop waiting', async () => {
+  const server = await startRedis();
+  const cache = await RedisResultCache.open({ url: server.url });
+  const dyingClaims = await NumberClaims.open({ url: server.url });
+  const dying = await RedisTaskJournal.open({ url: server.url, apiKey: API_KEY, leaseMs: 200, claims: dyingClaims });
+  const task = entry('sent', 'prepared');
+  await dyingClaims.claim(task.numbers);
+  await dying.write(task);
+  await dying.write({ ...task, state: 'uploading' }); // then the create, then the crash
+  await Promise.all([dying.abandon(), dyingClaims.close()]);
+
+  const waiterClaims = await NumberClaims.open({ url: server.url });
+  const waiter = await RedisTaskJournal.open({ url: server.url, apiKey: API_KEY, claims: waiterClaims });
+  const waiting = waiterClaims.awaitOthers(task.numbers, cache, { maxAgeMs: 1e12, pollMs: 10, journal: waiter });
+  let adopted: JournalEntry[] = [];
+  while (adopted.length === 0) {
+    adopted = await waiter.open();
+    if (adopted.length === 0) await new Promise((resolve) => setTimeout(resolve, 25));
+  }
+  expect(adopted.map((open) => open.state)).toEqual(['unconfirmed']);
+  expect(await waiting).toMatchObject({ claimed: [], taken: [], unconfirmed: task.numbers });
+  expect((await waiter.get(['sent']))[0]?.state).toBe('unconfirmed');
+  await Promise.all([waiter.close(), waiterClaims.close(), cache.close()]);
 });

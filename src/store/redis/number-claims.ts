@@ -20,6 +20,7 @@
 import type { Redis } from 'ioredis';
 import { type CachedAnswer, isFresh, type ResultCache } from '../../cache/result-cache.js';
 import { ErrorCodes, WaError } from '../../errors.js';
+import type { JournalEntry } from '../../job/task-journal.js';
 import {
   closeConnection,
   connectRedis,
@@ -158,16 +159,25 @@ export class NumberClaims {
 
   /**
    * Waits for numbers other workers hold: polls the cache every `pollMs` for their answers, and
-   * claims any whose claim lapsed unpaid (its worker died before uploading). Resolves when each
-   * number is answered or ours, or when `signal` fires (the rest are then `taken`).
+   * claims any whose claim lapsed unpaid (its worker died before uploading). With `journal`,
+   * numbers pinned to a task recorded `unconfirmed` (its create may have been paid, its answer
+   * was lost) stop the wait as `unconfirmed`. Resolves when each number is answered, ours or
+   * unconfirmed, or when `signal` fires (the rest are then `taken`).
    */
   async awaitOthers(
     numbers: readonly string[],
     cache: ResultCache,
-    options: { maxAgeMs: number; pollMs?: number; signal?: AbortSignal | undefined },
-  ): Promise<ClaimResult & { answered: Map<string, CachedAnswer> }> {
+    options: {
+      maxAgeMs: number;
+      /** @default 1_000 */
+      pollMs?: number | undefined;
+      signal?: AbortSignal | undefined;
+      journal?: { get(ids: readonly string[]): Promise<Array<JournalEntry | undefined>> } | undefined;
+    },
+  ): Promise<ClaimResult & { answered: Map<string, CachedAnswer>; unconfirmed: string[] }> {
     const answered = new Map<string, CachedAnswer>();
     const claimed: string[] = [];
+    const unconfirmed: string[] = [];
     let waiting = [...numbers];
     while (waiting.length > 0 && !options.signal?.aborted) {
       const answers = await cache.getMany(waiting);
@@ -182,9 +192,25 @@ export class NumberClaims {
       for (const [number, answer] of found.answered) answered.set(number, answer);
       claimed.push(...found.claimed);
       waiting = found.taken;
+      if (options.journal && waiting.length > 0) {
+        const lost = await this.#pinnedToUnconfirmed(waiting, options.journal);
+        unconfirmed.push(...lost);
+        waiting = waiting.filter((number) => !lost.has(number));
+      }
       if (waiting.length > 0) await sleep(options.pollMs ?? 1_000, options.signal);
     }
-    return { claimed, taken: waiting, answered };
+    return { claimed, taken: waiting, answered, unconfirmed };
+  }
+
+  async #pinnedToUnconfirmed(
+    numbers: readonly string[],
+    journal: { get(ids: readonly string[]): Promise<Array<JournalEntry | undefined>> },
+  ): Promise<Set<string>> {
+    const holders = await this.holders(numbers);
+    const ids = [...new Set(holders.filter((holder) => holder?.startsWith(PIN)).map((pin) => pin!.slice(PIN.length)))];
+    const entries = await journal.get(ids);
+    const unconfirmed = new Set(ids.filter((_, i) => entries[i]?.state === 'unconfirmed').map(pinOf));
+    return new Set(numbers.filter((_, i) => unconfirmed.has(holders[i] ?? '')));
   }
 
   /**
@@ -209,6 +235,11 @@ export class NumberClaims {
     if (numbers.length === 0) return [];
     const values = await this.#redis.mget(numbers.map((number) => this.#prefix + number));
     return values.map((value) => value ?? undefined);
+  }
+
+  /** What each claim key starts with (the number follows), for the journal's atomic pins. */
+  get keyPrefix(): string {
+    return this.#prefix;
   }
 
   async #renewHeld(): Promise<void> {
@@ -241,8 +272,10 @@ export class NumberClaims {
   }
 }
 
+const PIN = 'task:';
+
 function pinOf(taskId: string): string {
-  return `task:${taskId}`;
+  return `${PIN}${taskId}`;
 }
 
 function sleep(ms: number, signal: AbortSignal | undefined): Promise<void> {

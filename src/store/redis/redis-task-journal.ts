@@ -12,7 +12,9 @@
  * Writes are fenced (in one Lua script): a worker whose own lease has ended, or whose entry was
  * adopted, gets WA_REDIS_LEASE_LOST, and an entry past `prepared` can only be written by its
  * owner. So a worker that stalled past its lease cannot record an upload of a task someone else
- * has adopted. (The claims' `pin()` is the second fence, on the numbers: see number-claims.ts.)
+ * has adopted. Given the fleet's NumberClaims, the `uploading` write is also the fence on the
+ * numbers: it pins them to the task only if this worker still holds every claim (number-claims.ts).
+ * An adopted entry found `uploading` is recorded `unconfirmed`: its create may have been paid.
  *
  * Durability: the server must keep every acknowledged write (redis-durability.ts: AOF with
  * appendfsync always), checked at open. The scripts read keys they are not given (an owner's
@@ -21,6 +23,7 @@
 import type { Redis } from 'ioredis';
 import { ErrorCodes, WaError } from '../../errors.js';
 import type { JournalEntry, TaskJournal } from '../../job/task-journal.js';
+import type { NumberClaims } from './number-claims.js';
 import {
   accountTag,
   closeConnection,
@@ -42,6 +45,13 @@ export interface RedisTaskJournalOptions extends RedisConnectionOptions {
    */
   leaseMs?: number | undefined;
   /**
+   * The fleet's claims on numbers. With them, recording a task `uploading` pins its numbers to
+   * the task in the same atomic step, refusing (WA_REDIS_LEASE_LOST) when any of them is no
+   * longer claimed by this worker; recording it `done`, or removing it, releases them. The job
+   * then never handles pins itself.
+   */
+  claims?: NumberClaims | undefined;
+  /**
    * Refuse a server whose persistence could lose journal writes (redis-durability.ts). Turn off
    * only for tests of data that holds no money.
    * @default true
@@ -49,13 +59,33 @@ export interface RedisTaskJournalOptions extends RedisConnectionOptions {
   requireDurability?: boolean | undefined;
 }
 
-// KEYS: entries, owners, our heartbeat. ARGV: id, our token, entry JSON (empty: remove), state.
+// KEYS: entries, owners, our heartbeat. ARGV: id, our token, entry JSON (empty: remove), state,
+// claim key prefix and claims token (empty without claims).
 const WRITE = `
 if redis.call('EXISTS', KEYS[3]) == 0 then return redis.error_reply('LEASE_LOST own') end
 local owner = redis.call('HGET', KEYS[2], ARGV[1])
 if owner and owner ~= ARGV[2] then return redis.error_reply('LEASE_LOST adopted') end
 if not owner and ARGV[4] ~= 'prepared' and redis.call('HEXISTS', KEYS[1], ARGV[1]) == 1 then
   return redis.error_reply('LEASE_LOST adopted')
+end
+local claims, claimer, pin = ARGV[5], ARGV[6], 'task:' .. ARGV[1]
+if claims ~= '' and ARGV[4] == 'uploading' then
+  local numbers = cjson.decode(ARGV[3]).numbers
+  local lost = 0
+  for _, number in ipairs(numbers) do
+    local held = redis.call('GET', claims .. number)
+    if held ~= claimer and held ~= pin then lost = lost + 1 end
+  end
+  if lost > 0 then return redis.error_reply('LEASE_LOST claims ' .. lost) end
+  for _, number in ipairs(numbers) do redis.call('SET', claims .. number, pin) end
+elseif claims ~= '' and (ARGV[4] == 'done' or ARGV[4] == 'removed') then
+  local old = redis.call('HGET', KEYS[1], ARGV[1])
+  if old then
+    for _, number in ipairs(cjson.decode(old).numbers) do
+      local held = redis.call('GET', claims .. number)
+      if held == pin or held == claimer then redis.call('DEL', claims .. number) end
+    end
+  end
 end
 if ARGV[3] == '' then
   redis.call('HDEL', KEYS[1], ARGV[1])
@@ -66,7 +96,8 @@ redis.call('HSET', KEYS[1], ARGV[1], ARGV[3])
 if ARGV[4] == 'done' then redis.call('HDEL', KEYS[2], ARGV[1]) else redis.call('HSET', KEYS[2], ARGV[1], ARGV[2]) end
 return 1`;
 
-// KEYS: entries, owners. ARGV: our token, heartbeat key prefix. Returns the entries now ours.
+// KEYS: entries, owners. ARGV: our token, heartbeat key prefix. Returns, for each entry now
+// ours, 1 if it was just adopted (0 if it was ours already), then its JSON.
 const ADOPT = `
 local owners = redis.call('HGETALL', KEYS[2])
 local mine = {}
@@ -75,14 +106,17 @@ for i = 1, #owners, 2 do
   if owner == ARGV[1] or redis.call('EXISTS', ARGV[2] .. owner) == 0 then
     redis.call('HSET', KEYS[2], id, ARGV[1])
     local entry = redis.call('HGET', KEYS[1], id)
-    if entry then mine[#mine + 1] = entry end
+    if entry then
+      mine[#mine + 1] = owner == ARGV[1] and 0 or 1
+      mine[#mine + 1] = entry
+    end
   end
 end
 return mine`;
 
 type JournalRedis = Redis & {
   waJournalWrite(entries: string, owners: string, heartbeat: string, ...args: string[]): Promise<number>;
-  waJournalAdopt(entries: string, owners: string, token: string, heartbeats: string): Promise<string[]>;
+  waJournalAdopt(entries: string, owners: string, token: string, heartbeats: string): Promise<Array<number | string>>;
 };
 
 export class RedisTaskJournal implements TaskJournal {
@@ -95,15 +129,17 @@ export class RedisTaskJournal implements TaskJournal {
   readonly #owners: string;
   readonly #heartbeatPrefix: string;
   readonly #timer: NodeJS.Timeout;
+  readonly #claims: NumberClaims | undefined;
 
-  private constructor(connection: RedisConnection, apiKey: string, leaseMs: number) {
+  private constructor(connection: RedisConnection, options: RedisTaskJournalOptions, leaseMs: number) {
     this.#connection = connection;
     this.#redis = connection.client as JournalRedis;
     if (!this.#redis.waJournalWrite) {
       this.#redis.defineCommand('waJournalWrite', { numberOfKeys: 3, lua: WRITE });
       this.#redis.defineCommand('waJournalAdopt', { numberOfKeys: 2, lua: ADOPT });
     }
-    const account = accountTag(apiKey);
+    this.#claims = options.claims;
+    const account = accountTag(options.apiKey);
     this.#entries = `${connection.prefix}journal:${account}`;
     this.#owners = `${connection.prefix}journal-owners:${account}`;
     this.#heartbeatPrefix = `${connection.prefix}worker:`;
@@ -129,7 +165,7 @@ export class RedisTaskJournal implements TaskJournal {
       await closeConnection(connection);
       throw error;
     }
-    const journal = new RedisTaskJournal(connection, options.apiKey, leaseMs);
+    const journal = new RedisTaskJournal(connection, options, leaseMs);
     try {
       await journal.#beat();
     } catch (error) {
@@ -158,16 +194,20 @@ export class RedisTaskJournal implements TaskJournal {
 
   async #write(id: string, json: string, state: string): Promise<void> {
     try {
-      await this.#redis.waJournalWrite(this.#entries, this.#owners, this.#heartbeat, id, this.token, json, state);
+      await this.#redis.waJournalWrite(
+        this.#entries,
+        this.#owners,
+        this.#heartbeat,
+        id,
+        this.token,
+        json,
+        state,
+        this.#claims?.keyPrefix ?? '',
+        this.#claims?.token ?? '',
+      );
     } catch (cause) {
       if (cause instanceof Error && cause.message.startsWith('LEASE_LOST')) {
-        throw new WaError(
-          ErrorCodes.REDIS_LEASE_LOST,
-          cause.message.endsWith('own')
-            ? `This worker's lease on the task journal ended (it stalled longer than ${this.leaseMs} ms), so another worker may own its tasks now; task ${id} was not recorded. Run again to continue.`
-            : `Task ${id} belongs to another worker now (it adopted the task after this worker's lease ended); it was not recorded again.`,
-          { cause },
-        );
+        throw new WaError(ErrorCodes.REDIS_LEASE_LOST, leaseLostMessage(cause.message, id, this.leaseMs), { cause });
       }
       throw redisFailed(cause);
     }
@@ -178,15 +218,21 @@ export class RedisTaskJournal implements TaskJournal {
    * workers whose lease ended. Entries of live workers are not returned.
    */
   async open(): Promise<JournalEntry[]> {
-    let values: string[];
+    let values: Array<number | string>;
     try {
       values = await this.#redis.waJournalAdopt(this.#entries, this.#owners, this.token, this.#heartbeatPrefix);
     } catch (cause) {
       throw redisFailed(cause);
     }
     const entries: JournalEntry[] = [];
-    for (const value of values) {
-      const entry = this.#parse(value);
+    for (let i = 0; i < values.length; i += 2) {
+      let entry = this.#parse(String(values[i + 1]));
+      if (entry.state === 'uploading' && Number(values[i]) === 1) {
+        // Its worker died between recording the upload and learning the task id: the create may
+        // have been paid for. Recorded as such, so workers waiting on its numbers stop waiting.
+        entry = { ...entry, state: 'unconfirmed', updatedAt: Date.now() };
+        await this.write(entry);
+      }
       if (entry.state !== 'done') entries.push(entry);
     }
     return entries;
@@ -235,4 +281,15 @@ export class RedisTaskJournal implements TaskJournal {
     clearInterval(this.#timer);
     await closeConnection(this.#connection);
   }
+}
+
+function leaseLostMessage(reason: string, id: string, leaseMs: number): string {
+  if (reason.includes('claims')) {
+    const lost = reason.split(' ').at(-1);
+    return `${lost} of the numbers of task ${id} are no longer claimed by this worker (its claims lapsed; another worker may be paying for them), so the task was not recorded for upload. Run again to continue.`;
+  }
+  if (reason.endsWith('own')) {
+    return `This worker's lease on the task journal ended (it stalled longer than ${leaseMs} ms), so another worker may own its tasks now; task ${id} was not recorded. Run again to continue.`;
+  }
+  return `Task ${id} belongs to another worker now (it adopted the task after this worker's lease ended); it was not recorded again.`;
 }
