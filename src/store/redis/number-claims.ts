@@ -14,8 +14,9 @@
  * Order that keeps the money invariant across workers:
  *   claim -> read the cache again for the claimed numbers (claimUnanswered does both: an answer
  *   may have landed between the first lookup and the claim) -> journal `prepared` -> pin (the
- *   numbers it reports lost are left out of the task) -> journal `uploading` -> create ->
- *   `submitted` -> answers into the cache -> journal `done` -> release.
+ *   journal does it atomically with `uploading` when given these claims; refused if a claim
+ *   lapsed) -> create -> `submitted` -> answers into the cache -> journal `done` -> release
+ *   (the journal again).
  */
 import type { Redis } from 'ioredis';
 import { type CachedAnswer, isFresh, type ResultCache } from '../../cache/result-cache.js';
