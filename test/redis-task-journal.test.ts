@@ -185,3 +185,26 @@ test('RedisTaskJournal - a worker that died while uploading: adopted as unconfir
   expect((await waiter.get(['sent']))[0]?.state).toBe('unconfirmed');
   await Promise.all([waiter.close(), waiterClaims.close(), cache.close()]);
 });
+
+test('RedisTaskJournal with claims - a task refused for free and removed hands its numbers back to this worker, to split and upload', async () => {
+  const server = await startRedis();
+  const claims = await NumberClaims.open({ url: server.url });
+  const journal = await RedisTaskJournal.open({ url: server.url, apiKey: API_KEY, claims });
+  const whole = entry('whole', 'prepared');
+  await claims.claim(whole.numbers);
+  await journal.write(whole);
+  await journal.write({ ...whole, state: 'uploading' });
+  await journal.remove('whole'); // 413: free; split in two
+  const redis = new Redis(server.url);
+  expect(await claims.holders(whole.numbers)).toEqual([claims.token, claims.token]);
+  expect(await redis.pttl(`wa-check:claim:${whole.numbers[0]}`)).toBeGreaterThan(0);
+  const half = entry('half', 'prepared', { numbers: [whole.numbers[0]!], count: 1 });
+  await journal.write(half);
+  await journal.write({ ...half, state: 'uploading' });
+  expect(await claims.holders(whole.numbers)).toEqual(['task:half', claims.token]);
+  // The job ends without uploading the other half (stopped): its claim goes at once.
+  await claims.releaseHeld();
+  expect(await claims.holders(whole.numbers)).toEqual(['task:half', undefined]);
+  redis.disconnect();
+  await Promise.all([journal.close(), claims.close()]);
+});

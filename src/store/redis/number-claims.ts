@@ -231,6 +231,19 @@ export class NumberClaims {
     for (const number of numbers) this.#leased.delete(number);
   }
 
+  /** @internal Numbers the journal handed back to this worker's lease: renewed from now on. */
+  retain(numbers: readonly string[]): void {
+    for (const number of numbers) this.#leased.add(number);
+  }
+
+  /**
+   * Releases every claim this worker holds with a lease (not the pins of tasks): for the end of
+   * a job, so that numbers it claimed and left (refused tasks, a stop) are free at once.
+   */
+  async releaseHeld(): Promise<void> {
+    await this.release([...this.#leased]);
+  }
+
   /** Who holds each number: a worker's token, `task:{id}` for a pin, or undefined. */
   async holders(numbers: readonly string[]): Promise<Array<string | undefined>> {
     if (numbers.length === 0) return [];

@@ -60,7 +60,8 @@ export interface RedisTaskJournalOptions extends RedisConnectionOptions {
 }
 
 // KEYS: entries, owners, our heartbeat. ARGV: id, our token, entry JSON (empty: remove), state,
-// claim key prefix and claims token (empty without claims).
+// claim key prefix, claims token (both empty without claims), claim lease ms. Returns the
+// numbers handed back to this worker's lease.
 const WRITE = `
 if redis.call('EXISTS', KEYS[3]) == 0 then return redis.error_reply('LEASE_LOST own') end
 local owner = redis.call('HGET', KEYS[2], ARGV[1])
@@ -78,23 +79,35 @@ if claims ~= '' and ARGV[4] == 'uploading' then
   end
   if lost > 0 then return redis.error_reply('LEASE_LOST claims ' .. lost) end
   for _, number in ipairs(numbers) do redis.call('SET', claims .. number, pin) end
-elseif claims ~= '' and (ARGV[4] == 'done' or ARGV[4] == 'removed') then
+end
+-- done: the numbers are answered (or had their try): the pins go. Removed: the task was never
+-- sent, or the provider refused it for free; its numbers go back to this worker's lease, to be
+-- planned again (a split task) or released by the job.
+local kept = {}
+if claims ~= '' and (ARGV[4] == 'done' or ARGV[4] == 'removed') then
   local old = redis.call('HGET', KEYS[1], ARGV[1])
   if old then
     for _, number in ipairs(cjson.decode(old).numbers) do
       local held = redis.call('GET', claims .. number)
-      if held == pin or held == claimer then redis.call('DEL', claims .. number) end
+      if held == pin or held == claimer then
+        if ARGV[4] == 'done' then
+          redis.call('DEL', claims .. number)
+        else
+          redis.call('SET', claims .. number, claimer, 'PX', ARGV[7])
+          kept[#kept + 1] = number
+        end
+      end
     end
   end
 end
 if ARGV[3] == '' then
   redis.call('HDEL', KEYS[1], ARGV[1])
   redis.call('HDEL', KEYS[2], ARGV[1])
-  return 1
+  return kept
 end
 redis.call('HSET', KEYS[1], ARGV[1], ARGV[3])
 if ARGV[4] == 'done' then redis.call('HDEL', KEYS[2], ARGV[1]) else redis.call('HSET', KEYS[2], ARGV[1], ARGV[2]) end
-return 1`;
+return kept`;
 
 // KEYS: entries, owners. ARGV: our token, heartbeat key prefix. Returns, for each entry now
 // ours, 1 if it was just adopted (0 if it was ours already), then its JSON.
@@ -115,7 +128,7 @@ end
 return mine`;
 
 type JournalRedis = Redis & {
-  waJournalWrite(entries: string, owners: string, heartbeat: string, ...args: string[]): Promise<number>;
+  waJournalWrite(entries: string, owners: string, heartbeat: string, ...args: string[]): Promise<string[]>;
   waJournalAdopt(entries: string, owners: string, token: string, heartbeats: string): Promise<Array<number | string>>;
 };
 
@@ -194,7 +207,7 @@ export class RedisTaskJournal implements TaskJournal {
 
   async #write(id: string, json: string, state: string): Promise<void> {
     try {
-      await this.#redis.waJournalWrite(
+      const kept = await this.#redis.waJournalWrite(
         this.#entries,
         this.#owners,
         this.#heartbeat,
@@ -204,7 +217,9 @@ export class RedisTaskJournal implements TaskJournal {
         state,
         this.#claims?.keyPrefix ?? '',
         this.#claims?.token ?? '',
+        String(this.#claims?.leaseMs ?? 0),
       );
+      this.#claims?.retain(kept);
     } catch (cause) {
       if (cause instanceof Error && cause.message.startsWith('LEASE_LOST')) {
         throw new WaError(ErrorCodes.REDIS_LEASE_LOST, leaseLostMessage(cause.message, id, this.leaseMs), { cause });
