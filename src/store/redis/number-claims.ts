@@ -20,12 +20,12 @@
  */
 import type { Redis } from 'ioredis';
 import { type CachedAnswer, isFresh, type ResultCache } from '../../cache/result-cache.js';
-import { ErrorCodes, WaError } from '../../errors.js';
 import type { JournalEntry } from '../../job/task-journal.js';
 import {
   closeConnection,
   connectRedis,
   holderToken,
+  positiveWholeNumber,
   execOrThrow,
   type RedisConnection,
   type RedisConnectionOptions,
@@ -111,13 +111,7 @@ export class NumberClaims {
   }
 
   static async open(options: NumberClaimsOptions): Promise<NumberClaims> {
-    const leaseMs = options.leaseMs ?? 120_000;
-    if (!Number.isInteger(leaseMs) || leaseMs <= 0) {
-      throw new WaError(
-        ErrorCodes.INVALID_OPTION,
-        `Option \`leaseMs\` should be a positive whole number, got ${leaseMs}.`,
-      );
-    }
+    const leaseMs = positiveWholeNumber('leaseMs', options.leaseMs, 120_000);
     return new NumberClaims(await connectRedis(options), leaseMs);
   }
 

@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 // ioredis: pipelines, Lua scripts by SHA (defineCommand), TLS and reconnects in one well-kept client.
 import { Redis } from 'ioredis';
-import { ErrorCodes, WaError } from '../../errors.js';
+import { ErrorCodes, invalidOption, WaError } from '../../errors.js';
 
 /** How a Redis store reaches its server. Every store takes these. */
 export interface RedisConnectionOptions {
@@ -171,4 +171,11 @@ export function redisFailed(cause: unknown): WaError {
     `A Redis command failed: ${(cause as Error)?.message ?? String(cause)}`,
     { cause },
   );
+}
+
+/** A lease or interval option: `value`, or `fallback` when it is not given. */
+export function positiveWholeNumber(name: string, value: number | undefined, fallback: number): number {
+  const chosen = value ?? fallback;
+  if (!Number.isInteger(chosen) || chosen <= 0) invalidOption(name, 'a positive whole number', value);
+  return chosen;
 }

@@ -29,6 +29,7 @@ import {
   closeConnection,
   connectRedis,
   holderToken,
+  positiveWholeNumber,
   redisFailed,
   type RedisConnection,
   type RedisConnectionOptions,
@@ -163,13 +164,7 @@ export class RedisTaskJournal implements TaskJournal {
 
   /** Connects, checks the server keeps every write, and starts this worker's lease. */
   static async open(options: RedisTaskJournalOptions): Promise<RedisTaskJournal> {
-    const leaseMs = options.leaseMs ?? 60_000;
-    if (!Number.isInteger(leaseMs) || leaseMs <= 0) {
-      throw new WaError(
-        ErrorCodes.INVALID_OPTION,
-        `Option \`leaseMs\` should be a positive whole number, got ${leaseMs}.`,
-      );
-    }
+    const leaseMs = positiveWholeNumber('leaseMs', options.leaseMs, 60_000);
     const connection = await connectRedis(options);
     try {
       if (options.requireDurability ?? true)

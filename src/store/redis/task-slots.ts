@@ -25,6 +25,7 @@ import {
   closeConnection,
   connectRedis,
   holderToken,
+  positiveWholeNumber,
   redisFailed,
   type RedisConnection,
   type RedisConnectionOptions,
@@ -135,10 +136,13 @@ export class TaskSlots {
   }
 
   static async open(options: TaskSlotsOptions): Promise<TaskSlots> {
-    positiveInteger('limit', options.limit);
-    positiveInteger('leaseMs', options.leaseMs);
-    positiveInteger('retryMs', options.retryMs);
-    return new TaskSlots(await connectRedis(options), options);
+    const checked = {
+      ...options,
+      limit: positiveWholeNumber('limit', options.limit, 5),
+      leaseMs: positiveWholeNumber('leaseMs', options.leaseMs, 60_000),
+      retryMs: positiveWholeNumber('retryMs', options.retryMs, 1_000),
+    };
+    return new TaskSlots(await connectRedis(checked), checked);
   }
 
   /** A slot if one is free now, else undefined. */
@@ -202,11 +206,5 @@ export class TaskSlots {
 
   async close(): Promise<void> {
     await closeConnection(this.#connection);
-  }
-}
-
-function positiveInteger(name: string, value: number | undefined): void {
-  if (value !== undefined && !(Number.isInteger(value) && value > 0)) {
-    throw new WaError(ErrorCodes.INVALID_OPTION, `Option \`${name}\` should be a positive whole number, got ${value}.`);
   }
 }
