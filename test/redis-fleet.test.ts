@@ -114,7 +114,7 @@ test('a worker that dies after its upload: another adopts and collects the task,
   const redis = await startRedis();
   const sim = await startSimulator();
   const numbers = swissNumbers(200, 5000);
-  const dying = await openWorker(redis.url, clientFor(sim), sim.apiKey, 200);
+  const dying = await openWorker(redis.url, clientFor(sim), sim.apiKey, 1_000);
   expect((await dying.claims.claim(numbers)).claimed).toHaveLength(200);
   const submitted = await submit(dying, numbers);
   // It dies: no release, no renewals, no journal close.

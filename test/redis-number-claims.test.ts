@@ -35,7 +35,7 @@ test('NumberClaims.claim() - overlapping batches from several clients: each numb
 
 test('NumberClaims - a claim that lapses unpaid is claimed again; a pinned one never lapses', async () => {
   const server = await startRedis();
-  const dying = await NumberClaims.open({ url: server.url, leaseMs: 200 });
+  const dying = await NumberClaims.open({ url: server.url, leaseMs: 1_000 });
   const other = await NumberClaims.open({ url: server.url, leaseMs: 60_000 });
   const cache = await RedisResultCache.open({ url: server.url });
   const [unpaid, uploading] = [numbers(0, 20), numbers(100, 20)];

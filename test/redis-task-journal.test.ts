@@ -48,7 +48,7 @@ test('RedisTaskJournal - a submitted task survives Redis being killed and restar
 test("RedisTaskJournal.open() - a dead worker's submitted task is adopted by another; a live worker's is left alone", async () => {
   const server = await startRedis();
   const live = await RedisTaskJournal.open({ url: server.url, apiKey: API_KEY });
-  const dying = await RedisTaskJournal.open({ url: server.url, apiKey: API_KEY, leaseMs: 200 });
+  const dying = await RedisTaskJournal.open({ url: server.url, apiKey: API_KEY, leaseMs: 1_000 });
   const other = await RedisTaskJournal.open({ url: server.url, apiKey: API_KEY });
   await live.write(entry('live-task', 'submitted', { taskId: 'cs9viu7i61pkfs4oav01' }));
   await dying.write(entry('orphan', 'submitted', { taskId: 'cs9viu7i61pkfs4oav02' }));
@@ -165,7 +165,7 @@ test('RedisTaskJournal - a worker that died while uploading: adopted as unconfir
   const server = await startRedis();
   const cache = await RedisResultCache.open({ url: server.url });
   const dyingClaims = await NumberClaims.open({ url: server.url });
-  const dying = await RedisTaskJournal.open({ url: server.url, apiKey: API_KEY, leaseMs: 200, claims: dyingClaims });
+  const dying = await RedisTaskJournal.open({ url: server.url, apiKey: API_KEY, leaseMs: 1_000, claims: dyingClaims });
   const task = entry('sent', 'prepared');
   await dyingClaims.claim(task.numbers);
   await dying.write(task);
