@@ -110,3 +110,15 @@ test('NumberClaims.pin() - numbers whose claim another worker took are reported,
   redis.disconnect();
   await Promise.all([slow.close(), fast.close()]);
 });
+
+test('NumberClaims - claims held by a live worker are renewed past their lease; another worker cannot take them', async () => {
+  const server = await startRedis();
+  const holder = await NumberClaims.open({ url: server.url, leaseMs: 900 });
+  const other = await NumberClaims.open({ url: server.url });
+  const list = numbers(300, 5);
+  await holder.claim(list);
+  await new Promise((resolve) => setTimeout(resolve, 2_000));
+  expect((await other.claim(list)).taken).toEqual(list);
+  expect(await holder.pin(list, 'task-h')).toEqual([]);
+  await Promise.all([holder.close(), other.close()]);
+});

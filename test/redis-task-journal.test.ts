@@ -208,3 +208,14 @@ test('RedisTaskJournal with claims - a task refused for free and removed hands i
   redis.disconnect();
   await Promise.all([journal.close(), claims.close()]);
 });
+
+test('RedisTaskJournal - a live worker renews its lease: its entries are not adopted past the lease', async () => {
+  const server = await startRedis();
+  const live = await RedisTaskJournal.open({ url: server.url, apiKey: API_KEY, leaseMs: 900 });
+  const other = await RedisTaskJournal.open({ url: server.url, apiKey: API_KEY });
+  await live.write(entry('mine', 'submitted', { taskId: 'cs9viu7i61pkfs4oav06' }));
+  await new Promise((resolve) => setTimeout(resolve, 2_000));
+  expect(await other.open()).toEqual([]);
+  await live.write(entry('mine', 'done', { taskId: 'cs9viu7i61pkfs4oav06' }));
+  await Promise.all([live.close(), other.close()]);
+});

@@ -113,3 +113,16 @@ test('TaskSlots.open() - a limit that is not a positive whole number is WA_INVAL
     code: ErrorCodes.INVALID_OPTION,
   });
 });
+
+test('TaskSlots - a holder that lives on keeps renewing: its slot outlasts its lease several times over', async () => {
+  const server = await startRedis();
+  const holder = await TaskSlots.open({ url: server.url, apiKey: API_KEY, limit: 1, leaseMs: 900 });
+  const other = await TaskSlots.open({ url: server.url, apiKey: API_KEY, limit: 1 });
+  const slot = (await holder.tryAcquire())!;
+  await new Promise((resolve) => setTimeout(resolve, 2_000));
+  expect(await other.tryAcquire()).toBeUndefined();
+  expect(slot.lost).toBe(false);
+  await slot.release();
+  expect(await other.tryAcquire()).toBeDefined();
+  await Promise.all([holder.close(), other.close()]);
+});
