@@ -31,6 +31,10 @@ export const ErrorCodes = {
   INPUT_UNREADABLE: 'WA_INPUT_UNREADABLE',
   CACHE_LOCKED: 'WA_CACHE_LOCKED',
   CACHE_CORRUPT: 'WA_CACHE_CORRUPT',
+  // Shared stores of a fleet (src/store/redis).
+  REDIS_UNAVAILABLE: 'WA_REDIS_UNAVAILABLE',
+  REDIS_NOT_DURABLE: 'WA_REDIS_NOT_DURABLE',
+  REDIS_LEASE_LOST: 'WA_REDIS_LEASE_LOST',
 } as const;
 
 export type ErrorCode = (typeof ErrorCodes)[keyof typeof ErrorCodes];
