@@ -9,10 +9,11 @@ import { PollSchedule, type PollScheduleOptions } from './poll-schedule.js';
 import { reconcile, type Reconciliation } from './reconcile.js';
 import { downloadToFile } from './result-download.js';
 import { readResultFile, type ResultRecord } from './result-reader.js';
-import { resolveRetryOptions, sleep, withRetry, type ResolvedRetryOptions, type RetryOptions } from './retry.js';
+import { resolveRetryOptions, withRetry, type ResolvedRetryOptions, type RetryOptions } from './retry.js';
 import { errorFromStatus } from './status-errors.js';
 import { parseTask, type ProviderTask } from './task.js';
 import { requireSecureUrl } from './url-policy.js';
+import { type Clock, systemClock } from './clock.js';
 
 export const DEFAULT_API_URL = 'https://api.ekycpro.com';
 const TASKS_PATH = '/wa/api/simple/tasks';
@@ -46,6 +47,11 @@ export interface WaClientOptions {
    * @default { maxDownloadBytes: 512 MiB, maxUnzippedBytes: 2 GiB, maxRows: 20_000_000 }
    */
   limits?: { maxDownloadBytes?: number; maxUnzippedBytes?: number; maxRows?: number };
+  /**
+   * The time that status polling follows (reads, waits between them, learned rates).
+   * @default the wall clock and `setTimeout`
+   */
+  clock?: Clock;
 }
 
 export interface CallOptions {
@@ -77,6 +83,7 @@ export class WaClient {
   readonly #retry: ResolvedRetryOptions;
   readonly #poll: PollScheduleOptions;
   readonly #limits: { maxDownloadBytes: number; maxUnzippedBytes: number; maxRows: number };
+  readonly #clock: Clock;
   /** Numbers per second per task, learned from finished tasks to time the next ones' reads. */
   #learnedRate: number | undefined;
   /**
@@ -93,6 +100,7 @@ export class WaClient {
     this.#downloadTimeoutMs = checkPositiveInteger('downloadTimeoutMs', options.downloadTimeoutMs ?? 300_000);
     this.#retry = resolveRetryOptions(options.retry);
     this.#poll = { ...options.poll };
+    this.#clock = options.clock ?? systemClock;
     this.#limits = {
       maxDownloadBytes: checkPositiveInteger(
         'limits.maxDownloadBytes',
@@ -209,7 +217,8 @@ export class WaClient {
    * `WA_TASK_FAILED` when the provider gives up on it. Reads are timed by `PollSchedule`.
    */
   async waitForTask(taskId: string, options: WaitOptions = {}): Promise<ProviderTask> {
-    const startedAt = Date.now();
+    const clock = this.#clock;
+    const startedAt = clock.now();
     const schedule = new PollSchedule(
       {
         ...this.#poll,
@@ -223,10 +232,10 @@ export class WaClient {
     let firstCompletedAt: number | undefined;
     let delay = schedule.firstDelay();
     for (;;) {
-      await sleep(delay, options.signal);
+      await clock.sleep(delay, options.signal);
       const task = await this.getTask(taskId, options);
       options.onProgress?.(task);
-      const at = Date.now();
+      const at = clock.now();
       if (task.status === 'processing') firstProcessing ??= { at, done: task.success + task.failure };
       if (task.status === 'completed') firstCompletedAt ??= at;
       if (task.status === 'exported') {

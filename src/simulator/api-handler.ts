@@ -1,6 +1,6 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { goTimestamp } from './provider-format.js';
-import { delay, preciseNow, readBody, sendHtml, sendJson } from './http-helpers.js';
+import { delay, readBody, sendHtml, sendJson } from './http-helpers.js';
 import { parseMultipart } from './multipart.js';
 import type { Fault } from './faults.js';
 import type { SimulatorState } from './state.js';
@@ -29,7 +29,7 @@ export function createApiHandler(state: SimulatorState) {
     if (typeof key !== 'string' || key !== state.options.apiKey) {
       return fail(state, response, 401, 'invalid or missing api key');
     }
-    const waitMs = state.rateLimiter?.check(key, Date.now()) ?? 0;
+    const waitMs = state.rateLimiter?.check(key, state.options.clock()) ?? 0;
     if (waitMs > 0) {
       return fail(state, response, 429, 'too many requests', {
         'retry-after': String(Math.max(1, Math.ceil(waitMs / 1000))),
@@ -82,7 +82,7 @@ async function createTask(
   }
   if (numbers.length === 0) return fail(state, response, 400, 'file is empty');
 
-  const now = preciseNow();
+  const now = state.options.clock();
   const task = state.tasks.create(apiKey, userId, numbers, now, fault?.kind === 'fail-task');
   state.ledger.recordCreate(numbers);
   await state.hooks.afterCreate?.(task.taskId, numbers);
@@ -113,7 +113,7 @@ async function readTask(
   if (fault?.kind === 'html') return sendHtml(response);
   await state.hooks.beforeStatus?.(taskId);
   state.ledger.statusReads++;
-  sendJson(response, 200, taskBody(state, task, preciseNow()));
+  sendJson(response, 200, taskBody(state, task, state.options.clock()));
 }
 
 function taskBody(state: SimulatorState, task: SimulatedTask, now: number): Record<string, unknown> {

@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import { preciseNow } from './http-helpers.js';
 import {
   checkFraction,
   checkNonEmptyString,
@@ -106,6 +107,12 @@ export interface SimulatorOptions {
   serverErrorRate?: number;
   /** Quirks of the result files. */
   quirks?: ResultQuirks;
+  /**
+   * The simulator's time, in ms since the epoch: task progress, link expiry and rate limits follow
+   * it. Tests pass a virtual clock (shared with `WaClient`'s `clock`) to assert timing exactly.
+   * @default the wall clock
+   */
+  clock?: () => number;
 }
 
 export type ResolvedSimulatorOptions = Required<Omit<SimulatorOptions, 'quirks' | 'rateLimit'>> & {
@@ -131,6 +138,7 @@ export function resolveSimulatorOptions(options: SimulatorOptions = {}): Resolve
     rateLimit: options.rateLimit === undefined ? { requests: 60, windowMs: 60_000 } : options.rateLimit,
     serverErrorRate: options.serverErrorRate ?? 0,
     quirks: { ...options.quirks },
+    clock: options.clock ?? preciseNow,
   };
   checkNonEmptyString('apiKey', resolved.apiKey);
   checkNonNegativeNumber('port', resolved.port);
