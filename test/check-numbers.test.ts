@@ -403,7 +403,7 @@ describe('checkNumbers()', () => {
 
 test('the compiled job reads files in a worker thread, with the same results as in-thread', async () => {
   const s = await start();
-  // dist/ is built by `npm test` before vitest runs; its worker script exists only there.
+  // dist/ is built by the vitest global setup (test/setup/build-dist.ts); its worker script exists only there.
   const distEntry = '../dist/index.js'; // a variable: type-checking must not need dist/ to exist
   const compiled = (await import(distEntry)) as typeof import('../src/index.js');
   const distWorker = '../dist/job/key-batches.js';
