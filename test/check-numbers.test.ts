@@ -111,13 +111,21 @@ describe('checkNumbers()', () => {
     let secondCreated!: () => void;
     const second = new Promise<void>((resolve) => (secondCreated = resolve));
     let endSeenBeforeSecondCreate = false;
+    // ...and not before the first task's end could be predicted: two reads while it processes.
+    let processingReads = 0;
+    let firstStartsAt = Number.POSITIVE_INFINITY;
     s.hooks.afterCreate = (taskId) => {
       taskIds.push(taskId);
-      if (taskIds.length === 1) firstEndsAt = preciseNow() + 20 + 2000;
+      if (taskIds.length === 1) {
+        firstStartsAt = preciseNow() + 20;
+        firstEndsAt = firstStartsAt + 2000;
+      }
       if (taskIds.length === 2) secondCreated();
     };
     s.hooks.beforeStatus = async (taskId) => {
-      if (taskId !== taskIds[0] || taskIds.length > 1 || preciseNow() < firstEndsAt) return;
+      if (taskId !== taskIds[0] || taskIds.length > 1) return;
+      if (preciseNow() >= firstStartsAt && preciseNow() < firstEndsAt) processingReads++;
+      if (preciseNow() < firstEndsAt) return;
       let timer: NodeJS.Timeout | undefined;
       const gaveUp = new Promise<boolean>((resolve) => (timer = setTimeout(() => resolve(true), 20_000)));
       if (await Promise.race([second.then(() => false), gaveUp])) endSeenBeforeSecondCreate = true;
@@ -127,6 +135,7 @@ describe('checkNumbers()', () => {
     expect(summary).toMatchObject({ numbersCharged: 4000, answeredByApi: 4000, complete: true });
     expect(taskIds).toHaveLength(2);
     expect(endSeenBeforeSecondCreate).toBe(false);
+    expect(processingReads).toBeGreaterThanOrEqual(2);
     expect(s.ledger.snapshot().doubleCharged).toEqual({});
   }, 60_000);
 
