@@ -1,3 +1,4 @@
+import { type Clock, systemClock } from './clock.js';
 import type { PollScheduleOptions } from './poll-schedule.js';
 import { API_DIALECTS, type ApiDialectName, PRODUCTS, type Product, type TaskLimits, taskLimits } from './products.js';
 import type { ProviderTask } from './task.js';
@@ -54,6 +55,11 @@ export interface WaClientOptions {
    * @default { maxDownloadBytes: 512 MiB, maxUnzippedBytes: 2 GiB, maxRows: 20_000_000 }
    */
   limits?: { maxDownloadBytes?: number; maxUnzippedBytes?: number; maxRows?: number };
+  /**
+   * The time that status polling follows (reads, waits between them, learned rates).
+   * @default the wall clock and `setTimeout`
+   */
+  clock?: Clock;
 }
 
 export interface CallOptions {
@@ -85,6 +91,7 @@ export interface ResolvedClientOptions {
   retry: ResolvedRetryOptions;
   poll: PollScheduleOptions;
   limits: { maxDownloadBytes: number; maxUnzippedBytes: number; maxRows: number };
+  clock: Clock;
 }
 
 export function resolveClientOptions(options: WaClientOptions): ResolvedClientOptions {
@@ -115,5 +122,6 @@ export function resolveClientOptions(options: WaClientOptions): ResolvedClientOp
       ),
       maxRows: checkPositiveInteger('limits.maxRows', options.limits?.maxRows ?? 20_000_000),
     },
+    clock: options.clock ?? systemClock,
   };
 }

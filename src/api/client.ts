@@ -18,12 +18,13 @@ import { PollSchedule, type PollScheduleOptions, phaseOf } from './poll-schedule
 import { reconcile, type Reconciliation } from './reconcile.js';
 import { downloadToFile } from './result-download.js';
 import { readResultFile, type ResultRecord } from './result-reader.js';
-import { sleep, withRetry, type ResolvedRetryOptions } from './retry.js';
+import { withRetry, type ResolvedRetryOptions } from './retry.js';
 import { isRetryableCreate, isRetryableRead, unconfirmedIfSent } from './retry-rules.js';
 import type { ApiDialectName, Product, TaskLimits } from './products.js';
 import { errorFromStatus } from './status-errors.js';
 import { parseTask, type ProviderTask } from './task.js';
 import { taskSizeErrorOf } from './task-size.js';
+import type { Clock } from './clock.js';
 
 export { DEFAULT_API_URL };
 
@@ -45,6 +46,7 @@ export class WaClient {
   readonly #retry: ResolvedRetryOptions;
   readonly #poll: PollScheduleOptions;
   readonly #limits: { maxDownloadBytes: number; maxUnzippedBytes: number; maxRows: number };
+  readonly #clock: Clock;
   /** Numbers per second per task, learned from finished tasks to time the next ones' reads. */
   #learnedRate: number | undefined;
   /**
@@ -66,6 +68,7 @@ export class WaClient {
     this.#retry = resolved.retry;
     this.#poll = resolved.poll;
     this.#limits = resolved.limits;
+    this.#clock = resolved.clock;
   }
 
   /** The API version this client speaks. */
@@ -178,7 +181,8 @@ export class WaClient {
    * `WA_TASK_FAILED` when the provider gives up on it. Reads are timed by `PollSchedule`.
    */
   async waitForTask(taskId: string, options: WaitOptions = {}): Promise<ProviderTask> {
-    const startedAt = Date.now();
+    const clock = this.#clock;
+    const startedAt = clock.now();
     const schedule = new PollSchedule(
       {
         ...this.#poll,
@@ -192,10 +196,10 @@ export class WaClient {
     let firstCompletedAt: number | undefined;
     let delay = schedule.firstDelay();
     for (;;) {
-      await sleep(delay, options.signal);
+      await clock.sleep(delay, options.signal);
       const task = await this.getTask(taskId, options);
       options.onProgress?.(task);
-      const at = Date.now();
+      const at = clock.now();
       const done = task.success + task.failure;
       const phase = phaseOf(task);
       if (phase === 'processing') firstProcessing ??= { at, done };
