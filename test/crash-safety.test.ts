@@ -9,7 +9,7 @@ import { useTempDirs } from './helpers/temp-dir.js';
 import { runCli, startCli, type CliRun } from './helpers/cli.js';
 import { checkNumbers, type CheckResult } from '../src/job/check-numbers.js';
 import { clientFor } from './helpers/clients.js';
-import { LevelTaskJournal } from '../src/job/task-journal.js';
+import { LevelTaskJournal } from '../src/store/task-journal.js';
 import { ErrorCodes } from '../src/errors.js';
 
 const tempDir = useTempDirs();

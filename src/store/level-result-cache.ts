@@ -1,30 +1,11 @@
 import { join } from 'node:path';
-import { Level } from 'level';
 import { LRUCache } from 'lru-cache';
-import { ErrorCodes, WaError } from '../errors.js';
-import {
-  ANSWER_LOG_FILE,
-  AnswerLogFile,
-  AnswerLogWriter,
-  answerBatchOf,
-  canAppend,
-  formatMarker,
-  needsCompaction,
-  parseMarker,
-  type LogMarker,
-} from './answer-log.js';
+import { answerBatchOf } from './answer-batch.js';
+import { ANSWER_LOG_FILE, AnswerLog, markerText, type LogMarker } from './answer-log.js';
+import type { AnswerLogWriter } from './answer-log-file.js';
+import { CacheFolder, DURABLE_WRITE, type Database, type StringSublevel } from './cache-folder.js';
 import { decodeAnswer, encodeAnswer, type AnswerBatch, type CachedAnswer, type ResultCache } from './result-cache.js';
-
-export type Database = Level<string, string>;
-/** A sublevel with string keys and values. */
-export type StringSublevel = ReturnType<typeof stringSublevel>;
-
-export function stringSublevel(db: Database, name: string) {
-  return db.sublevel<string, string>(name, { keyEncoding: 'utf8', valueEncoding: 'utf8' });
-}
-
-/** classic-level's fsync-before-resolve write option (not in abstract-level's types). */
-export const DURABLE_WRITE = { sync: true, keyEncoding: 'utf8', valueEncoding: 'utf8' };
+import { LevelTaskJournal } from './task-journal.js';
 
 export interface LevelResultCacheOptions {
   /**
@@ -46,43 +27,35 @@ const LOG_MARKER_KEY = 'answer-log';
 const READ_BATCH = 1000;
 
 /**
- * The default ResultCache: a LevelDB folder (`level`) with an LRU in front. The folder also
- * holds the task journal (see TaskJournal), in its own sublevel, so that answers and the record
- * of what was paid for live and die together, and the answer log (answer-log.ts), a compact copy
- * of the answers for jobs that read them all. LevelDB's lock makes it one process per folder.
+ * The default ResultCache: a cache folder (LevelDB, see CacheFolder) with an LRU in front, and
+ * the answer log (answer-log.ts), a compact copy of the answers for jobs that read them all.
+ * The folder's task journal is `journal`.
  */
 export class LevelResultCache implements ResultCache {
   readonly path: string;
-  readonly #db: Database;
+  /** The folder's task journal: the record of what was sent and paid for. */
+  readonly journal: LevelTaskJournal;
+  readonly #folder: CacheFolder;
   readonly #answers: StringSublevel;
   readonly #meta: StringSublevel;
   readonly #memory: LRUCache<string, CachedAnswer>;
-  readonly #log: AnswerLogFile;
-  /** The log the database vouches for; undefined while there is none (the next full read makes one). */
-  #logMarker: LogMarker | undefined;
+  readonly #log: AnswerLog;
   /** Writes so far: a log rebuilt from a read is kept only if no write came after the read began. */
   #writes = 0;
-  /** Writes, and the start and end of a rebuild, run one at a time (appends need the log's end). */
-  #serial: Promise<unknown> = Promise.resolve();
 
-  private constructor(path: string, db: Database, options: LevelResultCacheOptions) {
-    this.path = path;
-    this.#db = db;
-    this.#answers = stringSublevel(db, 'answers');
-    this.#meta = stringSublevel(db, 'meta');
+  private constructor(folder: CacheFolder, options: LevelResultCacheOptions) {
+    this.path = folder.path;
+    this.#folder = folder;
+    this.#answers = folder.sublevel('answers');
+    this.#meta = folder.sublevel('meta');
     this.#memory = new LRUCache({ max: options.memoryEntries ?? 100_000 });
-    this.#log = new AnswerLogFile(join(path, ANSWER_LOG_FILE));
+    this.#log = new AnswerLog(join(folder.path, ANSWER_LOG_FILE));
+    this.journal = new LevelTaskJournal(folder.database, (write) => folder.serially(write));
   }
 
   /** Opens (or creates) the cache folder. Fails with WA_CACHE_LOCKED or WA_CACHE_CORRUPT. */
   static async open(path: string, options: LevelResultCacheOptions = {}): Promise<LevelResultCache> {
-    const db = new Level<string, string>(path, { keyEncoding: 'utf8', valueEncoding: 'utf8' });
-    try {
-      await db.open();
-    } catch (error) {
-      throw openError(path, error);
-    }
-    const cache = new LevelResultCache(path, db, options);
+    const cache = new LevelResultCache(await CacheFolder.open(path), options);
     await cache.#openLog();
     return cache;
   }
@@ -92,8 +65,12 @@ export class LevelResultCache implements ResultCache {
    * undefined while there is none (until a full read of the database writes it).
    */
   get answerLog(): { records: number; superseded: number } | undefined {
-    const marker = this.#logMarker;
-    return marker && { records: marker.count, superseded: marker.superseded };
+    return this.#log.stats;
+  }
+
+  /** The underlying database (the journal's folder; see `journal`). */
+  get database(): Database {
+    return this.#folder.database;
   }
 
   /**
@@ -102,22 +79,14 @@ export class LevelResultCache implements ResultCache {
    */
   async #openLog(): Promise<void> {
     try {
-      const marker = parseMarker(await this.#meta.get(LOG_MARKER_KEY));
-      if (marker && (await this.#log.matches(marker))) {
-        this.#logMarker = marker;
-      } else if ((await this.#answers.keys({ limit: 1 }).all()).length === 0) {
-        const created = await this.#log.create();
-        await this.#meta.put(LOG_MARKER_KEY, formatMarker(created), DURABLE_WRITE);
-        this.#logMarker = created;
-      }
+      if (await this.#log.adopt(await this.#meta.get(LOG_MARKER_KEY))) return;
+      if ((await this.#answers.keys({ limit: 1 }).all()).length > 0) return;
+      const created = await this.#log.startEmpty();
+      await this.#meta.put(LOG_MARKER_KEY, markerText(created), DURABLE_WRITE);
+      this.#log.committed(created);
     } catch {
-      this.#logMarker = undefined; // an unwritable folder still caches, without the log
+      this.#log.committed(undefined); // an unwritable folder still caches, without the log
     }
-  }
-
-  /** The underlying database, for the journal that shares its folder. */
-  get database(): Database {
-    return this.#db;
   }
 
   async getMany(numbers: readonly string[]): Promise<Array<CachedAnswer | undefined>> {
@@ -126,7 +95,7 @@ export class LevelResultCache implements ResultCache {
     const missingAt: number[] = [];
     for (let i = 0; i < numbers.length; i++) {
       const hit = this.#memory.get(numbers[i]!);
-      if (hit) found[i] = hit;
+      if (hit) found[i] = { whatsapp: hit.whatsapp, checkedAt: hit.checkedAt };
       else {
         missing.push(numbers[i]!);
         missingAt.push(i);
@@ -141,14 +110,10 @@ export class LevelResultCache implements ResultCache {
 
   async putMany(entries: ReadonlyArray<readonly [string, CachedAnswer]>): Promise<void> {
     if (entries.length === 0) return;
-    await this.#serially(async () => {
+    await this.#folder.serially(async () => {
       this.#writes++;
-      // The records go to the log first; the marker that covers them is committed with the
-      // answers. A log that cannot take them is dropped: the answers never depend on it.
-      let marker = this.#logMarker;
-      if (marker && canAppend(marker, entries))
-        marker = await this.#appendToLog(marker, entries).catch(() => undefined);
-      else marker = undefined;
+      // The records go to the log first; the marker that covers them is committed with the answers.
+      const marker = await this.#log.append(entries, () => this.#countSuperseded(entries));
       const puts = entries.map(([number, answer]) => ({
         type: 'put' as const,
         sublevel: this.#answers,
@@ -156,14 +121,15 @@ export class LevelResultCache implements ResultCache {
         value: encodeAnswer(answer),
       }));
       // sync: an answer that was paid for must survive a crash right after this resolves.
-      await this.#db.batch([...puts, this.#markerOperation(marker)], DURABLE_WRITE);
-      this.#logMarker = marker;
+      await this.#folder.database.batch([...puts, this.#markerOperation(marker)], DURABLE_WRITE);
+      this.#log.committed(marker);
     });
-    for (const [number, answer] of entries) this.#memory.set(number, answer);
+    // Copies: the caller's objects are theirs to change.
+    for (const [number, { whatsapp, checkedAt }] of entries) this.#memory.set(number, { whatsapp, checkedAt });
   }
 
-  /** Appends answers to the log, counting those that replace a stored answer (see needsCompaction). */
-  async #appendToLog(marker: LogMarker, entries: ReadonlyArray<readonly [string, CachedAnswer]>): Promise<LogMarker> {
+  /** How many answers replace a stored answer, or an earlier one of the same batch (see needsCompaction). */
+  async #countSuperseded(entries: ReadonlyArray<readonly [string, CachedAnswer]>): Promise<number> {
     const existing = await this.#answers.getMany(entries.map(([number]) => number));
     const seen = new Set<string>();
     let superseded = 0;
@@ -171,17 +137,17 @@ export class LevelResultCache implements ResultCache {
       if (existing[i] !== undefined || seen.has(number)) superseded++;
       seen.add(number);
     });
-    return this.#log.append(marker, answerBatchOf(entries, entries.length), superseded);
+    return superseded;
   }
 
   async deleteMany(numbers: readonly string[]): Promise<void> {
     if (numbers.length === 0) return; // and the log stays good
-    await this.#serially(async () => {
+    await this.#folder.serially(async () => {
       this.#writes++;
       // The log cannot forget a record; the next full read writes a new one without them.
       const deletes = numbers.map((key) => ({ type: 'del' as const, sublevel: this.#answers, key }));
-      await this.#db.batch([...deletes, this.#markerOperation(undefined)], DURABLE_WRITE);
-      this.#logMarker = undefined;
+      await this.#folder.database.batch([...deletes, this.#markerOperation(undefined)], DURABLE_WRITE);
+      this.#log.committed(undefined);
     });
     for (const number of numbers) this.#memory.delete(number);
   }
@@ -200,15 +166,14 @@ export class LevelResultCache implements ResultCache {
    * from LevelDB, writing a new log on the way.
    */
   async *answerBatches(): AsyncIterable<AnswerBatch> {
-    const marker = this.#logMarker;
-    if (marker && !needsCompaction(marker)) {
+    const fromLog = this.#log.read();
+    if (fromLog) {
       try {
-        yield* this.#log.readNewestFirst(marker);
+        yield* fromLog;
         return;
       } catch {
         // The file went away or broke. What was read stays right (newest first), and the
         // database has every answer: read it through, which writes a new log.
-        if (this.#logMarker === marker) this.#logMarker = undefined;
       }
     }
     yield* this.#readDatabaseRebuildingLog();
@@ -216,11 +181,11 @@ export class LevelResultCache implements ResultCache {
 
   async *#readDatabaseRebuildingLog(): AsyncGenerator<AnswerBatch> {
     // Taken between writes: the iterator's snapshot then holds every write counted so far.
-    const { iterator, writesBefore } = await this.#serially(async () => ({
+    const { iterator, writesBefore } = await this.#folder.serially(async () => ({
       iterator: this.#answers.iterator(),
       writesBefore: this.#writes,
     }));
-    let rebuild = await AnswerLogWriter.start(this.#log.path).catch(() => undefined);
+    let rebuild = await this.#log.startRebuild();
     let whole = false;
     try {
       for await (const entries of this.#databaseBatches(iterator)) {
@@ -244,15 +209,15 @@ export class LevelResultCache implements ResultCache {
 
   /** Puts a rebuilt log in place if it holds all there is: the read ran to the end, and nothing was written since. */
   async #finishRebuild(rebuild: AnswerLogWriter, whole: boolean, writesBefore: number): Promise<void> {
-    await this.#serially(async () => {
+    await this.#folder.serially(async () => {
       if (!whole || this.#writes !== writesBefore) {
         await rebuild.abandon();
         return;
       }
       try {
         const marker = await rebuild.finish();
-        await this.#db.batch([this.#markerOperation(marker)], DURABLE_WRITE);
-        this.#logMarker = marker;
+        await this.#folder.database.batch([this.#markerOperation(marker)], DURABLE_WRITE);
+        this.#log.committed(marker);
       } catch {
         await rebuild.abandon();
       }
@@ -281,24 +246,24 @@ export class LevelResultCache implements ResultCache {
 
   #markerOperation(marker: LogMarker | undefined) {
     return marker
-      ? { type: 'put' as const, sublevel: this.#meta, key: LOG_MARKER_KEY, value: formatMarker(marker) }
+      ? { type: 'put' as const, sublevel: this.#meta, key: LOG_MARKER_KEY, value: markerText(marker) }
       : { type: 'del' as const, sublevel: this.#meta, key: LOG_MARKER_KEY };
   }
 
-  #serially<T>(work: () => Promise<T>): Promise<T> {
-    const run = this.#serial.then(work);
-    this.#serial = run.catch(() => {});
-    return run;
-  }
-
   /**
-   * LevelDB's estimate of the bytes on disk in the answers' key range, at about 14 bytes an
-   * answer. Answers not yet flushed from the write log are not counted: they are few.
+   * Roughly how many answers are stored. The log's marker counts them exactly (records less
+   * superseded ones; a delete drops the log). Without a log, LevelDB's estimate of the bytes on
+   * disk in the answers' key range, at about 14 bytes an answer: answers still in its write log
+   * are not counted there.
    */
   async estimateSize(): Promise<number> {
+    const log = this.#log.stats;
+    if (log) return log.records - log.superseded;
     const prefix = this.#answers.prefix;
     // `level` is classic-level on Node, which has approximateSize; its shared typings do not say so.
-    const db = this.#db as unknown as { approximateSize(start: string, end: string): Promise<number> };
+    const db = this.#folder.database as unknown as {
+      approximateSize(start: string, end: string): Promise<number>;
+    };
     const bytes = await db.approximateSize(
       prefix,
       `${prefix.slice(0, -1)}${String.fromCharCode(prefix.charCodeAt(prefix.length - 1) + 1)}`,
@@ -307,29 +272,6 @@ export class LevelResultCache implements ResultCache {
   }
 
   async close(): Promise<void> {
-    await this.#db.close();
+    await this.#folder.close();
   }
-}
-
-function openError(path: string, error: unknown): WaError {
-  const codes = new Set<string>();
-  for (let cause: unknown = error; cause && typeof cause === 'object'; cause = (cause as { cause?: unknown }).cause) {
-    const code = (cause as { code?: unknown }).code;
-    if (typeof code === 'string') codes.add(code);
-  }
-  const detail = error instanceof Error && error.cause instanceof Error ? error.cause.message : String(error);
-  if (codes.has('LEVEL_LOCKED')) {
-    return new WaError(
-      ErrorCodes.CACHE_LOCKED,
-      `The cache folder ${path} is in use by another wa-check process. Wait for it to finish, or use another --cache folder.`,
-      { cause: error },
-    );
-  }
-  // Corruption, a missing manifest, a truncated table: the folder is the record of what was paid
-  // for, so it is never reset here.
-  return new WaError(
-    ErrorCodes.CACHE_CORRUPT,
-    `The cache folder ${path} is damaged or unreadable (${detail}). It holds the record of what was paid for, so it is not reset automatically: move it aside to start afresh, or restore it from a backup.`,
-    { cause: error },
-  );
 }
