@@ -1,23 +1,31 @@
 import { randomBytes } from 'node:crypto';
 import { open, rename, unlink, type FileHandle } from 'node:fs/promises';
+import {
+  AnswerLogDamaged,
+  decodeRecordsReversed,
+  decodeSoundRecords,
+  encodeRecords,
+  latestSecondsOf,
+  RECORD_BYTES,
+} from './answer-log-records.js';
 import type { AnswerBatch } from './result-cache.js';
+
+export { AnswerLogDamaged };
 
 /**
  * The answer log's file: a 32-byte header (magic, byte order, the log's random token), then
- * fixed 16-byte records. What the records are trusted for is the protocol's business (answer-log.ts).
+ * fixed 16-byte records, each with its own checksum. What the records are trusted for is the
+ * protocol's business (answer-log.ts).
  */
 
 /** The log's file name in the cache folder (LevelDB ignores names it does not recognize). */
 export const ANSWER_LOG_FILE = 'wa-answers.bin';
 
-const MAGIC = 'WAANSLG1';
+/** Version 2: records carry a checksum (a version 1 log is not ours any more, and is rebuilt). */
+const MAGIC = 'WAANSLG2';
 const HEADER_BYTES = 32;
-/** A record: key as float64 (0), checked-at seconds as uint32 (8), flag byte (12), 3 spare. */
-const RECORD_BYTES = 16;
 /** Written in the platform's byte order; a log moved to a machine with the other order is ignored. */
 const BYTE_ORDER_CHECK = 0x01020304;
-const FLAG_YES = 1;
-const FLAG_NO = 2;
 /** Records per read when the log is read back: 1 MB. */
 const READ_RECORDS = 65_536;
 
@@ -99,9 +107,43 @@ export class AnswerLogFile {
         const start = Math.max(0, end - READ_RECORDS);
         const bytes = new Uint8Array(chunk, 0, (end - start) * RECORD_BYTES);
         await readFully(file, bytes, HEADER_BYTES + start * RECORD_BYTES);
-        yield decodeRecordsReversed(chunk, end - start);
+        yield decodeRecordsReversed(chunk, end - start, start);
         end = start;
       }
+    } finally {
+      await file.close();
+    }
+  }
+
+  /**
+   * Every record in the file from `from` on, whatever a marker says, in file order, leaving out
+   * those that fail their checksum (counted): what a repair, or a restore of records the database
+   * lost, can take from the log. Undefined when the file is missing or not a log of ours.
+   */
+  async readSound(from = 0): Promise<{ token: string; batches: AnswerBatch[]; damaged: number } | undefined> {
+    let file: FileHandle | undefined;
+    try {
+      file = await open(this.path, 'r');
+    } catch {
+      return undefined;
+    }
+    try {
+      const header = Buffer.alloc(HEADER_BYTES);
+      await readFully(file, header, 0).catch(() => header.fill(0));
+      const token = headerToken(header);
+      if (token === undefined) return undefined;
+      const records = Math.floor(((await file.stat()).size - HEADER_BYTES) / RECORD_BYTES);
+      const batches: AnswerBatch[] = [];
+      let damaged = 0;
+      const chunk = new ArrayBuffer(READ_RECORDS * RECORD_BYTES);
+      for (let start = from; start < records; start += READ_RECORDS) {
+        const count = Math.min(READ_RECORDS, records - start);
+        await readFully(file, new Uint8Array(chunk, 0, count * RECORD_BYTES), HEADER_BYTES + start * RECORD_BYTES);
+        const sound = decodeSoundRecords(chunk, count);
+        batches.push(sound.batch);
+        damaged += sound.damaged;
+      }
+      return { token, batches, damaged };
     } finally {
       await file.close();
     }
@@ -157,47 +199,6 @@ export class AnswerLogWriter {
     await this.#file.close().catch(() => {});
     await unlink(`${this.#path}.tmp`).catch(() => {});
   }
-}
-
-/** A batch as log records. */
-function encodeRecords(batch: AnswerBatch): Uint8Array {
-  const bytes = new Uint8Array(batch.length * RECORD_BYTES);
-  const words = new Float64Array(bytes.buffer);
-  const seconds = new Uint32Array(bytes.buffer);
-  for (let i = 0; i < batch.length; i++) {
-    words[i * 2] = batch.keys[i]!;
-    seconds[i * 4 + 2] = batch.checkedAtSeconds[i]!;
-    bytes[i * RECORD_BYTES + 12] = batch.yes[i] === 1 ? FLAG_YES : FLAG_NO;
-  }
-  return bytes;
-}
-
-function latestSecondsOf(batch: AnswerBatch): number {
-  let latest = 0;
-  for (let i = 0; i < batch.length; i++) latest = Math.max(latest, batch.checkedAtSeconds[i]!);
-  return latest;
-}
-
-function decodeRecordsReversed(chunk: ArrayBuffer, count: number): AnswerBatch {
-  const words = new Float64Array(chunk);
-  const seconds = new Uint32Array(chunk);
-  const bytes = new Uint8Array(chunk);
-  const batch: AnswerBatch = {
-    length: 0,
-    keys: new Float64Array(count),
-    checkedAtSeconds: new Uint32Array(count),
-    yes: new Uint8Array(count),
-  };
-  for (let record = count - 1; record >= 0; record--) {
-    const flag = bytes[record * RECORD_BYTES + 12];
-    // A record never written (zeros, after an unclean stop) is no answer.
-    if (flag !== FLAG_YES && flag !== FLAG_NO) continue;
-    const at = batch.length++;
-    batch.keys[at] = words[record * 2]!;
-    batch.checkedAtSeconds[at] = seconds[record * 4 + 2]!;
-    batch.yes[at] = flag === FLAG_YES ? 1 : 0;
-  }
-  return batch;
 }
 
 function encodeHeader(token: string): Uint8Array {
