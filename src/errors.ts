@@ -28,6 +28,7 @@ export const ErrorCodes = {
   INPUT_UNREADABLE: 'WA_INPUT_UNREADABLE',
   CACHE_LOCKED: 'WA_CACHE_LOCKED',
   CACHE_CORRUPT: 'WA_CACHE_CORRUPT',
+  CACHE_UNWRITABLE: 'WA_CACHE_UNWRITABLE',
 } as const;
 
 export type ErrorCode = (typeof ErrorCodes)[keyof typeof ErrorCodes];

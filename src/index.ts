@@ -33,6 +33,8 @@ export { LevelResultCache } from './store/level-result-cache.js';
 export type { LevelResultCacheOptions } from './store/level-result-cache.js';
 export { MemoryResultCache } from './store/memory-result-cache.js';
 export { LevelTaskJournal, MemoryTaskJournal } from './store/task-journal.js';
+export { verifyCache, repairCache } from './store/cache-repair.js';
+export type { CacheVerification, CacheRepair } from './store/cache-repair.js';
 export type { TaskJournal, JournalEntry, JournalState } from './store/task-journal.js';
 export { normalizeNumber } from './normalize/normalize-number.js';
 export type { NormalizeResult, InvalidReason } from './normalize/normalize-number.js';

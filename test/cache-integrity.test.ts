@@ -1,9 +1,12 @@
 import { describe, expect, test } from 'vitest';
-import { open, readFile, rm, truncate } from 'node:fs/promises';
+import { open, readdir, readFile, rm, stat, truncate } from 'node:fs/promises';
 import { join } from 'node:path';
 import { checkNumbers, type CheckResult } from '../src/index.js';
 import type { RunningSimulator } from '../src/simulator/index.js';
 import { ANSWER_LOG_FILE } from '../src/store/answer-log.js';
+import { storageError } from '../src/store/cache-folder.js';
+import { repairCache, verifyCache } from '../src/store/cache-repair.js';
+import { LevelResultCache } from '../src/store/level-result-cache.js';
 import { clientFor } from './helpers/clients.js';
 import { useFastSimulators } from './helpers/fast-sim.js';
 import { swissNumbers } from './helpers/sim-http.js';
@@ -68,7 +71,9 @@ describe('the answer log (wa-answers.bin) damaged', () => {
       const flagAt = HEADER + record * RECORD + 12;
       await overwrite(log, flagAt, Uint8Array.of(bytes[flagAt] === 1 ? 2 : 1));
     }
+    expect(await verifyCache(cacheDir)).toMatchObject({ ok: false, logDamagedRecords: 50 });
     await expectNothingWrongNothingBought(s, cacheDir);
+    expect(await verifyCache(cacheDir)).toMatchObject({ ok: true, logDamagedRecords: 0 });
   });
 
   test('cut short, or deleted: rebuilt from LevelDB, nothing bought again', async () => {
@@ -77,5 +82,85 @@ describe('the answer log (wa-answers.bin) damaged', () => {
     await expectNothingWrongNothingBought(s, cacheDir);
     await rm(join(cacheDir, ANSWER_LOG_FILE));
     await expectNothingWrongNothingBought(s, cacheDir);
+  });
+});
+
+/** The folder's LevelDB files named like `*.log` (its write-ahead logs) or `*.ldb` (its tables), newest last. */
+async function levelFiles(cacheDir: string, extension: string): Promise<string[]> {
+  return (await readdir(cacheDir))
+    .filter((name) => name.endsWith(extension))
+    .sort()
+    .map((name) => join(cacheDir, name));
+}
+
+describe('LevelDB damaged', () => {
+  test('garbage in the write-ahead log: WA_CACHE_CORRUPT until repairCache(), which brings every answer back', async () => {
+    const { s, cacheDir } = await paidCache();
+    const [wal] = (await levelFiles(cacheDir, '.log')).slice(-1);
+    const size = (await stat(wal!)).size;
+    await overwrite(wal!, Math.floor(size / 3), crypto.getRandomValues(new Uint8Array(64)));
+    // LevelDB skips what it cannot read and says so only in its LOG: the folder stays marked damaged.
+    await expect(run(s, cacheDir)).rejects.toMatchObject({ code: 'WA_CACHE_CORRUPT', message: /dropp.*repair/s });
+    await expect(run(s, cacheDir)).rejects.toMatchObject({ code: 'WA_CACHE_CORRUPT' });
+    const repair = await repairCache(cacheDir);
+    expect(repair.restoredAnswers).toBeGreaterThan(0);
+    await expectNothingWrongNothingBought(s, cacheDir);
+  });
+
+  test('the write-ahead log cut short: nothing bought again, no wrong answer', async () => {
+    const { s, cacheDir } = await paidCache();
+    const [wal] = (await levelFiles(cacheDir, '.log')).slice(-1);
+    await truncate(wal!, Math.floor((await stat(wal!)).size / 4));
+    await expectNothingWrongNothingBought(s, cacheDir);
+  });
+
+  test('CURRENT deleted: WA_CACHE_CORRUPT, never a fresh start; repairCache() mends it, nothing bought again', async () => {
+    const { s, cacheDir } = await paidCache();
+    await rm(join(cacheDir, 'CURRENT'));
+    await expect(run(s, cacheDir)).rejects.toMatchObject({ code: 'WA_CACHE_CORRUPT', message: /CURRENT.*repair/s });
+    expect(await readdir(cacheDir)).not.toContain('CURRENT');
+    expect(await repairCache(cacheDir)).toMatchObject({ repairedDatabase: true });
+    await expectNothingWrongNothingBought(s, cacheDir);
+  });
+
+  const tableDamages: Array<[string, (table: string) => Promise<void>]> = [
+    ['a truncated table', async (table) => truncate(table, Math.floor((await stat(table)).size / 2))],
+    ['a corrupt block', (table) => overwrite(table, 100, crypto.getRandomValues(new Uint8Array(200)))],
+  ];
+  test.each(tableDamages)(
+    '%s: WA_CACHE_CORRUPT, not a raw LevelDB error; repairCache() mends it',
+    async (_, damage) => {
+      const { s, cacheDir } = await paidCache();
+      expect(await verifyCache(cacheDir)).toMatchObject({ ok: true, answers: 200, logRecords: 200 });
+      // Opening once turns the write-ahead log into a table.
+      await (await LevelResultCache.open(cacheDir)).close();
+      const [table] = await levelFiles(cacheDir, '.ldb');
+      await damage(table!);
+      await expect(
+        (async () => {
+          const cache = await LevelResultCache.open(cacheDir);
+          try {
+            for await (const _entry of cache.entries());
+          } finally {
+            await cache.close();
+          }
+        })(),
+      ).rejects.toMatchObject({ code: 'WA_CACHE_CORRUPT', message: /repair/ });
+      expect(await verifyCache(cacheDir)).toMatchObject({ ok: false, error: { code: 'WA_CACHE_CORRUPT' } });
+      expect(await repairCache(cacheDir)).toMatchObject({ repairedDatabase: true });
+      expect(await verifyCache(cacheDir)).toMatchObject({ ok: true, answers: 200 });
+      await expectNothingWrongNothingBought(s, cacheDir);
+    },
+  );
+});
+
+test('storageError() - a permission error is WA_CACHE_UNWRITABLE, naming the cause, not damage', () => {
+  // As classic-level reports a folder it may not write (a test run as root cannot make one).
+  const denied = new Error('Database failed to open', {
+    cause: new Error('IO error: /data/cache/LOCK: Permission denied'),
+  });
+  expect(storageError('/data/cache', denied)).toMatchObject({
+    code: 'WA_CACHE_UNWRITABLE',
+    message: expect.stringMatching(/cannot be written.*Permission denied.*Nothing in it is damaged/s),
   });
 });

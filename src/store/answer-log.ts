@@ -96,6 +96,11 @@ export class AnswerLog {
     }
   }
 
+  /** Every sound record in the file from record `from` on, whatever the marker says (see AnswerLogFile.readSound). */
+  readSound(from = 0) {
+    return this.#file.readSound(from);
+  }
+
   /** A new log written from a full read of the database; undefined when the folder cannot take one. */
   async startRebuild(): Promise<AnswerLogWriter | undefined> {
     return AnswerLogWriter.start(this.#file.path).catch(() => undefined);

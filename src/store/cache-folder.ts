@@ -1,3 +1,5 @@
+import { readdir, readFile } from 'node:fs/promises';
+import { join } from 'node:path';
 import { Level } from 'level';
 import PQueue from 'p-queue';
 import { ErrorCodes, WaError } from '../errors.js';
@@ -34,15 +36,59 @@ export class CacheFolder {
     this.database = database;
   }
 
-  /** Opens (or creates) the folder. Fails with WA_CACHE_LOCKED or WA_CACHE_CORRUPT. */
-  static async open(path: string): Promise<CacheFolder> {
+  /**
+   * Opens (or creates) the folder. Fails with WA_CACHE_LOCKED, WA_CACHE_UNWRITABLE or
+   * WA_CACHE_CORRUPT: a folder that holds a cache but will not open, or whose LevelDB said it
+   * dropped damaged records, is never started afresh (it is the record of what was paid for);
+   * `repairCache` mends it.
+   */
+  static async open(path: string, { repairing = false }: { repairing?: boolean } = {}): Promise<CacheFolder> {
+    const missing = await missingCurrentFile(path);
+    if (missing) throw corrupt(path, missing);
     const database = new Level<string, string>(path, { keyEncoding: 'utf8', valueEncoding: 'utf8' });
     try {
       await database.open();
     } catch (error) {
-      throw openError(path, error);
+      throw storageError(path, error);
     }
-    return new CacheFolder(path, database);
+    const folder = new CacheFolder(path, database);
+    if (repairing) return folder;
+    try {
+      await folder.#refuseIfDamaged();
+    } catch (error) {
+      await database.close();
+      throw error;
+    }
+    return folder;
+  }
+
+  /**
+   * classic-level opens LevelDB without paranoid checks (and has no option for them): a damaged
+   * write-ahead log is skipped, and only LevelDB's own LOG says so. What it dropped may be
+   * journal entries, so the folder is marked damaged (durably: the next open finds a clean LOG)
+   * until a repair.
+   */
+  async #refuseIfDamaged(): Promise<void> {
+    const meta = this.sublevel('meta');
+    const said = await readFile(join(this.path, 'LOG'), 'latin1').catch(() => '');
+    const dropped = /dropping \d+ bytes[^\n]*/.exec(said);
+    if (dropped) await meta.put(DAMAGED_KEY, dropped[0], DURABLE_WRITE);
+    const damaged = await meta.get(DAMAGED_KEY);
+    if (damaged !== undefined) throw corrupt(this.path, `LevelDB dropped damaged records: ${damaged}`);
+  }
+
+  /**
+   * LevelDB's own repair (RepairDB): rebuilds the manifest and CURRENT from the tables and logs
+   * it finds, keeping every record it can read. The folder must be closed.
+   */
+  static async repairDatabase(path: string): Promise<void> {
+    // classic-level has it; level's shared typings do not say so.
+    await (Level as unknown as { repair(location: string): Promise<void> }).repair(path);
+  }
+
+  /** After a repair: the folder is whole again. */
+  async clearDamaged(): Promise<void> {
+    await this.serially(() => this.sublevel('meta').del(DAMAGED_KEY, DURABLE_WRITE));
   }
 
   sublevel(name: string): StringSublevel {
@@ -60,13 +106,49 @@ export class CacheFolder {
   }
 }
 
-function openError(path: string, error: unknown): WaError {
+/** The meta sublevel's key that marks a folder damaged until it is repaired. */
+const DAMAGED_KEY = 'damaged';
+
+/** LevelDB's own files, and the answer log: a folder with any of them holds a cache. */
+const CACHE_FILE = /^(?:MANIFEST-\d+|\d+\.(?:log|ldb|sst)|wa-answers\.bin)$/;
+
+/** Why a folder that holds a cache has no CURRENT file (LevelDB would start it afresh), or undefined. */
+async function missingCurrentFile(path: string): Promise<string | undefined> {
+  const names = await readdir(path).catch(() => [] as string[]);
+  if (names.includes('CURRENT') || !names.some((name) => CACHE_FILE.test(name))) return undefined;
+  return 'its CURRENT file is missing, so LevelDB would start an empty database over it';
+}
+
+function errorCodes(error: unknown): Set<string> {
   const codes = new Set<string>();
   for (let cause: unknown = error; cause && typeof cause === 'object'; cause = (cause as { cause?: unknown }).cause) {
     const code = (cause as { code?: unknown }).code;
     if (typeof code === 'string') codes.add(code);
   }
-  const detail = error instanceof Error && error.cause instanceof Error ? error.cause.message : String(error);
+  return codes;
+}
+
+function detailOf(error: unknown): string {
+  const inner = error instanceof Error && error.cause instanceof Error ? error.cause : error;
+  return inner instanceof Error ? inner.message : String(inner);
+}
+
+function corrupt(path: string, detail: string, cause?: unknown): WaError {
+  return new WaError(
+    ErrorCodes.CACHE_CORRUPT,
+    `The cache folder ${path} is damaged (${detail}). It holds the record of what was paid for, so it is not reset automatically: run \`wa-check cache repair\` (repairCache), which mends it from the copy every answer has, or move it aside to start afresh.`,
+    { cause },
+  );
+}
+
+/**
+ * What a LevelDB error means for the user, as a WaError: the folder is locked, cannot be written
+ * (permissions, a read-only disk: nothing is damaged), or is damaged.
+ */
+export function storageError(path: string, error: unknown): WaError {
+  if (error instanceof WaError) return error;
+  const codes = errorCodes(error);
+  const detail = detailOf(error);
   if (codes.has('LEVEL_LOCKED')) {
     return new WaError(
       ErrorCodes.CACHE_LOCKED,
@@ -74,11 +156,16 @@ function openError(path: string, error: unknown): WaError {
       { cause: error },
     );
   }
-  // Corruption, a missing manifest, a truncated table: the folder is the record of what was paid
-  // for, so it is never reset here.
-  return new WaError(
-    ErrorCodes.CACHE_CORRUPT,
-    `The cache folder ${path} is damaged or unreadable (${detail}). It holds the record of what was paid for, so it is not reset automatically: move it aside to start afresh, or restore it from a backup.`,
-    { cause: error },
-  );
+  if (
+    /permission denied|read-only file system|operation not permitted/i.test(detail) ||
+    ['EACCES', 'EPERM', 'EROFS'].some((code) => codes.has(code))
+  ) {
+    return new WaError(
+      ErrorCodes.CACHE_UNWRITABLE,
+      `The cache folder ${path} cannot be written (${detail}). Nothing in it is damaged: give this user write access to it, or use another --cache folder.`,
+      { cause: error },
+    );
+  }
+  // Corruption, a missing manifest, a truncated table: never reset here.
+  return corrupt(path, detail, error);
 }

@@ -19,3 +19,5 @@ export {
   type JournalState,
   type TaskJournal,
 } from './task-journal.js';
+export { repairCache, verifyCache, type CacheRepair, type CacheVerification } from './cache-repair.js';
+export { storageError } from './cache-folder.js';

@@ -3,7 +3,8 @@ import { LRUCache } from 'lru-cache';
 import { answerBatchOf } from './answer-batch.js';
 import { ANSWER_LOG_FILE, AnswerLog, markerText, type LogMarker } from './answer-log.js';
 import type { AnswerLogWriter } from './answer-log-file.js';
-import { CacheFolder, DURABLE_WRITE, type Database, type StringSublevel } from './cache-folder.js';
+import { CacheFolder, DURABLE_WRITE, storageError, type Database, type StringSublevel } from './cache-folder.js';
+import { restoreFromLog } from './restore-from-log.js';
 import { decodeAnswer, encodeAnswer, type AnswerBatch, type CachedAnswer, type ResultCache } from './result-cache.js';
 import { LevelTaskJournal } from './task-journal.js';
 
@@ -23,6 +24,11 @@ interface EntryIterator {
 
 /** The meta sublevel's key for the answer log's marker (see answer-log.ts). */
 const LOG_MARKER_KEY = 'answer-log';
+/**
+ * The marker of a log given up on purpose (a delete, an answer older than the log): its records
+ * are not answers to restore. A marker missing altogether was lost with LevelDB's records.
+ */
+const DROPPED_MARKER = 'dropped';
 /** Entries per trip to LevelDB's native side when reading through. */
 const READ_BATCH = 1000;
 
@@ -53,12 +59,28 @@ export class LevelResultCache implements ResultCache {
     this.journal = new LevelTaskJournal(folder.database, (write) => folder.serially(write));
   }
 
-  /** Opens (or creates) the cache folder. Fails with WA_CACHE_LOCKED or WA_CACHE_CORRUPT. */
+  /**
+   * Opens (or creates) the cache folder. Fails with WA_CACHE_LOCKED, WA_CACHE_UNWRITABLE or
+   * WA_CACHE_CORRUPT (see CacheFolder.open).
+   */
   static async open(path: string, options: LevelResultCacheOptions = {}): Promise<LevelResultCache> {
-    const cache = new LevelResultCache(await CacheFolder.open(path), options);
-    await cache.#openLog();
+    return LevelResultCache.inFolder(await CacheFolder.open(path), options);
+  }
+
+  /** A cache over a folder already open (a repair opens it its own way). Closing the cache closes the folder. */
+  static async inFolder(folder: CacheFolder, options: LevelResultCacheOptions = {}): Promise<LevelResultCache> {
+    const cache = new LevelResultCache(folder, options);
+    try {
+      await cache.#openLog();
+    } catch (error) {
+      await folder.close();
+      throw storageError(folder.path, error);
+    }
     return cache;
   }
+
+  /** Answers put back from the answer log when the cache was opened (see #openLog). */
+  restoredAtOpen = 0;
 
   /**
    * The answer log full reads come from: its records, and how many a later record supersedes;
@@ -74,12 +96,21 @@ export class LevelResultCache implements ResultCache {
   }
 
   /**
-   * Finds the log the database vouches for. A new, empty cache starts one at once, so that it
-   * never needs rebuilding; without one, reads go to LevelDB, which is always complete.
+   * Finds the log the database vouches for, and puts back answers the log holds but LevelDB lost:
+   * records past the marker (LevelDB lost the batch that would have committed them, or the
+   * process died between the two writes), or every record when the marker itself is gone. A
+   * new, empty cache starts a log at once, so that it never needs rebuilding; without one, reads
+   * go to LevelDB, which is always complete.
    */
   async #openLog(): Promise<void> {
+    const stored = await this.#meta.get(LOG_MARKER_KEY);
+    const adopted = await this.#log.adopt(stored);
+    if (adopted || stored === undefined) {
+      const sound = await this.#log.readSound(adopted ? this.#log.stats!.records : 0);
+      if (sound) this.restoredAtOpen = await restoreFromLog(this, sound.batches);
+    }
+    if (adopted) return;
     try {
-      if (await this.#log.adopt(await this.#meta.get(LOG_MARKER_KEY))) return;
       if ((await this.#answers.keys({ limit: 1 }).all()).length > 0) return;
       const created = await this.#log.startEmpty();
       await this.#meta.put(LOG_MARKER_KEY, markerText(created), DURABLE_WRITE);
@@ -87,6 +118,15 @@ export class LevelResultCache implements ResultCache {
     } catch {
       this.#log.committed(undefined); // an unwritable folder still caches, without the log
     }
+  }
+
+  /** Writes the answer log anew from LevelDB (after a repair, say). */
+  async rewriteLog(): Promise<void> {
+    await this.#folder.serially(async () => {
+      await this.#folder.database.batch([this.#markerOperation(undefined)], DURABLE_WRITE);
+      this.#log.committed(undefined);
+    });
+    for await (const _batch of this.answerBatches());
   }
 
   async getMany(numbers: readonly string[]): Promise<Array<CachedAnswer | undefined>> {
@@ -102,7 +142,9 @@ export class LevelResultCache implements ResultCache {
       }
     }
     if (missing.length > 0) {
-      const values = await this.#answers.getMany(missing);
+      const values = await this.#answers.getMany(missing).catch((error) => {
+        throw storageError(this.path, error);
+      });
       for (let i = 0; i < values.length; i++) found[missingAt[i]!] = decodeAnswer(values[i]);
     }
     return found;
@@ -110,7 +152,7 @@ export class LevelResultCache implements ResultCache {
 
   async putMany(entries: ReadonlyArray<readonly [string, CachedAnswer]>): Promise<void> {
     if (entries.length === 0) return;
-    await this.#folder.serially(async () => {
+    await this.#write(async () => {
       this.#writes++;
       // The records go to the log first; the marker that covers them is committed with the answers.
       const marker = await this.#log.append(entries, () => this.#countSuperseded(entries));
@@ -142,7 +184,7 @@ export class LevelResultCache implements ResultCache {
 
   async deleteMany(numbers: readonly string[]): Promise<void> {
     if (numbers.length === 0) return; // and the log stays good
-    await this.#folder.serially(async () => {
+    await this.#write(async () => {
       this.#writes++;
       // The log cannot forget a record; the next full read writes a new one without them.
       const deletes = numbers.map((key) => ({ type: 'del' as const, sublevel: this.#answers, key }));
@@ -237,6 +279,8 @@ export class LevelResultCache implements ResultCache {
         next = iterator.nextv(READ_BATCH);
         yield batch;
       }
+    } catch (error) {
+      throw storageError(this.path, error);
     } finally {
       // A consumer that stops early leaves a trip in flight: let it land before closing.
       await next?.catch(() => {});
@@ -247,7 +291,14 @@ export class LevelResultCache implements ResultCache {
   #markerOperation(marker: LogMarker | undefined) {
     return marker
       ? { type: 'put' as const, sublevel: this.#meta, key: LOG_MARKER_KEY, value: markerText(marker) }
-      : { type: 'del' as const, sublevel: this.#meta, key: LOG_MARKER_KEY };
+      : { type: 'put' as const, sublevel: this.#meta, key: LOG_MARKER_KEY, value: DROPPED_MARKER };
+  }
+
+  /** A write on the folder's queue, its LevelDB errors as WaErrors that name their cause. */
+  #write(work: () => Promise<void>): Promise<void> {
+    return this.#folder.serially(work).catch((error) => {
+      throw storageError(this.path, error);
+    });
   }
 
   /**
