@@ -4,6 +4,7 @@ import { answerBatchOf } from './answer-batch.js';
 import { ANSWER_LOG_FILE, AnswerLog, markerText, type LogMarker } from './answer-log.js';
 import type { AnswerLogWriter } from './answer-log-file.js';
 import { CacheFolder, DURABLE_WRITE, storageError, type Database, type StringSublevel } from './cache-folder.js';
+import { entryBatches } from './entry-batches.js';
 import { restoreFromLog } from './restore-from-log.js';
 import { decodeAnswer, encodeAnswer, type AnswerBatch, type CachedAnswer, type ResultCache } from './result-cache.js';
 import { LevelTaskJournal } from './task-journal.js';
@@ -16,12 +17,6 @@ export interface LevelResultCacheOptions {
   memoryEntries?: number;
 }
 
-/** What reading through needs of a LevelDB iterator over string entries. */
-interface EntryIterator {
-  nextv(size: number): Promise<Array<[string, string]>>;
-  close(): Promise<void>;
-}
-
 /** The meta sublevel's key for the answer log's marker (see answer-log.ts). */
 const LOG_MARKER_KEY = 'answer-log';
 /**
@@ -29,8 +24,6 @@ const LOG_MARKER_KEY = 'answer-log';
  * are not answers to restore. A marker missing altogether was lost with LevelDB's records.
  */
 const DROPPED_MARKER = 'dropped';
-/** Entries per trip to LevelDB's native side when reading through. */
-const READ_BATCH = 1000;
 
 /**
  * The default ResultCache: a cache folder (LevelDB, see CacheFolder) with an LRU in front, and
@@ -46,6 +39,7 @@ export class LevelResultCache implements ResultCache {
   readonly #meta: StringSublevel;
   readonly #memory: LRUCache<string, CachedAnswer>;
   readonly #log: AnswerLog;
+  #restoredAtOpen = 0;
   /** Writes so far: a log rebuilt from a read is kept only if no write came after the read began. */
   #writes = 0;
 
@@ -80,7 +74,9 @@ export class LevelResultCache implements ResultCache {
   }
 
   /** Answers put back from the answer log when the cache was opened (see #openLog). */
-  restoredAtOpen = 0;
+  get restoredAtOpen(): number {
+    return this.#restoredAtOpen;
+  }
 
   /**
    * The answer log full reads come from: its records, and how many a later record supersedes;
@@ -107,7 +103,7 @@ export class LevelResultCache implements ResultCache {
     const adopted = await this.#log.adopt(stored);
     if (adopted || stored === undefined) {
       const sound = await this.#log.readSound(adopted ? this.#log.stats!.records : 0);
-      if (sound) this.restoredAtOpen = await restoreFromLog(this, sound.batches);
+      if (sound) this.#restoredAtOpen = await restoreFromLog(this, sound.batches);
     }
     if (adopted) return;
     try {
@@ -195,7 +191,7 @@ export class LevelResultCache implements ResultCache {
   }
 
   async *entries(): AsyncIterable<[string, CachedAnswer]> {
-    for await (const batch of this.#databaseBatches(this.#answers.iterator())) {
+    for await (const batch of entryBatches(this.#answers.iterator(), this.path)) {
       for (const [number, value] of batch) {
         const answer = decodeAnswer(value);
         if (answer) yield [number, answer];
@@ -230,7 +226,7 @@ export class LevelResultCache implements ResultCache {
     let rebuild = await this.#log.startRebuild();
     let whole = false;
     try {
-      for await (const entries of this.#databaseBatches(iterator)) {
+      for await (const entries of entryBatches(iterator, this.path)) {
         const batch = answerBatchOf(
           entries.map(([number, value]) => [number, decodeAnswer(value)] as const),
           entries.length,
@@ -264,28 +260,6 @@ export class LevelResultCache implements ResultCache {
         await rebuild.abandon();
       }
     });
-  }
-
-  /**
-   * The iterator's entries in batches of raw strings. nextv: a thousand entries per trip to the
-   * native side; the next trip starts before this batch is consumed, so LevelDB reads (in libuv's
-   * threads) while JavaScript decodes.
-   */
-  async *#databaseBatches(iterator: EntryIterator): AsyncGenerator<Array<[string, string]>> {
-    let next: Promise<Array<[string, string]>> | undefined;
-    try {
-      next = iterator.nextv(READ_BATCH);
-      for (let batch = await next; batch.length > 0; batch = await next) {
-        next = iterator.nextv(READ_BATCH);
-        yield batch;
-      }
-    } catch (error) {
-      throw storageError(this.path, error);
-    } finally {
-      // A consumer that stops early leaves a trip in flight: let it land before closing.
-      await next?.catch(() => {});
-      await iterator.close();
-    }
   }
 
   #markerOperation(marker: LogMarker | undefined) {
