@@ -1,12 +1,15 @@
 import { describe, expect, test } from 'vitest';
-import { open, readdir, readFile, rm, stat, truncate } from 'node:fs/promises';
+import { spawnSync } from 'node:child_process';
+import { chmod, open, readdir, readFile, rm, stat, truncate } from 'node:fs/promises';
 import { join } from 'node:path';
 import { checkNumbers, type CheckResult } from '../src/index.js';
 import type { RunningSimulator } from '../src/simulator/index.js';
+import { answerBatchOf } from '../src/store/answer-batch.js';
 import { ANSWER_LOG_FILE } from '../src/store/answer-log.js';
-import { storageError } from '../src/store/cache-folder.js';
+import { AnswerLogFile } from '../src/store/answer-log-file.js';
 import { repairCache, verifyCache } from '../src/store/cache-repair.js';
 import { LevelResultCache } from '../src/store/level-result-cache.js';
+import type { CachedAnswer } from '../src/store/result-cache.js';
 import { clientFor } from './helpers/clients.js';
 import { useFastSimulators } from './helpers/fast-sim.js';
 import { swissNumbers } from './helpers/sim-http.js';
@@ -154,13 +157,72 @@ describe('LevelDB damaged', () => {
   );
 });
 
-test('storageError() - a permission error is WA_CACHE_UNWRITABLE, naming the cause, not damage', () => {
-  // As classic-level reports a folder it may not write (a test run as root cannot make one).
-  const denied = new Error('Database failed to open', {
-    cause: new Error('IO error: /data/cache/LOCK: Permission denied'),
+test('a folder this user may not write: WA_CACHE_UNWRITABLE, naming the cause, not called damaged', async () => {
+  const dir = await tempDir();
+  const cacheDir = join(dir, 'cache');
+  const cache = await LevelResultCache.open(cacheDir);
+  await cache.putMany([['+41791000001', { whatsapp: 'yes', checkedAt: Date.now() }]]);
+  await cache.close();
+  await chmod(dir, 0o755);
+  for (const name of await readdir(cacheDir)) await chmod(join(cacheDir, name), 0o444);
+  await chmod(cacheDir, 0o555);
+  try {
+    // Root writes anywhere, so then the compiled library opens it as nobody.
+    const asAnotherUser = process.getuid?.() === 0 ? { uid: 65534, gid: 65534 } : {};
+    const opened = spawnSync(
+      process.execPath,
+      [
+        '--input-type=module',
+        '-e',
+        `import { LevelResultCache } from ${JSON.stringify(join(process.cwd(), 'dist', 'index.js'))};
+         LevelResultCache.open(${JSON.stringify(cacheDir)}).then(
+           () => console.log('opened'),
+           (error) => console.log(error.code, error.message),
+         );`,
+      ],
+      { ...asAnotherUser, encoding: 'utf8' },
+    );
+    expect(opened.stdout).toMatch(
+      /^WA_CACHE_UNWRITABLE .*cannot be written.*Permission denied.*Nothing in it is damaged/,
+    );
+  } finally {
+    await chmod(cacheDir, 0o755);
+  }
+});
+
+describe('LevelResultCache.open() - answers the log holds and LevelDB lost are put back', () => {
+  const at = Date.UTC(2026, 10, 1, 12, 0, 0);
+  const answersFrom = (from: number, count: number): Array<[string, CachedAnswer]> =>
+    Array.from({ length: count }, (_, i) => [`+4179${from + i}`, { whatsapp: i % 2 ? 'yes' : 'no', checkedAt: at }]);
+
+  test('records appended but never committed (the process died between the two writes) come back', async () => {
+    const cacheDir = join(await tempDir(), 'cache');
+    let cache = await LevelResultCache.open(cacheDir);
+    await cache.putMany(answersFrom(1_000_000, 100));
+    await cache.close();
+    // What an append leaves when LevelDB never takes the batch: sound records past the marker.
+    const file = new AnswerLogFile(join(cacheDir, ANSWER_LOG_FILE));
+    const sound = await file.readSound();
+    const lost = answersFrom(2_000_000, 30);
+    await file.append({ token: sound!.token, count: 100, latestSeconds: 0, superseded: 0 }, answerBatchOf(lost, 30), 0);
+    cache = await LevelResultCache.open(cacheDir);
+    expect(cache.restoredAtOpen).toBe(30);
+    expect(await cache.getMany(lost.map(([number]) => number))).toEqual(lost.map(([, answer]) => answer));
+    expect(cache.answerLog).toEqual({ records: 130, superseded: 0 });
+    await cache.close();
   });
-  expect(storageError('/data/cache', denied)).toMatchObject({
-    code: 'WA_CACHE_UNWRITABLE',
-    message: expect.stringMatching(/cannot be written.*Permission denied.*Nothing in it is damaged/s),
+
+  test('deleted answers stay deleted: a log given up on purpose is not taken for lost answers', async () => {
+    const cacheDir = join(await tempDir(), 'cache');
+    let cache = await LevelResultCache.open(cacheDir);
+    const stored = answersFrom(3_000_000, 50);
+    await cache.putMany(stored);
+    await cache.deleteMany(stored.slice(0, 20).map(([number]) => number));
+    await cache.close();
+    cache = await LevelResultCache.open(cacheDir);
+    expect(cache.restoredAtOpen).toBe(0);
+    const found = await cache.getMany(stored.map(([number]) => number));
+    expect(found.filter((answer) => answer !== undefined)).toHaveLength(30);
+    await cache.close();
   });
 });
