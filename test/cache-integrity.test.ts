@@ -1,4 +1,5 @@
 import { describe, expect, test } from 'vitest';
+import { Level } from 'level';
 import { spawnSync } from 'node:child_process';
 import { chmod, open, readdir, readFile, rm, stat, truncate } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -105,8 +106,10 @@ describe('LevelDB damaged', () => {
     // LevelDB skips what it cannot read and says so only in its LOG: the folder stays marked damaged.
     await expect(run(s, cacheDir)).rejects.toMatchObject({ code: 'WA_CACHE_CORRUPT', message: /dropp.*repair/s });
     await expect(run(s, cacheDir)).rejects.toMatchObject({ code: 'WA_CACHE_CORRUPT' });
+    expect(await verifyCache(cacheDir)).toMatchObject({ ok: false, error: { code: 'WA_CACHE_CORRUPT' } });
     const repair = await repairCache(cacheDir);
     expect(repair.restoredAnswers).toBeGreaterThan(0);
+    expect(await verifyCache(cacheDir)).toMatchObject({ ok: true, answers: 200, lostFromDatabase: 0 });
     await expectNothingWrongNothingBought(s, cacheDir);
   });
 
@@ -134,7 +137,12 @@ describe('LevelDB damaged', () => {
     '%s: WA_CACHE_CORRUPT, not a raw LevelDB error; repairCache() mends it',
     async (_, damage) => {
       const { s, cacheDir } = await paidCache();
-      expect(await verifyCache(cacheDir)).toMatchObject({ ok: true, answers: 200, logRecords: 200 });
+      expect(await verifyCache(cacheDir)).toMatchObject({
+        ok: true,
+        answers: 200,
+        logRecords: 200,
+        lostFromDatabase: 0,
+      });
       // Opening once turns the write-ahead log into a table.
       await (await LevelResultCache.open(cacheDir)).close();
       const [table] = await levelFiles(cacheDir, '.ldb');
@@ -225,4 +233,27 @@ describe('LevelResultCache.open() - answers the log holds and LevelDB lost are p
     expect(found.filter((answer) => answer !== undefined)).toHaveLength(30);
     await cache.close();
   });
+});
+
+test('verifyCache() counts answers LevelDB lost that the log holds; repairCache() puts them back', async () => {
+  const cacheDir = join(await tempDir(), 'cache');
+  const cache = await LevelResultCache.open(cacheDir);
+  const stored: Array<[string, CachedAnswer]> = NUMBERS.slice(0, 50).map((number, i) => [
+    number,
+    { whatsapp: i % 2 ? 'yes' : 'no', checkedAt: Date.UTC(2026, 10, 1) },
+  ]);
+  await cache.putMany(stored);
+  await cache.close();
+  // Lost behind the cache's back, its marker untouched: as a table LevelDB could not read would leave it.
+  const db = new Level<string, string>(cacheDir, { valueEncoding: 'utf8' });
+  await db
+    .sublevel<string, string>('answers', { valueEncoding: 'utf8' })
+    .batch(stored.slice(0, 10).map(([key]) => ({ type: 'del' as const, key })));
+  await db.close();
+  expect(await verifyCache(cacheDir)).toMatchObject({ ok: false, answers: 40, logRecords: 50, lostFromDatabase: 10 });
+  expect(await repairCache(cacheDir)).toMatchObject({ repairedDatabase: false, restoredAnswers: 10 });
+  expect(await verifyCache(cacheDir)).toMatchObject({ ok: true, answers: 50, lostFromDatabase: 0 });
+  const again = await LevelResultCache.open(cacheDir);
+  expect(await again.getMany(stored.map(([number]) => number))).toEqual(stored.map(([, answer]) => answer));
+  await again.close();
 });

@@ -4,6 +4,14 @@ import { AnswerLogFile, AnswerLogWriter, type LogMarker } from './answer-log-fil
 
 export { ANSWER_LOG_FILE, type LogMarker } from './answer-log-file.js';
 
+/** The key of the log's marker in the database's meta sublevel. */
+export const LOG_MARKER_KEY = 'answer-log';
+/**
+ * The marker of a log given up on purpose (a delete, an answer older than the log): its records
+ * are not answers to restore. A marker missing altogether was lost with LevelDB's records.
+ */
+export const DROPPED_MARKER = 'dropped';
+
 /** Below this many records a log is never worth rewriting. */
 const COMPACT_ABOVE_RECORDS = 100_000;
 

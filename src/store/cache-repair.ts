@@ -1,13 +1,16 @@
 import { join } from 'node:path';
+import { keyToE164 } from '../dedupe/number-table.js';
 import { isWaError } from '../errors.js';
-import { keyOfStoredNumber } from './answer-batch.js';
-import { ANSWER_LOG_FILE, AnswerLog } from './answer-log.js';
+import { ANSWER_LOG_FILE, AnswerLog, DROPPED_MARKER, LOG_MARKER_KEY } from './answer-log.js';
 import { CacheFolder, storageError } from './cache-folder.js';
 import { LevelResultCache } from './level-result-cache.js';
 import { restoreFromLog } from './restore-from-log.js';
 import { decodeAnswer } from './result-cache.js';
 
-/** What `verifyCache` found. `ok` when the folder opens, reads through, and both copies of every answer agree. */
+/** Numbers looked up per trip when the log is checked against LevelDB. */
+const CHUNK = 1000;
+
+/** What `verifyCache` found. `ok` when the folder opens and reads through, and no answer the log holds is missing from LevelDB. */
 export interface CacheVerification {
   path: string;
   ok: boolean;
@@ -15,13 +18,15 @@ export interface CacheVerification {
   error?: { code: string; message: string } | undefined;
   /** Answers LevelDB holds. */
   answers: number;
-  /** Records of the answer log, and how many fail their checksum. */
+  /** Records of the answer log, and how many fail their checksum (never served; a read then uses LevelDB). */
   logRecords: number;
   logDamagedRecords: number;
-  /** Answers the log holds newer than LevelDB, or LevelDB not at all (lost there; deleted ones count too). */
-  onlyInLog: number;
-  /** LevelDB answers the log lacks or holds older (a log given up on, to be rewritten: not damage). */
-  onlyInDatabase: number;
+  /**
+   * Log records whose answer LevelDB lacks or holds older: answers LevelDB lost (`repairCache`
+   * puts them back). Not counted for a log given up on purpose (after a delete), whose records
+   * include deleted answers.
+   */
+  lostFromDatabase: number;
 }
 
 /** What `repairCache` did. */
@@ -39,8 +44,9 @@ export interface CacheRepair {
 
 /**
  * Checks a cache folder without changing its answers (LevelDB may still replay its write-ahead
- * log on open): that it opens, that every answer reads back, and that LevelDB and the answer log
- * agree. For `wa-check cache verify`.
+ * log on open): that it opens, that every answer reads back, and that every answer of the log is
+ * in LevelDB. In bounded memory: the log is looked up in LevelDB a chunk at a time. For
+ * `wa-check cache verify`.
  */
 export async function verifyCache(path: string): Promise<CacheVerification> {
   const report: CacheVerification = {
@@ -49,43 +55,37 @@ export async function verifyCache(path: string): Promise<CacheVerification> {
     answers: 0,
     logRecords: 0,
     logDamagedRecords: 0,
-    onlyInLog: 0,
-    onlyInDatabase: 0,
+    lostFromDatabase: 0,
   };
-  const log = await new AnswerLog(join(path, ANSWER_LOG_FILE)).readSound();
-  /** Each number's newest answer in the log, as seconds * 2 + yes. */
-  const logged = new Map<number, number>();
-  for (const batch of log?.batches ?? []) {
-    report.logRecords += batch.length;
-    for (let i = 0; i < batch.length; i++) {
-      const value = batch.checkedAtSeconds[i]! * 2 + batch.yes[i]!;
-      if ((logged.get(batch.keys[i]!) ?? -1) <= value) logged.set(batch.keys[i]!, value);
-    }
-  }
-  report.logDamagedRecords = log?.damaged ?? 0;
-  report.logRecords += report.logDamagedRecords;
   let folder: CacheFolder | undefined;
   try {
     folder = await CacheFolder.open(path);
-    for await (const [number, value] of folder.sublevel('answers').iterator()) {
-      const answer = decodeAnswer(value);
-      if (!answer) continue;
-      report.answers++;
-      const key = keyOfStoredNumber(number);
-      const inLog = logged.get(key);
-      logged.delete(key);
-      const inDatabase = Math.floor(answer.checkedAt / 1000) * 2 + (answer.whatsapp === 'yes' ? 1 : 0);
-      if (inLog === undefined || inLog < inDatabase) report.onlyInDatabase++;
-      else if (inLog > inDatabase) report.onlyInLog++;
+    const answers = folder.sublevel('answers');
+    for await (const value of answers.values()) if (decodeAnswer(value)) report.answers++;
+    const log = await new AnswerLog(join(path, ANSWER_LOG_FILE)).readSound();
+    const logGivenUp = (await folder.sublevel('meta').get(LOG_MARKER_KEY)) === DROPPED_MARKER;
+    for (const batch of log?.batches ?? []) {
+      report.logRecords += batch.length;
+      if (logGivenUp) continue;
+      for (let from = 0; from < batch.length; from += CHUNK) {
+        const to = Math.min(batch.length, from + CHUNK);
+        const numbers = Array.from({ length: to - from }, (_, i) => keyToE164(batch.keys[from + i]!));
+        const stored = await answers.getMany(numbers);
+        stored.forEach((value, i) => {
+          const answer = decodeAnswer(value);
+          if (!answer || answer.checkedAt < batch.checkedAtSeconds[from + i]! * 1000) report.lostFromDatabase++;
+        });
+      }
     }
-    report.onlyInLog += logged.size;
+    report.logDamagedRecords = log?.damaged ?? 0;
+    report.logRecords += report.logDamagedRecords;
   } catch (failure) {
     const error = storageError(path, failure);
     report.error = { code: error.code, message: error.message };
   } finally {
     await folder?.close();
   }
-  report.ok = !report.error && report.logDamagedRecords === 0 && report.onlyInLog === 0;
+  report.ok = !report.error && report.logDamagedRecords === 0 && report.lostFromDatabase === 0;
   return report;
 }
 
@@ -93,10 +93,10 @@ export async function verifyCache(path: string): Promise<CacheVerification> {
  * Mends a damaged cache folder from the two copies every answer has: LevelDB's own repair when
  * the database will not open or read through (a missing CURRENT, a truncated table, a corrupt
  * block), then every answer the log holds and LevelDB lost is put back, and the log is written
- * anew from LevelDB (which drops its damaged records). For `wa-check cache repair`. Answers
- * deleted (pruned) since the log was last rewritten may come back; they are old, and a job does
- * not trust them past its maxAge. Journal entries LevelDB could not read are gone: their tasks'
- * numbers are checked again.
+ * anew from LevelDB (which leaves its damaged records out). For `wa-check cache repair`.
+ * A log given up by a delete is used only when LevelDB itself needed repair: then answers
+ * deleted (pruned) since may come back; they are old, and a job does not trust them past its
+ * maxAge. Journal entries LevelDB could not read are gone: their tasks' numbers are checked again.
  */
 export async function repairCache(path: string): Promise<CacheRepair> {
   let repairedDatabase = false;
@@ -106,10 +106,12 @@ export async function repairCache(path: string): Promise<CacheRepair> {
     repairedDatabase = true;
     return openReadable(path);
   });
+  const logGivenUp = (await folder.sublevel('meta').get(LOG_MARKER_KEY)) === DROPPED_MARKER;
   const cache = await LevelResultCache.inFolder(folder, {});
   try {
     const log = await new AnswerLog(join(path, ANSWER_LOG_FILE)).readSound();
-    const restoredAnswers = cache.restoredAtOpen + (log ? await restoreFromLog(cache, log.batches) : 0);
+    let restoredAnswers = cache.restoredAtOpen;
+    if (log && (repairedDatabase || !logGivenUp)) restoredAnswers += await restoreFromLog(cache, log.batches);
     await cache.rewriteLog();
     await folder.clearDamaged();
     const openTasks = (await cache.journal.open()).length;
@@ -123,7 +125,7 @@ export async function repairCache(path: string): Promise<CacheRepair> {
 async function openReadable(path: string): Promise<CacheFolder> {
   const folder = await CacheFolder.open(path, { repairing: true });
   try {
-    for await (const _entry of folder.database.iterator({ keys: false })) {
+    for await (const _value of folder.database.values()) {
     }
     return folder;
   } catch (error) {

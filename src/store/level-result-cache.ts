@@ -1,7 +1,14 @@
 import { join } from 'node:path';
 import { LRUCache } from 'lru-cache';
 import { answerBatchOf } from './answer-batch.js';
-import { ANSWER_LOG_FILE, AnswerLog, markerText, type LogMarker } from './answer-log.js';
+import {
+  ANSWER_LOG_FILE,
+  AnswerLog,
+  DROPPED_MARKER,
+  LOG_MARKER_KEY,
+  markerText,
+  type LogMarker,
+} from './answer-log.js';
 import type { AnswerLogWriter } from './answer-log-file.js';
 import { CacheFolder, DURABLE_WRITE, storageError, type Database, type StringSublevel } from './cache-folder.js';
 import { entryBatches } from './entry-batches.js';
@@ -16,14 +23,6 @@ export interface LevelResultCacheOptions {
    */
   memoryEntries?: number;
 }
-
-/** The meta sublevel's key for the answer log's marker (see answer-log.ts). */
-const LOG_MARKER_KEY = 'answer-log';
-/**
- * The marker of a log given up on purpose (a delete, an answer older than the log): its records
- * are not answers to restore. A marker missing altogether was lost with LevelDB's records.
- */
-const DROPPED_MARKER = 'dropped';
 
 /**
  * The default ResultCache: a cache folder (LevelDB, see CacheFolder) with an LRU in front, and
