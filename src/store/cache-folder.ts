@@ -141,9 +141,17 @@ function corrupt(path: string, detail: string, cause?: unknown): WaError {
   );
 }
 
+function unwritable(path: string, detail: string, remedy: string, cause: unknown): WaError {
+  return new WaError(
+    ErrorCodes.CACHE_UNWRITABLE,
+    `The cache folder ${path} cannot be written (${detail}). Nothing in it is damaged: ${remedy}, or use another --cache folder.`,
+    { cause },
+  );
+}
+
 /**
  * What a LevelDB error means for the user, as a WaError: the folder is locked, cannot be written
- * (permissions, a read-only disk: nothing is damaged), or is damaged.
+ * (permissions, a read-only or full disk: nothing is damaged), or is damaged.
  */
 export function storageError(path: string, error: unknown): WaError {
   if (error instanceof WaError) return error;
@@ -157,15 +165,15 @@ export function storageError(path: string, error: unknown): WaError {
     );
   }
   if (
+    /no space left on device|disk quota exceeded/i.test(detail) ||
+    ['ENOSPC', 'EDQUOT'].some((code) => codes.has(code))
+  )
+    return unwritable(path, detail, 'free some space on its disk', error);
+  if (
     /permission denied|read-only file system|operation not permitted/i.test(detail) ||
     ['EACCES', 'EPERM', 'EROFS'].some((code) => codes.has(code))
-  ) {
-    return new WaError(
-      ErrorCodes.CACHE_UNWRITABLE,
-      `The cache folder ${path} cannot be written (${detail}). Nothing in it is damaged: give this user write access to it, or use another --cache folder.`,
-      { cause: error },
-    );
-  }
+  )
+    return unwritable(path, detail, 'give this user write access to it', error);
   // Corruption, a missing manifest, a truncated table: never reset here.
   return corrupt(path, detail, error);
 }
