@@ -10,7 +10,7 @@ import { useFastSimulators } from './helpers/fast-sim.js';
 import { swissNumbers } from './helpers/sim-http.js';
 import { useTempDirs } from './helpers/temp-dir.js';
 import { ErrorCodes } from '../src/errors.js';
-import { MemoryResultCache } from '../src/cache/memory-result-cache.js';
+import { MemoryResultCache } from '../src/store/memory-result-cache.js';
 import { preciseNow } from '../src/simulator/http-helpers.js';
 
 const { start } = useFastSimulators();

@@ -6,7 +6,7 @@ import { swissNumbers } from './helpers/sim-http.js';
 import { runCli, startCli } from './helpers/cli.js';
 import { checkNumbers, type CheckResult } from '../src/job/check-numbers.js';
 import { clientFor } from './helpers/clients.js';
-import { LevelTaskJournal } from '../src/job/task-journal.js';
+import { LevelTaskJournal } from '../src/store/task-journal.js';
 import { ErrorCodes } from '../src/errors.js';
 import { answers, onNth, useCrashHarness } from './helpers/crash-harness.js';
 

@@ -3,7 +3,7 @@ import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import ExcelJS from 'exceljs';
 import { checkNumbers, type CheckResult } from '../src/job/check-numbers.js';
-import { MemoryResultCache } from '../src/cache/memory-result-cache.js';
+import { MemoryResultCache } from '../src/store/memory-result-cache.js';
 import { State } from '../src/job/answer-state.js';
 import { INVALID_REASONS } from '../src/job/normalize-rows.js';
 import { ResultBlock, toResults } from '../src/job/result-block.js';

@@ -1,8 +1,8 @@
 import { createWriteStream } from 'node:fs';
 import { once } from 'node:events';
 import { parseArgs } from 'node:util';
-import { LevelResultCache } from '../cache/level-result-cache.js';
-import { LevelTaskJournal } from '../job/task-journal.js';
+import { LevelResultCache } from '../store/level-result-cache.js';
+import { LevelTaskJournal } from '../store/task-journal.js';
 import { defaultCacheDir } from './cache-dir.js';
 import type { CliEnvironment } from './check-command.js';
 import { numberFlag, UsageError } from './flags.js';

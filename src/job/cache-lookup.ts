@@ -1,5 +1,6 @@
 import { stat } from 'node:fs/promises';
-import { isFresh, type ResultCache } from '../cache/result-cache.js';
+import { isFresh } from '../store/result-cache.js';
+import type { CompleteResultCache } from '../store/with-defaults.js';
 import { e164ToKey, keyToE164, type NumberTable } from '../dedupe/number-table.js';
 import type { InputSource } from '../input/read-input.js';
 import { State } from './answer-state.js';
@@ -15,7 +16,7 @@ const SCAN_ALWAYS_BELOW = 100_000;
 const BYTES_PER_ROW = 25;
 
 export interface CacheLookupDeps {
-  cache: ResultCache;
+  cache: CompleteResultCache;
   /** The job's table: numbers it answers get CACHE_YES or CACHE_NO, and a cache hit is counted. */
   table: NumberTable;
   counts: JobCounts;

@@ -3,9 +3,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { WaClient } from '../api/client.js';
 import type { WaError } from '../errors.js';
-import { LevelResultCache } from '../cache/level-result-cache.js';
-import { MemoryResultCache } from '../cache/memory-result-cache.js';
-import type { ResultCache } from '../cache/result-cache.js';
+import { LevelResultCache } from '../store/level-result-cache.js';
+import { MemoryResultCache } from '../store/memory-result-cache.js';
+import { withDefaults, type CompleteResultCache } from '../store/with-defaults.js';
 import { e164ToKey, NumberTable } from '../dedupe/number-table.js';
 import type { InputSource } from '../input/read-input.js';
 import { CacheLookup } from './cache-lookup.js';
@@ -18,7 +18,7 @@ import { INVALID_ROW, ResultBlock } from './result-block.js';
 import { RowFlags } from './row-flags.js';
 import { readSpool, readSpoolKeys, SpoolWriter } from './spool.js';
 import { planTaskSizes } from './task-plan.js';
-import { LevelTaskJournal, MemoryTaskJournal, type TaskJournal } from './task-journal.js';
+import { MemoryTaskJournal, type TaskJournal } from '../store/task-journal.js';
 import { keyList, TaskRunner } from './task-runner.js';
 
 /** Rows held while the early cache scan runs, before reading waits for it. */
@@ -33,7 +33,7 @@ export class JobRun {
   readonly #table = new NumberTable(1 << 16);
   readonly #startedAt = Date.now();
   readonly #stop = new AbortController();
-  #cache: ResultCache | undefined;
+  #cache: CompleteResultCache | undefined;
   #ownsCache = false;
   #journal: TaskJournal | undefined;
   #spoolDir: string | undefined;
@@ -171,13 +171,13 @@ export class JobRun {
   async #openStores(): Promise<void> {
     const options = this.#options;
     if (options.cache) {
-      this.#cache = options.cache;
+      this.#cache = withDefaults(options.cache);
       this.#journal = options.journal ?? new MemoryTaskJournal();
     } else if (options.cacheDir) {
       const cache = await LevelResultCache.open(options.cacheDir);
       this.#cache = cache;
       this.#ownsCache = true;
-      this.#journal = new LevelTaskJournal(cache.database);
+      this.#journal = cache.journal;
     } else {
       this.#cache = new MemoryResultCache();
       this.#journal = options.journal ?? new MemoryTaskJournal();

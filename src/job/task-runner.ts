@@ -2,13 +2,13 @@ import PQueue from 'p-queue';
 import type { WaClient } from '../api/client.js';
 import type { Reconciliation } from '../api/reconcile.js';
 import type { ProviderTask } from '../api/task.js';
-import type { ResultCache } from '../cache/result-cache.js';
+import type { ResultCache } from '../store/result-cache.js';
 import { CreateUnconfirmedError, ErrorCodes, isWaError, WaError } from '../errors.js';
 import { keyToE164 } from '../dedupe/number-table.js';
 import { State, type StateCode } from './answer-state.js';
 import type { JobCounts, TaskProgress } from './progress.js';
 import { planTaskSizes, type TaskSizing } from './task-plan.js';
-import { taskKey, type JournalEntry, type TaskJournal } from './task-journal.js';
+import { taskKey, type JournalEntry, type TaskJournal } from '../store/task-journal.js';
 
 export interface TaskRunnerDeps {
   client: WaClient;
