@@ -14,6 +14,11 @@ export interface DownloadLimits {
   timeoutMs: number;
   /** Redirect hops followed. */
   maxRedirects: number;
+  /**
+   * Not a limit: secrets (the API key) scrubbed from whatever the link's host answers, since
+   * the link comes from the provider, which knows the key and may echo it.
+   */
+  secrets?: readonly string[] | undefined;
 }
 
 /**
@@ -39,6 +44,7 @@ export async function downloadToFile(
         timeoutMs: limits.timeoutMs,
         signal: combined,
         what: 'result download',
+        secrets: limits.secrets,
       });
     } catch (error) {
       throw asDownloadTimeout(error, deadline, limits);

@@ -21,6 +21,8 @@ export interface ResultFileLimits {
   maxUnzippedBytes: number;
   /** Data rows read. */
   maxRows: number;
+  /** Scrubbed from any text of the file that reaches a message (the API key). */
+  secrets?: readonly string[] | undefined;
 }
 
 /** Headers the provider's products use for the number column, compared without case or separators. */
