@@ -2,7 +2,7 @@ import { createWriteStream } from 'node:fs';
 import { join } from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import { Transform } from 'node:stream';
-import { ErrorCodes, WaError } from '../errors.js';
+import { ErrorCodes, isProgrammingError, WaError } from '../errors.js';
 import { type HttpResponse, readText, sendRequest, TransportError } from './http.js';
 import { errorFromStatus } from './status-errors.js';
 import { describeUrl, requireSecureUrl } from './url-policy.js';
@@ -100,7 +100,7 @@ export async function downloadToFile(
     try {
       await pipeline(response.body, counter, createWriteStream(path));
     } catch (error) {
-      if (error instanceof WaError && !(error instanceof TransportError)) throw error;
+      if ((error instanceof WaError && !(error instanceof TransportError)) || isProgrammingError(error)) throw error;
       throw asDownloadTimeout(
         error instanceof TransportError
           ? error
