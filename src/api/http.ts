@@ -2,7 +2,7 @@
 import { request as httpRequest, type IncomingHttpHeaders, type IncomingMessage } from 'node:http';
 import { request as httpsRequest } from 'node:https';
 import type { Readable } from 'node:stream';
-import { ErrorCodes, WaError, type WaErrorOptions } from '../errors.js';
+import { ErrorCodes, isProgrammingError, WaError, type WaErrorOptions } from '../errors.js';
 import { type Redact, redactorFor } from './redact.js';
 
 /**
@@ -170,7 +170,7 @@ export async function readText(response: HttpResponse, what: string, limit = 102
       size += chunk.length;
     }
   } catch (error) {
-    if (error instanceof TransportError) throw error;
+    if (error instanceof TransportError || isProgrammingError(error)) throw error;
     throw new TransportError(ErrorCodes.NETWORK, `The ${what} answer broke off.`, true, { cause: error });
   } finally {
     response.finish();
