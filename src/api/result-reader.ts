@@ -115,9 +115,11 @@ export async function* readResultFile(
         },
       },
     );
-    for await (const row of rows) {
-      const record = toRecord(row, columns!, redact);
-      if (record) yield record;
+    for await (const batch of rows) {
+      for (const row of batch) {
+        const record = toRecord(row, columns!, redact);
+        if (record) yield record;
+      }
     }
   } finally {
     await workbook.close();

@@ -1,5 +1,5 @@
 import type { Readable } from 'node:stream';
-import { ErrorCodes, WaError } from '../errors.js';
+import { ErrorCodes, invalidOption, WaError } from '../errors.js';
 import { invalidPart, parseXmlPart } from './result-xml.js';
 
 export interface SharedStringLimits {
@@ -16,19 +16,21 @@ const MAX_ELEMENTS_PER_STRING = 1000;
 
 /**
  * A workbook's shared-string table, held as UTF-8 in 1 MiB slabs with two typed arrays of
- * positions: about 12 bytes a string plus its text, where an array of JS strings would take
- * 30 or more, so the caps bound memory closely. Strings are decoded only when looked up.
+ * positions: 8 bytes a string plus its text, where an array of JS strings would take 30 or
+ * more, so the caps bound memory closely. Strings are decoded only when looked up. Positions
+ * fit 32 bits because the byte cap is checked to stay well under 4 GiB.
  */
 export class SharedStrings {
   readonly #slabs: Buffer[] = [];
   #slabUsed = 0;
-  #starts = new Float64Array(1024);
+  #starts = new Uint32Array(1024);
   #lengths = new Uint32Array(1024);
   #count = 0;
   #bytes = 0;
   readonly #limits: SharedStringLimits;
 
   constructor(limits: SharedStringLimits) {
+    if (limits.maxBytes > 2 ** 31) invalidOption('limits.maxSharedStringBytes', 'at most 2 GiB', limits.maxBytes);
     this.#limits = limits;
   }
 
@@ -51,7 +53,7 @@ export class SharedStrings {
       this.#slabUsed = 0;
     }
     const slab = this.#slabs.length - 1;
-    this.#slabs[slab]!.write(text, this.#slabUsed, 'utf8');
+    if (length > 0) this.#slabs[slab]!.write(text, this.#slabUsed, 'utf8');
     this.#starts[this.#count] = slab * SLAB_BYTES + this.#slabUsed;
     this.#lengths[this.#count] = length;
     this.#slabUsed += length;
@@ -68,7 +70,7 @@ export class SharedStrings {
 
   #grow(): void {
     const capacity = Math.min(this.#starts.length * 2, this.#limits.maxCount);
-    const starts = new Float64Array(capacity);
+    const starts = new Uint32Array(capacity);
     starts.set(this.#starts);
     const lengths = new Uint32Array(capacity);
     lengths.set(this.#lengths);
@@ -88,7 +90,7 @@ export async function readSharedStrings(
 ): Promise<SharedStrings> {
   const strings = new SharedStrings(limits);
   const path: string[] = [];
-  let current: string[] | undefined;
+  let current: string | undefined;
   let currentChars = 0;
   let elementsInString = 0;
   const capturing = () =>
@@ -100,17 +102,17 @@ export async function readSharedStrings(
         if (name !== 'sst') throw invalidPart(part, `the root is <${name}>, not <sst>`);
       } else if (path.length === 2) {
         if (name === 'si') {
-          current = [];
+          current = '';
           currentChars = 0;
           elementsInString = 0;
         } else if (name !== 'extLst') throw invalidPart(part, `<${name}> is not a shared string`);
-      } else if (current && ++elementsInString > MAX_ELEMENTS_PER_STRING) {
+      } else if (current !== undefined && ++elementsInString > MAX_ELEMENTS_PER_STRING) {
         throw invalidPart(part, `a shared string has more than ${MAX_ELEMENTS_PER_STRING} elements`);
       }
     },
     close(): void {
-      if (path.length === 2 && current) {
-        strings.add(current.join(''));
+      if (path.length === 2 && current !== undefined) {
+        strings.add(current);
         current = undefined;
       }
       path.pop();
@@ -121,7 +123,7 @@ export async function readSharedStrings(
       if (currentChars > MAX_STRING_CHARS) {
         throw invalidPart(part, `a shared string is longer than ${MAX_STRING_CHARS} characters`);
       }
-      current!.push(text);
+      current += text;
     },
   };
   for await (const _ of parseXmlPart(stream, part, handlers)) {

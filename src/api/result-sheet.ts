@@ -3,7 +3,7 @@ import { ErrorCodes, WaError } from '../errors.js';
 import { invalidPart, parseXmlPart } from './result-xml.js';
 import type { SharedStrings } from './result-shared-strings.js';
 
-/** Cells of one row by column (the first column is 1): only the columns asked for. */
+/** Cells of one row by column (the first column is 1): only the columns asked for, never empty. */
 export type SheetRow = ReadonlyMap<number, string>;
 
 export interface SheetReadOptions {
@@ -25,7 +25,7 @@ const MAX_ELEMENTS_OUTSIDE_ROWS = 100_000;
 const MAX_HEADER_CHARS = 256;
 
 /**
- * Streams the rows of a worksheet part (`<worksheet><sheetData><row><c>`), keeping only the
+ * Streams the rows of a worksheet part, in batches, (`<worksheet><sheetData><row><c>`), keeping only the
  * cells of the chosen columns. Anything that is not that shape inside `<sheetData>` is
  * `WA_RESULT_INVALID` at once, and elements elsewhere are capped, so a flood of elements costs
  * little time. A cell without a reference follows the one before it, as ECMA-376 allows.
@@ -34,7 +34,7 @@ export async function* readSheetRows(
   stream: Readable,
   part: string,
   options: SheetReadOptions,
-): AsyncGenerator<SheetRow> {
+): AsyncGenerator<SheetRow[]> {
   const path: string[] = [];
   const ready: SheetRow[] = [];
   let columns: ReadonlySet<number> | undefined;
@@ -55,8 +55,9 @@ export async function* readSheetRows(
     if (++rows > options.maxRows + 1) {
       throw new WaError(ErrorCodes.RESULT_TOO_LARGE, `The result file has more than ${options.maxRows} rows.`);
     }
+    if (row.size === 0) return; // nothing to hand on, and nothing to allocate for the next row
     if (columns) ready.push(row);
-    else if (row.size > 0) columns = options.chooseColumns(row);
+    else columns = options.chooseColumns(row);
     row = new Map();
   };
 
@@ -103,8 +104,9 @@ export async function* readSheetRows(
       }
     },
   };
+  // Rows go out a chunk's worth at a time: one await per row would cost more than parsing it.
   for await (const _ of parseXmlPart(stream, part, handlers)) {
-    yield* ready.splice(0);
+    if (ready.length > 0) yield ready.splice(0);
   }
   if (!columns) {
     throw new WaError(

@@ -75,6 +75,8 @@ export class ZipArchive {
     try {
       zip = await yauzl.openPromise(path, { lazyEntries: true, autoClose: false, validateEntrySizes: true });
     } catch (cause) {
+      // A file that cannot be opened at all is a local problem, not a bad zip.
+      if ((cause as NodeJS.ErrnoException).syscall !== undefined) throw cause;
       throw new ZipError('invalid', `not a zip file (${(cause as Error).message})`, { cause });
     }
     if (zip.entryCount > maxEntries) {
