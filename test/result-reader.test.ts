@@ -135,6 +135,18 @@ describe('readResultFile() - files of the contract', () => {
     expect(await read(path)).toEqual(EXPECTED);
     expect(await readdir(dir)).toEqual(['result.zip']);
   });
+
+  test('a consumer that stops early leaves no file behind', async () => {
+    const dir = await tempDir();
+    const path = join(dir, 'result.zip');
+    const xlsx = await buildZip(workbookEntries({ sheet: sheetXml([['Number', 'whatsapp'], ...ROWS]) }));
+    await writeFile(path, await buildZip([{ name: 'task.xlsx', data: xlsx }]));
+    for await (const record of readResultFile(path, dir, LIMITS)) {
+      expect(record).toEqual(EXPECTED[0]);
+      break;
+    }
+    expect(await readdir(dir)).toEqual(['result.zip']);
+  });
 });
 
 describe('readResultFile() - files that break the contract are typed errors', () => {
