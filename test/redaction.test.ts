@@ -5,6 +5,7 @@ import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { inspect } from 'node:util';
 import { WaClient } from '../src/api/client.js';
+import { readText, sendRequest } from '../src/api/http.js';
 import { REDACTED, redactSecrets } from '../src/api/redact.js';
 import { isLoopbackHost, requireSecureUrl } from '../src/api/url-policy.js';
 import { ErrorCodes, WaError } from '../src/errors.js';
@@ -151,6 +152,26 @@ describe('a provider that echoes the key', () => {
     expect(run.stderr).toContain('WA_UNAUTHORIZED');
     expectNoKey(run.stderr);
     expectNoKey(run.stdout);
+  });
+});
+
+describe('sendRequest()', () => {
+  test('headers that echo the credential header come back scrubbed, and so does the body', async () => {
+    const base = await echoingServer((_request, response, key) => {
+      response.setHeader('x-debug', [`key=${key}`, 'other']);
+      response.writeHead(418);
+      response.end(`your key: ${key}`);
+    });
+    const response = await sendRequest({
+      method: 'GET',
+      url: new URL(base),
+      headers: { 'x-api-key': KEY },
+      timeoutMs: 5000,
+      what: 'probe',
+    });
+    expect(response.headers['x-echo']).toBe(REDACTED);
+    expect(response.headers['x-debug']).toBe(`key=${REDACTED}, other`);
+    expect(await readText(response, 'probe')).toBe(`your key: ${REDACTED}`);
   });
 });
 
