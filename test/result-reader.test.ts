@@ -118,6 +118,16 @@ describe('readResultFile() - files of the contract', () => {
     );
   });
 
+  test('text outside ASCII survives the shared-string table and chunk boundaries', async () => {
+    const category = `personne âgée 👩‍🦳 ${'é'.repeat(70_000)}`;
+    const rows = [
+      ['number', 'activated', 'category'],
+      ['+41798284651', 'yes', category],
+    ];
+    expect((await read(await workbook(sharedStringSheet(rows))))[0]!.extras).toEqual({ category });
+    expect((await read(await workbook({ sheet: sheetXml(rows) })))[0]!.extras).toEqual({ category });
+  });
+
   test('extras are scrubbed of the key, like every text of the provider', async () => {
     const sheet = sheetXml([
       ['number', 'activated', 'category'],
