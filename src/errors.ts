@@ -25,6 +25,8 @@ export const ErrorCodes = {
   LINK_EXPIRED: 'WA_LINK_EXPIRED',
   RESULT_TOO_LARGE: 'WA_RESULT_TOO_LARGE',
   RESULT_COLUMNS_NOT_FOUND: 'WA_RESULT_COLUMNS_NOT_FOUND',
+  /** Not a workbook of the contract's shape: damaged, malformed, or laid out against the rules. */
+  RESULT_INVALID: 'WA_RESULT_INVALID',
   // Local problems.
   INSECURE_URL: 'WA_INSECURE_URL',
   INVALID_OPTION: 'WA_INVALID_OPTION',
@@ -36,6 +38,8 @@ export const ErrorCodes = {
   REDIS_UNAVAILABLE: 'WA_REDIS_UNAVAILABLE',
   REDIS_NOT_DURABLE: 'WA_REDIS_NOT_DURABLE',
   REDIS_LEASE_LOST: 'WA_REDIS_LEASE_LOST',
+  /** A bug in this package (a TypeError, a RangeError...): never blamed on the provider. */
+  INTERNAL: 'WA_INTERNAL',
 } as const;
 
 export type ErrorCode = (typeof ErrorCodes)[keyof typeof ErrorCodes];
@@ -79,6 +83,29 @@ export class CreateUnconfirmedError extends WaError {
     this.name = 'CreateUnconfirmedError';
     this.numbers = numbers;
   }
+}
+
+/**
+ * Any failure as a `WaError` for summaries and reports: a `WaError` as it is, anything else as
+ * `WA_INTERNAL` with the original as `cause`, so that a bug is never reported as a bad answer.
+ */
+export function asWaError(error: unknown): WaError {
+  if (error instanceof WaError) return error;
+  const detail = error instanceof Error ? `${error.name}: ${error.message}` : String(error);
+  return new WaError(ErrorCodes.INTERNAL, `Internal error (a bug in wa-bulk-checker, please report it): ${detail}`, {
+    cause: error,
+  });
+}
+
+/** A bug in code (ours or a library's misuse), as opposed to a failure of the world outside. */
+export function isProgrammingError(error: unknown): boolean {
+  return (
+    error instanceof TypeError ||
+    error instanceof RangeError ||
+    error instanceof ReferenceError ||
+    error instanceof SyntaxError ||
+    error instanceof EvalError
+  );
 }
 
 export function isWaError(error: unknown, code?: ErrorCode): error is WaError {

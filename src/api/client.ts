@@ -241,14 +241,19 @@ export class WaClient {
           downloadToFile(
             resultUrl,
             directory,
-            { maxBytes: this.#limits.maxDownloadBytes, timeoutMs: this.#downloadTimeoutMs, maxRedirects: 5 },
+            {
+              maxBytes: this.#limits.maxDownloadBytes,
+              timeoutMs: this.#downloadTimeoutMs,
+              maxRedirects: 5,
+              secrets: [this.#apiKey],
+            },
             options.signal,
           ),
         isRetryableRead,
         this.#retry,
         options.signal,
       );
-      yield* readResultFile(path, directory, this.#limits);
+      yield* readResultFile(path, directory, { ...this.#limits, secrets: [this.#apiKey] });
     } finally {
       await rm(directory, { recursive: true, force: true });
     }

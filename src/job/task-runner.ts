@@ -3,7 +3,7 @@ import type { WaClient } from '../api/client.js';
 import type { Reconciliation } from '../api/reconcile.js';
 import type { ProviderTask } from '../api/task.js';
 import type { ResultCache } from '../store/result-cache.js';
-import { CreateUnconfirmedError, ErrorCodes, isWaError, WaError } from '../errors.js';
+import { asWaError, CreateUnconfirmedError, ErrorCodes, isWaError, type WaError } from '../errors.js';
 import { keyToE164 } from '../dedupe/number-table.js';
 import { State, type StateCode } from './answer-state.js';
 import type { JobCounts, TaskProgress } from './progress.js';
@@ -303,9 +303,4 @@ export class TaskRunner {
     if (FATAL.has(waError.code)) this.fatal ??= waError;
     else this.taskErrors.push(waError);
   }
-}
-
-/** Any failure as a WaError, so summaries can show its code. */
-function asWaError(error: unknown): WaError {
-  return error instanceof WaError ? error : new WaError(ErrorCodes.BAD_RESPONSE, String(error), { cause: error });
 }
