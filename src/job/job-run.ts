@@ -37,6 +37,8 @@ export class JobRun {
   #stores: JobStores | undefined;
   #spoolDir: string | undefined;
   #runner: TaskRunner | undefined;
+  /** The cache read through while the input is read; dispose() lets it end before closing the cache. */
+  #earlyScan: Promise<unknown> = Promise.resolve();
   #checking: Checking | undefined;
   #phase: JobProgress['phase'] = 'reading';
   #lastProgress = 0;
@@ -60,7 +62,7 @@ export class JobRun {
     // The cache can be read through while the input is read (in its worker): both take time.
     const lookup = new CacheLookup({ cache: stores.cache, state, maxAgeMs: options.maxAgeMs });
     const earlyScan = lookup.scanWhileReading(this.#input);
-    earlyScan.catch(() => {}); // awaited below; not unhandled if reading the input fails first
+    this.#earlyScan = earlyScan.catch(() => {}); // awaited below; never unhandled if reading the input fails first
     const spool = new SpoolWriter(spoolPath);
     try {
       yield* ingest(this.#input, options, state, spool, earlyScan, () => this.#report(false));
@@ -119,6 +121,7 @@ export class JobRun {
     this.#runner?.stop();
     // Its failure, if any, was already thrown by the job itself.
     if (this.#runner) await this.#runner.idle().catch(() => {});
+    await this.#earlyScan;
     await this.#stores?.close();
     if (this.#spoolDir) await rm(this.#spoolDir, { recursive: true, force: true });
   }
