@@ -1,4 +1,4 @@
-import { answerOf, INVALID_ROW, State } from './answer-state.js';
+import { answerOf, INVALID_ROW, NO_NUMBER, State } from './answer-state.js';
 import type { JobState } from './job-state.js';
 import { ResultBlock } from './result-block.js';
 import type { Checking } from './checking.js';
@@ -26,14 +26,13 @@ export async function* emitSpooled(
 ): AsyncGenerator<ResultBlock> {
   let row = state.rowsAnsweredEarly;
   let waitFor = tasks;
-  for await (const { keys, inputs } of readSpool(spoolPath)) {
+  for await (const { keys, reasons, inputs } of readSpool(spoolPath)) {
     let results = new ResultBlock(keys.length);
     for (let i = 0; i < keys.length; i++) {
       row++;
       const key = keys[i]!;
-      // A spooled row without a number has minus its reason code as its key (see spool.ts).
-      if (key <= 0) {
-        if (included(which, INVALID_ROW)) results.addInvalid(row, inputs[i]!, -key);
+      if (key === NO_NUMBER) {
+        if (included(which, INVALID_ROW)) results.addInvalid(row, inputs[i]!, reasons[i]!);
         continue;
       }
       let answer = state.stateOf(key);

@@ -25,8 +25,7 @@ export async function planChecks(state: JobState, spoolPath: string, sizing: Tas
     for await (const keys of readSpoolKeys(spoolPath)) {
       for (let i = 0; i < keys.length; i++, row++) {
         const key = keys[i]!;
-        // A spooled row without a number has a negative value (see spool.ts).
-        if (key > NO_NUMBER && !state.isDuplicateRow(row) && state.stateOf(key) === State.TO_CHECK && index < count)
+        if (key !== NO_NUMBER && !state.isDuplicateRow(row) && state.stateOf(key) === State.TO_CHECK && index < count)
           numbers[index++] = key;
       }
     }
