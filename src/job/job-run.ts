@@ -57,9 +57,10 @@ export class JobRun {
     this.#spoolDir = await mkdtemp(join(options.tempDir ?? tmpdir(), 'wa-check-job-'));
     const spoolPath = join(this.#spoolDir, 'rows.spool');
 
+    // 1. What earlier runs left at the provider is collected alongside (no runner in a dry run).
     if (!options.dryRun) this.#runner = this.#makeRunner(stores);
     await resumeJournal(stores.journal, state, this.#runner, options.resubmitUnconfirmed);
-    // The cache can be read through while the input is read (in its worker): both take time.
+    // 2. Pass 1. The cache can be read through while the input is read (in its worker): both take time.
     const lookup = new CacheLookup({ cache: stores.cache, state, maxAgeMs: options.maxAgeMs });
     const earlyScan = lookup.scanWhileReading(this.#input);
     this.#earlyScan = earlyScan.catch(() => {}); // awaited below; never unhandled if reading the input fails first
@@ -69,26 +70,27 @@ export class JobRun {
     } finally {
       await spool.close();
     }
+    // 3. The rest of the lookups, and the plan.
     await lookup.lookUpUnknown(await earlyScan);
-
     const plan = await planChecks(state, spoolPath, options);
     if (options.dryRun) {
       this.#dryRun = { numbers: plan.numbers.length, tasks: plan.tasks };
       state.markDryRun(plan.numbers);
     }
-    const tasks = new Checking(this.#runner, keyList(options.dryRun ? new Float64Array(0) : plan.numbers));
-    this.#checking = tasks;
+    // 4. The tasks run in the background while 5. pass 2 writes the spooled rows out.
+    const checking = new Checking(this.#runner, keyList(plan.numbers));
+    this.#checking = checking;
     this.#phase = 'checking';
     this.#report(true);
 
     if (options.order === 'completion') {
       // Rows answered without the provider go out now; the rest once the tasks are done.
       yield* emitSpooled(spoolPath, state, 'known');
-      await tasks.finished();
+      await checking.finished();
       yield* emitSpooled(spoolPath, state, 'rest');
     } else {
-      yield* emitSpooled(spoolPath, state, 'all', tasks);
-      await tasks.finished();
+      yield* emitSpooled(spoolPath, state, 'all', checking);
+      await checking.finished();
     }
     this.#phase = 'done';
     state.finish();
