@@ -3,7 +3,10 @@ import { INVALID_ROW, NO_NUMBER, NOT_IN_TABLE, State, type StateCode, UNANSWERED
 import { emptyCounts, type JobCounts } from './progress.js';
 import { RowFlags } from './row-flags.js';
 
-/** Each row's state right after dedupe (INVALID_ROW for a row without a number), and 1 where it repeats an earlier row. */
+/**
+ * Each row's state right after dedupe (INVALID_ROW for a row without a number), and 1 where it
+ * repeats an earlier row.
+ */
 export interface Deduped {
   states: Uint8Array;
   duplicates: Uint8Array;
