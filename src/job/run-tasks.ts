@@ -68,7 +68,8 @@ export class TaskRunner {
   readonly #stopCollecting = new AbortController();
   #stopped = false;
   #retry: string[] = [];
-  #createTurn: Promise<void> = Promise.resolve();
+  /** Creates go out one at a time (see #createOneAtATime). */
+  readonly #creates = new PQueue({ concurrency: 1 });
   /** How long the last create took, to create the next task that much before a slot frees. */
   #createMs = 0;
   /** A journal or cache write that failed: the job must stop and say so. */
@@ -183,12 +184,7 @@ export class TaskRunner {
    * task minutes, so the slots stay just as busy.
    */
   async #createOneAtATime(entry: JournalEntry, firstTry: boolean): Promise<ProviderTask | undefined> {
-    const turn = this.#createTurn.then(() => this.#create(entry, firstTry));
-    this.#createTurn = turn.then(
-      () => undefined,
-      () => undefined,
-    );
-    return turn;
+    return this.#creates.add(() => this.#create(entry, firstTry));
   }
 
   async #create(entry: JournalEntry, firstTry: boolean): Promise<ProviderTask | undefined> {
