@@ -1,7 +1,13 @@
 import { describe, expect, test } from 'vitest';
 import { readdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { MemoryResultCache } from '../src/cache/memory-result-cache.js';
+import { e164ToKey } from '../src/dedupe/number-table.js';
+import { State } from '../src/job/answer-state.js';
 import { checkNumbers, type CheckResult } from '../src/job/check-numbers.js';
+import { JobState } from '../src/job/job-state.js';
+import { TaskRunner } from '../src/job/run-tasks.js';
+import { MemoryTaskJournal } from '../src/job/task-journal.js';
 import type { LedgerSnapshot, RunningSimulator } from '../src/simulator/index.js';
 import { clientFor } from './helpers/clients.js';
 import { useFastSimulators } from './helpers/fast-sim.js';
@@ -111,4 +117,31 @@ describe('a consumer that leaves early', () => {
     const next = await drain(checkNumbers(file, { client: clientFor(s), cacheDir }));
     expect(next).toMatchObject({ finished: true, cacheHits: numbers.length, numbersCharged: 0 });
   });
+});
+
+test('TaskRunner.stop() - a create under way is let finish and journaled submitted; no task is created after it', async () => {
+  const s = await start({ failureShare: 0 });
+  const numbers = swissNumbers(1500);
+  const state = new JobState();
+  state.dedupe(Float64Array.from(numbers, e164ToKey));
+  state.planUnknown();
+  const journal = new MemoryTaskJournal();
+  const runner = new TaskRunner({
+    client: clientFor(s),
+    cache: new MemoryResultCache(),
+    journal,
+    state,
+    sizing: { concurrency: 1, minTaskSize: 1, maxTaskSize: 500 },
+    budget: Number.POSITIVE_INFINITY,
+    signal: undefined,
+    changed: () => {},
+  });
+  // The consumer leaves while the first create is at the provider, its answer not sent yet.
+  s.hooks.afterCreate = () => runner.stop();
+  await runner.check(numbers);
+  const entries = await journal.open();
+  expect(entries.map((entry) => [entry.state, entry.numbers.length])).toEqual([['submitted', 500]]);
+  expect(s.ledger.tasksCreated).toBe(1);
+  expect(state.counts).toMatchObject({ tasks: 1, numbersCharged: 500, numbersUnconfirmed: 0, answeredByApi: 0 });
+  expect(new Set(numbers.map((number) => state.stateOf(e164ToKey(number))))).toEqual(new Set([State.ABORTED]));
 });
