@@ -20,7 +20,7 @@ const REASON_CODES = new Map<string, number>(INVALID_REASONS.map((reason, code) 
 
 /** One batch of rows after normalization, in row order. */
 export interface IngestBatch {
-  /** Each row's number as a float64 key; 0 for a row without a valid number. */
+  /** Each row's number as a float64 key; NO_NUMBER (0) for a row without a valid number. */
   keys: Float64Array;
   /** Each row's phone text as it was. */
   inputs: string[];
