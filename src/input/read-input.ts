@@ -1,3 +1,4 @@
+import { once } from 'node:events';
 import { createReadStream } from 'node:fs';
 import { stat } from 'node:fs/promises';
 import { extname } from 'node:path';
@@ -84,7 +85,17 @@ async function* readFile(path: string, options: ReadInputOptions): AsyncGenerato
         : extension === '.csv' || extension === '.tsv'
           ? 'csv'
           : undefined);
-  yield* readByteStream(createReadStream(path, { highWaterMark: 1024 * 1024 }), format, options);
+  const stream = createReadStream(path, { highWaterMark: 1024 * 1024 });
+  try {
+    yield* readByteStream(stream, format, options);
+  } finally {
+    // Closed before the consumer's `break` returns: a caller may delete or rewrite the file next.
+    if (!stream.closed) {
+      const closed = once(stream, 'close');
+      stream.destroy();
+      await closed;
+    }
+  }
 }
 
 /** A byte stream, which this reader owns from now on: it is destroyed when reading ends. */
