@@ -1,11 +1,12 @@
 import { describe, expect, test } from 'vitest';
-import { createReadStream, readdirSync, readlinkSync } from 'node:fs';
+import { createReadStream } from 'node:fs';
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import ExcelJS from 'exceljs';
 import { ErrorCodes } from '../src/errors.js';
 import { readInput, type InputSource, type ReadInputOptions } from '../src/input/read-input.js';
+import { openPaths } from './helpers/open-paths.js';
 import { useTempDirs } from './helpers/temp-dir.js';
 
 // #12 item 4: readInput never closed its source when the consumer stopped early or failed.
@@ -15,17 +16,6 @@ const tempDir = useTempDirs();
 async function firstBatch(source: InputSource, options: ReadInputOptions = {}): Promise<number> {
   for await (const batch of readInput(source, options)) return batch.length;
   throw new Error('no rows');
-}
-
-/** Paths this process holds open (Linux). */
-function openPaths(): string[] {
-  return readdirSync('/proc/self/fd').flatMap((fd) => {
-    try {
-      return [readlinkSync(`/proc/self/fd/${fd}`)];
-    } catch {
-      return [];
-    }
-  });
 }
 
 async function bigText(): Promise<string> {
