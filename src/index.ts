@@ -47,6 +47,14 @@ export type { NormalizeResult, InvalidReason } from './normalize/normalize-numbe
 export { NumberTable } from './dedupe/number-table.js';
 export { planTaskSizes } from './job/task-plan.js';
 export { readInput } from './input/read-input.js';
-export type { InputSource, InputRecord, InputRow, InputFormat, ReadInputOptions } from './input/read-input.js';
+export type {
+  ColumnChosen,
+  ColumnsChosen,
+  InputSource,
+  InputRecord,
+  InputRow,
+  InputFormat,
+  ReadInputOptions,
+} from './input/read-input.js';
 export { writeResults, formatOfPath } from './output/write-results.js';
 export type { OutputFormat, ResultSource } from './output/write-results.js';

@@ -278,7 +278,7 @@ describe('checkNumbers()', () => {
       ['079 828 46 51', 'needs_country'],
       ['+4179828465', 'invalid_number'],
       ['f', 'malformed_row'],
-      ['g,"+41791000001\n', 'malformed_row'],
+      ['g,"+41791000001', 'malformed_row'],
     ]);
     expect(summary).toMatchObject({ rows: 7, invalidRows: 6, numbersCharged: 1 });
     expect(s.ledger.numbersCharged).toBe(1);

@@ -15,6 +15,7 @@ export const INVALID_REASONS = [
   'not_a_phone_number',
   'invalid_number',
   'needs_country',
+  'unknown_country',
 ] as const;
 const REASON_CODES = new Map<string, number>(INVALID_REASONS.map((reason, code) => [reason, code]));
 
@@ -43,6 +44,10 @@ export async function* normalizeRows(input: InputSource, options: NormalizeOptio
       inputs[i] = row.input;
       if (row.malformed !== undefined) {
         reasons[i] = REASON_CODES.get('malformed_row')!;
+        continue;
+      }
+      if (row.unknownCountry !== undefined) {
+        reasons[i] = REASON_CODES.get('unknown_country')!;
         continue;
       }
       const normalized = normalizeNumber(row.input, toRegion(row.country) ?? options.country);
