@@ -103,6 +103,33 @@ describe('waitForTask() - a task stuck in processing', () => {
   });
 });
 
+describe('collectResults() - a download is a wait too', () => {
+  test('announced with the task and the time it may last at most (the download timeout)', async () => {
+    const sim = await start();
+    const events: WaitEvent[] = [];
+    const clock = new VirtualClock();
+    const client = new WaClient({
+      apiUrl: sim.url,
+      apiKey: sim.apiKey,
+      userId: 'test',
+      clock,
+      downloadTimeoutMs: 60_000,
+      poll: { floorMs: 20, ceilingMs: 100 },
+      onWait: (event) => events.push(event),
+    });
+    const numbers = swissNumbers(10);
+    const created = await client.createTask(numbers);
+    // The simulator runs on real time: read until it has exported.
+    let task = await client.getTask(created.taskId);
+    while (task.status !== 'exported') {
+      await new Promise((resolve) => setTimeout(resolve, 20));
+      task = await client.getTask(created.taskId);
+    }
+    await client.collectResults(task, numbers);
+    expect(events).toEqual([{ what: 'download', call: 'download', taskId: task.taskId, until: clock.now() + 60_000 }]);
+  });
+});
+
 describe('waitForTask() - a task stuck in pending', () => {
   test('is given up with WA_TASK_STALLED after 30 minutes by default', async () => {
     const sim = await start({ queueDelayMs: 1e12 });
