@@ -18,6 +18,8 @@ export const ErrorCodes = {
   BAD_RESPONSE: 'WA_BAD_RESPONSE',
   CREATE_UNCONFIRMED: 'WA_CREATE_UNCONFIRMED',
   TASK_FAILED: 'WA_TASK_FAILED',
+  // A task made no progress for too long: this run gives up on it (it may still finish).
+  TASK_STALLED: 'WA_TASK_STALLED',
   // A task's row count is outside the product's limits (a free 400): the planner must resize it.
   BELOW_MINIMUM: 'WA_BELOW_MINIMUM',
   ABOVE_MAXIMUM: 'WA_ABOVE_MAXIMUM',

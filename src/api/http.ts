@@ -160,8 +160,17 @@ export function sendRequest(options: HttpRequest): Promise<HttpResponse> {
   });
 }
 
-/** Reads a response body as text, up to `limit` bytes (the rest is cut off), scrubbed of secrets. */
-export async function readText(response: HttpResponse, what: string, limit = 1024 * 1024): Promise<string> {
+/**
+ * Reads a response body as text, up to `limit` bytes (the rest is cut off), scrubbed of secrets.
+ * With `raw`, the text is as sent, for a parser: scrubbing first could change the data (a short
+ * key that also occurs in a field name); whatever of it reaches a message goes through `redact`.
+ */
+export async function readText(
+  response: HttpResponse,
+  what: string,
+  limit = 1024 * 1024,
+  { raw = false }: { raw?: boolean } = {},
+): Promise<string> {
   const chunks: Buffer[] = [];
   let size = 0;
   try {
@@ -176,6 +185,6 @@ export async function readText(response: HttpResponse, what: string, limit = 102
     response.finish();
   }
   const kept = Buffer.concat(chunks);
-  const text = response.redact(kept.toString('utf8'), kept.length < size);
-  return text.slice(0, limit);
+  const text = kept.toString('utf8');
+  return (raw ? text : response.redact(text, kept.length < size)).slice(0, limit);
 }
