@@ -107,9 +107,9 @@ describe('wa-check check', () => {
     const results = run.stdout
       .trim()
       .split('\n')
-      .map((line) => JSON.parse(line) as { number: string; whatsapp: string });
+      .map((line) => JSON.parse(line) as { number: string; whatsapp: boolean });
     expect(results.map((r) => r.number)).toEqual(swissNumbers(30));
-    expect(results.every((r) => r.whatsapp === s.oracle.answer(r.number))).toBe(true);
+    expect(results.every((r) => r.whatsapp === (s.oracle.answer(r.number) === 'yes'))).toBe(true);
   });
 
   test('the key never appears in stdout, stderr, the output or the cache folder', async () => {
@@ -209,7 +209,7 @@ describe('wa-check check', () => {
       ['check', await inputCsv(swissNumbers(3)), '--column', 'mobile', '--cache', join(dir, 'c')],
       envFor(s),
     );
-    expect(run.code).toBe(1);
+    expect(run.code).toBe(2);
     expect(run.stderr).toContain(
       "WA_INVALID_OPTION: The phone column 'mobile' is not in the header row, which reads: 'name', 'phone'",
     );
@@ -302,13 +302,13 @@ describe('other commands', () => {
     const exported = parseCsv(await readFile(join(dir, 'answers.csv'), 'utf8'));
     expect(exported).toHaveLength(51);
     expect(exported.slice(1).every((row) => row[1] === s.oracle.answer(row[0]!))).toBe(true);
-    expect((await runCli(['cache', 'prune', '--older-than', '1', '--cache', cache])).stdout).toContain(
+    expect((await runCli(['cache', 'prune', '--older-than', '1', '--cache', cache, '--yes'])).stdout).toContain(
       'Removed 0 answers',
     );
     expect((await runCli(['cache', 'stats', '--cache', cache])).stdout).toMatch(/Answer log: +50 records/);
     await rm(join(cache, 'wa-answers.bin'));
     expect((await runCli(['cache', 'stats', '--cache', cache])).stdout).toMatch(/Answer log: +none yet/);
-    expect((await runCli(['cache', 'prune', '--older-than', '0', '--cache', cache])).stdout).toContain(
+    expect((await runCli(['cache', 'prune', '--older-than', '0', '--cache', cache, '--yes'])).stdout).toContain(
       'Removed 50 answers',
     );
     // The log cannot forget; an empty cache starts a new one.
