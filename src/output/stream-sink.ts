@@ -12,8 +12,16 @@ export class StreamSink {
     this.#error ??= error;
   };
 
-  constructor(stream: Writable) {
+  readonly #awaitEachWrite: boolean;
+
+  /**
+   * With `awaitEachWrite`, each write waits for its own callback: a reader that went away is
+   * noticed at the write that failed, not one block later (a block can take a task's time to
+   * come, and a task is paid). A file of our own does without it and keeps writes overlapped.
+   */
+  constructor(stream: Writable, options: { awaitEachWrite?: boolean } = {}) {
     this.stream = stream;
+    this.#awaitEachWrite = options.awaitEachWrite ?? false;
     stream.on('error', this.#onError);
   }
 
@@ -21,7 +29,13 @@ export class StreamSink {
     if (this.#error) throw this.#error;
     if (chunk.length === 0) return;
     if (this.stream.destroyed) throw this.#error ?? streamClosed();
-    if (!this.stream.write(chunk)) await this.#drained();
+    if (this.#awaitEachWrite) {
+      await new Promise<void>((resolve, reject) =>
+        this.stream.write(chunk, (error) => (error ? reject(error) : resolve())),
+      );
+    } else if (!this.stream.write(chunk)) {
+      await this.#drained();
+    }
     if (this.#error) throw this.#error;
   }
 

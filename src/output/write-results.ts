@@ -106,7 +106,7 @@ export async function writeToStream(
   stream: Writable,
   options?: WriteResultsOptions,
 ): Promise<number> {
-  const sink = new StreamSink(stream);
+  const sink = new StreamSink(stream, { awaitEachWrite: true });
   try {
     return await writeBatches(batches, format, sink, options);
   } finally {
