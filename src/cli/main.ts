@@ -1,10 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { isWaError } from '../errors.js';
-import { CACHE_HELP, cacheCommand } from './cache-command.js';
-import { CHECK_HELP, checkCommand, type CliEnvironment } from './check-command.js';
-import { DEMO_HELP, demoCommand } from './demo-command.js';
+import type { CliEnvironment } from './check-command.js';
 import { UsageError } from './flags.js';
-import { SIMULATE_HELP, simulateCommand } from './simulate-command.js';
 import { unknownOptionMessage } from './suggest.js';
 
 const MAIN_HELP = `Usage: wa-check <command> [options]
@@ -30,12 +27,30 @@ interface Command {
   run(argv: string[], io: CliEnvironment): Promise<number>;
 }
 
-const COMMANDS: Record<string, Command> = {
-  check: { help: CHECK_HELP, run: checkCommand },
-  demo: { help: DEMO_HELP, run: demoCommand },
-  simulate: { help: SIMULATE_HELP, run: (argv, io) => simulateCommand(argv, io.stdout) },
-  cache: { help: CACHE_HELP, run: cacheCommand },
+// Loaded on use: `--version`, `help` and a typo answer without loading the job, LevelDB and the
+// simulator (a third of a second of start-up).
+const COMMANDS: Record<string, () => Promise<Command>> = {
+  check: async () => {
+    const { CHECK_HELP, checkCommand } = await import('./check-command.js');
+    return { help: CHECK_HELP, run: checkCommand };
+  },
+  demo: async () => {
+    const { DEMO_HELP, demoCommand } = await import('./demo-command.js');
+    return { help: DEMO_HELP, run: demoCommand };
+  },
+  simulate: async () => {
+    const { SIMULATE_HELP, simulateCommand } = await import('./simulate-command.js');
+    return { help: SIMULATE_HELP, run: (argv, io) => simulateCommand(argv, io.stdout) };
+  },
+  cache: async () => {
+    const { CACHE_HELP, cacheCommand } = await import('./cache-command.js');
+    return { help: CACHE_HELP, run: cacheCommand };
+  },
 };
+
+function commandNamed(name: string): Promise<Command> | undefined {
+  return Object.hasOwn(COMMANDS, name) ? COMMANDS[name]!() : undefined;
+}
 
 /** Runs the CLI and returns its exit code. Errors print their code and one helpful line. */
 export async function main(argv: string[], io: CliEnvironment): Promise<number> {
@@ -45,7 +60,7 @@ export async function main(argv: string[], io: CliEnvironment): Promise<number> 
     return 0;
   }
   if (name === 'help' && rest[0] !== undefined) {
-    const topic = COMMANDS[rest[0]];
+    const topic = await commandNamed(rest[0]);
     if (topic) {
       io.stdout.write(topic.help);
       return 0;
@@ -57,7 +72,7 @@ export async function main(argv: string[], io: CliEnvironment): Promise<number> 
     io.stdout.write(MAIN_HELP);
     return name === undefined ? EXIT_USAGE : 0;
   }
-  const command = COMMANDS[name];
+  const command = await commandNamed(name);
   if (!command) {
     io.stderr.write(`wa-check: unknown command '${name}'.\n\n${MAIN_HELP}`);
     return EXIT_USAGE;
