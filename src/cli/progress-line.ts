@@ -58,7 +58,8 @@ export class ProgressLine {
       const checked = tasks.reduce((sum, task) => sum + Math.min(task.checked, task.numbers), 0);
       this.#learnTails(progress, now);
       this.#samples.push({ at: now, done: progress.answeredByApi + checked });
-      this.#samples = this.#samples.filter((sample) => sample.at > now - 60_000);
+      // The rate over the last minute: samples before it go, but for the one that starts it.
+      while (this.#samples.length > 2 && this.#samples[1]!.at <= now - 60_000) this.#samples.shift();
       const rate = this.#rate();
       parts.push(
         { text: `tasks ${tasks.length}${inTasks ? ` (${Math.floor((100 * checked) / inTasks)}%)` : ''}`, rank: 3 },
@@ -114,7 +115,9 @@ export class ProgressLine {
     const processing = remaining > 0 ? remaining / rate! : 0;
     // The export and download of the last tasks come after their processing.
     const tail = this.#tails.length > 0 ? Math.max(...this.#tails.slice(-5)) : undefined;
-    if (tail === undefined) return progress.tasksRunning.length > 0 && remaining === 0 ? 'exporting' : undefined;
+    // Before any task has been seen through, the export and download time is not known: '+' says so.
+    if (tail === undefined)
+      return remaining > 0 ? `${duration(processing)}+` : progress.tasksRunning.length > 0 ? 'exporting' : undefined;
     const waited = Math.min(
       ...progress.tasksRunning.map((task) => {
         const at = this.#processedAt.get(task.taskId);
