@@ -64,7 +64,12 @@ describe('ProgressLine', () => {
     line.format(progress({ toCheck: 2_000, tasksRunning: [task('a', 1_000, 0)] }));
     clock.now += 10_000;
     const processed = line.format(progress({ toCheck: 2_000, tasksRunning: [task('a', 1_000, 1_000)] }));
-    expect(processed).toContain('ETA exporting');
+    // 1,000 numbers still to go at 100/s, then exports of a length not yet known.
+    expect(processed).toContain('ETA 10s+');
+    const { line: last } = terminal(200);
+    expect(last.format(progress({ toCheck: 1_000, tasksRunning: [task('z', 1_000, 1_000)] }))).toContain(
+      'ETA exporting',
+    );
     clock.now += 20_000;
     line.format(progress({ toCheck: 1_000, answeredByApi: 1_000, tasksRunning: [task('b', 1_000, 0)] }));
     // Task b: processed at the same rate; its export is still ahead.
