@@ -17,7 +17,12 @@ function task(taskId: string, numbers: number, checked: number): TaskProgress {
 function terminal(columns: number) {
   const clock = { now: 1_000_000 };
   let written = '';
-  const out = { write: (text: string) => ((written += text), true) } as unknown as NodeJS.WritableStream;
+  const out = {
+    write: (text: string) => {
+      written += text;
+      return true;
+    },
+  } as unknown as NodeJS.WritableStream;
   const line = new ProgressLine(out, { columns: () => columns, now: () => clock.now });
   return { line, clock, written: () => written };
 }
@@ -89,7 +94,8 @@ describe('ProgressLine', () => {
     line.clear();
     expect(written()).toBe('');
     line.update(progress({ phase: 'reading', rows: 10 }));
-    expect(written()).toMatch(/^\rreading · rows 10.*\x1b\[K$/);
+    expect(written().startsWith('\rreading · rows 10')).toBe(true);
+    expect(written().endsWith('\x1b[K')).toBe(true);
     line.clear();
     line.clear();
     expect(written().endsWith('\x1b[K\r\x1b[K')).toBe(true);
