@@ -147,6 +147,12 @@ test('csvBytes() - a column block formats exactly as its result objects do, in e
   // Compared as the bytes a file gets (a lone surrogate is written as U+FFFD either way).
   expect(csvBytes(block).equals(Buffer.from(expected, 'utf8'))).toBe(true);
   expect(csvBytes(block).toString('utf8')).toBe(Buffer.from(expected, 'utf8').toString('utf8'));
+  // without the formula guard, the same agreement, and the inputs exactly as read
+  const unguarded = toResults(block)
+    .map((result) => csvLine(result, { formulaGuard: false }))
+    .join('');
+  expect(csvBytes(block, { formulaGuard: false }).equals(Buffer.from(unguarded, 'utf8'))).toBe(true);
+  expect(unguarded).toContain('\n2,=cmd|x,');
   // and the object path is the reference the other writers use: spot-check it
   expect(csvLine(toResults(block)[1]!)).toBe(`2,'=cmd|x,+41798284652,,,not_checked,false\n`);
 });
