@@ -100,6 +100,7 @@ describe('ProgressLine', () => {
     line.clear();
     expect(written().endsWith('\x1b[K\r\x1b[K')).toBe(true);
     expect(written().split('\r')).toHaveLength(3);
+    line.done();
   });
 });
 

@@ -32,6 +32,8 @@ export class ProgressLine {
   /** Seconds from processed to answered, of tasks seen through. */
   readonly #tails: number[] = [];
   #shown = false;
+  #last: JobProgress | undefined;
+  #ticker: NodeJS.Timeout | undefined;
 
   constructor(out: NodeJS.WritableStream, options: ProgressLineOptions = {}) {
     this.#out = out;
@@ -41,8 +43,14 @@ export class ProgressLine {
   }
 
   update(progress: JobProgress): void {
+    this.#last = progress;
     this.#out.write(`\r${this.format(progress)}\x1b[K`);
     this.#shown = true;
+    // The job reports when something changes, which can be seconds apart (polling is sparse):
+    // the elapsed time and the ETA tick on their own in between.
+    this.#ticker ??= setInterval(() => {
+      if (this.#last) this.update(this.#last);
+    }, 1000).unref();
   }
 
   /** The line for this progress, as wide as the terminal at most. */
@@ -84,8 +92,11 @@ export class ProgressLine {
     this.#shown = false;
   }
 
-  /** Clears the line before the final report. */
+  /** Clears the line before the final report, and stops redrawing it. */
   done(): void {
+    clearInterval(this.#ticker);
+    this.#ticker = undefined;
+    this.#last = undefined;
     this.clear();
   }
 
