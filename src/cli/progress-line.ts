@@ -83,7 +83,8 @@ export class ProgressLine {
       { text: `dup ${count(progress.duplicateRows)}`, rank: 8 },
       { text: `invalid ${count(progress.invalidRows)}`, rank: 9 },
     );
-    return fitToWidth(parts, Math.max(10, (this.#columns() ?? 80) - 1));
+    // A pseudo-terminal without a size says 0 columns.
+    return fitToWidth(parts, Math.max(10, (this.#columns() || 80) - 1));
   }
 
   /** Erases the line, so that other output starts at the left; the next update draws it again. */
