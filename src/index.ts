@@ -36,4 +36,4 @@ export { planTaskSizes } from './job/task-plan.js';
 export { readInput } from './input/read-input.js';
 export type { InputSource, InputRecord, InputRow, InputFormat, ReadInputOptions } from './input/read-input.js';
 export { writeResults, formatOfPath } from './output/write-results.js';
-export type { OutputFormat, ResultSource } from './output/write-results.js';
+export type { OutputFormat, ResultItem, ResultSource, WriteResultsOptions } from './output/write-results.js';

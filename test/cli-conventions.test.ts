@@ -125,6 +125,9 @@ describe('wa-check check: what goes where', () => {
     const withOutput = await runCli(['check', input, '--dry-run', '--cache', join(dir, 'c'), '-o', join(dir, 'o.csv')]);
     expect(withOutput.code).toBe(0);
     expect((await readFile(join(dir, 'o.csv'), 'utf8')).trim().split('\n')).toHaveLength(41);
+    const toStdout = await runCli(['check', input, '--dry-run', '--cache', join(dir, 'c'), '-o', '-']);
+    expect(toStdout.stdout.trim().split('\n')).toHaveLength(41);
+    expect(await readdir(dir)).not.toContain('-');
   });
 
   test('--no-formula-guard keeps CSV cells as read; by default they are guarded', async () => {

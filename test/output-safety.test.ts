@@ -114,13 +114,26 @@ describe('a job that fails leaves the old output as it was, and no temporary fil
     const dir = await tempDir();
     await writeFile(join(dir, 'results.jsonl'), '{"old":true}\n');
     const run = await runCli(
-      ['check', await listIn(dir), '-o', join(dir, 'results.jsonl'), '--cache', join(dir, 'c')],
+      [
+        'check',
+        await listIn(dir),
+        '-o',
+        join(dir, 'results.jsonl'),
+        '--cache',
+        join(dir, 'c'),
+        '--report-json',
+        join(dir, 'report.json'),
+      ],
       { ...envFor(s), WA_CHECK_API_KEY: 'wrong-key' },
     );
     expect(run.code).toBe(1);
     expect(run.stderr).toContain('WA_UNAUTHORIZED');
     expect(await readFile(join(dir, 'results.jsonl'), 'utf8')).toBe('{"old":true}\n');
-    expect((await readdir(dir)).sort()).toEqual(['c', 'in.csv', 'results.jsonl']);
+    expect((await readdir(dir)).sort()).toEqual(['c', 'in.csv', 'report.json', 'results.jsonl']);
+    // a scheduler learns why from the report
+    expect(JSON.parse(await readFile(join(dir, 'report.json'), 'utf8'))).toMatchObject({
+      error: { code: 'WA_UNAUTHORIZED' },
+    });
   });
 });
 

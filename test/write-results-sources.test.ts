@@ -41,6 +41,9 @@ test('writeResults() - an async iterable of single results, the format from the 
     "2,'+41791000002,+41791000002,no,api,,false",
     "3,'+41791000003,+41791000003,,,provider_gave_no_answer,false",
   ]);
+  // the call of the issue, format given
+  expect(await writeResults(oneByOne(results), 'csv', join(dir, 'named.csv'))).toBe(3);
+  expect(await readFile(join(dir, 'named.csv'), 'utf8')).toBe(await readFile(join(dir, 'out.csv'), 'utf8'));
 });
 
 test('writeResults() - a plain array, and formatOfPath() passed straight in', async () => {

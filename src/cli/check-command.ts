@@ -71,7 +71,8 @@ export async function checkCommand(argv: string[], io: CliEnvironment): Promise<
   if (positionals.length !== 1)
     throw new UsageError(positionals.length === 0 ? 'Name the input file (or - for stdin).' : 'Give one input file.');
   const input = positionals[0]!;
-  const output = values.output;
+  // '-o -' is standard output, as '-' is standard input.
+  const output = values.output === '-' ? undefined : values.output;
   // Before anything is read, looked up or paid: a job must not pay and then fail to write.
   if (output !== undefined) await checkOutputPath(output, '-o', input);
   const format = outputFormat(values.format, output);
@@ -137,8 +138,8 @@ export async function checkCommand(argv: string[], io: CliEnvironment): Promise<
   try {
     const job = checkNumbers(input === '-' ? io.stdin : input, options);
     if (file) await writeToFile(job.blocks(), format, file.tempPath, writeOptions);
-    else if (dryRun)
-      await drain(job); // a dry run's answer is its estimate: no rows of 'dry_run'
+    // A dry run's answer is its estimate: rows of 'dry_run' only when asked for with -o.
+    else if (dryRun && values.output === undefined) await drain(job);
     else await writeToStream(job.blocks(), format, terminalAware(io, progress), writeOptions);
     summary = await job.summary;
   } catch (error) {

@@ -8,8 +8,9 @@ normalized to E.164 and deduplicated, cached answers are reused, and only new nu
 
 Output:
   -o, --output <file>        write results here; the format follows the extension (.csv, .jsonl,
-                             .xlsx). Without it, CSV goes to stdout. The file is replaced only
-                             when the job ends; an interrupted job leaves <name>.partial.<ext>.
+                             .xlsx). Without it, or with -o -, CSV goes to stdout. The file is
+                             replaced only when the job ends; an interrupted job leaves
+                             <name>.partial.<ext> and the file as it was.
   --format <csv|jsonl|xlsx>  force the output format
   --order <input|completion> input order (default), or cached rows first
   --no-formula-guard         CSV: keep cells that begin with = + - @ as they are (by default they get
