@@ -110,6 +110,9 @@ async function exportAnswers(cache: LevelResultCache, file: string, io: CliEnvir
       await sink.end();
       await atomic.commit();
     }
+  } catch (error) {
+    if (atomic) await sink.abandon();
+    throw error;
   } finally {
     sink.release();
     await atomic?.discard();

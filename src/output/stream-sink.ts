@@ -48,6 +48,17 @@ export class StreamSink {
     });
   }
 
+  /**
+   * Abandons a stream this writer owns: destroys it and waits until it is closed, so that a file
+   * whose open was still under way is not created after the caller has removed it.
+   */
+  async abandon(): Promise<void> {
+    if (this.stream.closed) return;
+    const closed = new Promise((resolve) => this.stream.once('close', resolve));
+    this.stream.destroy();
+    await closed;
+  }
+
   /** Stops listening; the stream's own error handling applies again. */
   release(): void {
     this.stream.off('error', this.#onError);

@@ -94,7 +94,7 @@ export async function writeToFile(
     await sink.end();
     return rows;
   } catch (error) {
-    sink.stream.destroy();
+    await sink.abandon();
     throw error;
   }
 }
