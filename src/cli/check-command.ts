@@ -94,7 +94,7 @@ export async function checkCommand(argv: string[], io: CliEnvironment): Promise<
   const stop = new AbortController();
   const onSignal = () => {
     if (stop.signal.aborted) {
-      const partial = file?.keepPartialSync();
+      const partial = keepPartial(file);
       if (partial) io.stderr.write(`\nPartial results: ${partial}\n`);
       process.exit(EXIT_INTERRUPTED);
     }
@@ -143,6 +143,9 @@ export async function checkCommand(argv: string[], io: CliEnvironment): Promise<
     else await writeToStream(job.blocks(), format, terminalAware(io, progress), writeOptions);
     summary = await job.summary;
   } catch (error) {
+    // Stopped by Ctrl-C and failed on the way out: what was written is still worth keeping.
+    const partial = stop.signal.aborted ? keepPartial(file) : undefined;
+    if (partial) io.stderr.write(`Partial results:     ${partial} (interrupted; ${output} is left as it was)\n`);
     await file?.discard();
     // The reader went away (`| head`): the job stopped with the loop above; nothing more to say.
     if (file === undefined && isClosedOutput(error)) return 0;
@@ -155,7 +158,7 @@ export async function checkCommand(argv: string[], io: CliEnvironment): Promise<
     process.off('SIGTERM', onSignal);
   }
   const interrupted = stop.signal.aborted;
-  const partial = interrupted ? file?.keepPartialSync() : undefined;
+  const partial = interrupted ? keepPartial(file) : undefined;
   if (!interrupted) await file?.commit();
   io.stderr.write(formatReport(summary));
   if (partial) io.stderr.write(`Partial results:     ${partial} (interrupted; ${output} is left as it was)\n`);
@@ -171,6 +174,15 @@ export async function checkCommand(argv: string[], io: CliEnvironment): Promise<
       reportObject(summary, { exitCode, output: partial ?? output ?? null }),
     );
   return exitCode;
+}
+
+/** The partial results kept under their own name, or undefined when there are none to keep. */
+function keepPartial(file: AtomicFile | undefined): string | undefined {
+  try {
+    return file?.keepPartialSync();
+  } catch {
+    return undefined; // not written yet
+  }
 }
 
 async function drain(job: CheckJob): Promise<void> {
