@@ -137,10 +137,14 @@ describe('a job that fails leaves the old output as it was, and no temporary fil
   });
 });
 
-test('a finished job replaces the old output whole', async () => {
+test('a finished job replaces the old output whole, and removes the temporary file of a killed run', async () => {
   const s = await start();
   const dir = await tempDir();
   await writeFile(join(dir, 'results.csv'), 'old\n');
+  const dead = spawn(process.execPath, ['-e', '0']);
+  await new Promise((resolve) => dead.on('close', resolve));
+  await writeFile(join(dir, `.results.csv.${dead.pid}-0123abcd.tmp`), 'row,input\n1,half');
+  await writeFile(join(dir, `.results.csv.${process.pid}-0123abcd.tmp`), 'a live process is writing');
   const run = await runCli(
     [
       'check',
@@ -158,7 +162,12 @@ test('a finished job replaces the old output whole', async () => {
   const lines = (await readFile(join(dir, 'results.csv'), 'utf8')).trim().split('\n');
   expect(lines).toHaveLength(31);
   expect(lines[0]).toBe('row,input,number,whatsapp,source,reason,duplicate');
-  expect((await readdir(dir)).sort()).toEqual(['c', 'in.csv', 'results.csv']);
+  expect((await readdir(dir)).sort()).toEqual([
+    `.results.csv.${process.pid}-0123abcd.tmp`,
+    'c',
+    'in.csv',
+    'results.csv',
+  ]);
 });
 
 test('Ctrl-C: the old output is kept, the partial results are left under a name that says so', async () => {
@@ -186,7 +195,7 @@ test('Ctrl-C: the old output is kept, the partial results are left under a name 
   while (s.ledger.tasksCreated === 0) await new Promise((resolve) => setTimeout(resolve, 20));
   child.kill('SIGINT');
   const run = await done;
-  expect(run.code).toBe(130);
+  expect(run.code).toBe(3);
   expect(run.stderr).toContain(`Partial results:     ${join(dir, 'results.partial.csv')}`);
   expect(await readFile(join(dir, 'results.csv'), 'utf8')).toBe('old\n');
   const partial = (await readFile(join(dir, 'results.partial.csv'), 'utf8')).trim().split('\n');

@@ -19,7 +19,7 @@ import { CHECK_HELP } from './check-help.js';
 export { CHECK_HELP };
 
 export const EXIT_INCOMPLETE = 3;
-/** 128 + SIGINT, as shells report a job stopped by Ctrl-C. */
+/** 128 + SIGINT, as shells report a process killed by Ctrl-C: the second Ctrl-C, which quits at once. */
 export const EXIT_INTERRUPTED = 130;
 
 export interface CliEnvironment {
@@ -91,6 +91,7 @@ export async function checkCommand(argv: string[], io: CliEnvironment): Promise<
   const pollFloor = numberFlag(values, 'poll-interval');
 
   const file = output === undefined ? undefined : new AtomicFile(output);
+  await file?.removeStale();
   const stop = new AbortController();
   const onSignal = () => {
     if (stop.signal.aborted) {
@@ -163,11 +164,8 @@ export async function checkCommand(argv: string[], io: CliEnvironment): Promise<
   io.stderr.write(formatReport(summary));
   if (partial) io.stderr.write(`Partial results:     ${partial} (interrupted; ${output} is left as it was)\n`);
   else if (output) io.stderr.write(`Results:             ${output}\n`);
-  const exitCode = interrupted
-    ? EXIT_INTERRUPTED
-    : summary.complete || (dryRun && summary.unanswered === summary.dryRun?.numbers)
-      ? 0
-      : EXIT_INCOMPLETE;
+  // A job stopped by one Ctrl-C finishes with its rows 'aborted': unanswered numbers, exit 3.
+  const exitCode = summary.complete || (dryRun && summary.unanswered === summary.dryRun?.numbers) ? 0 : EXIT_INCOMPLETE;
   if (values['report-json'] !== undefined)
     await writeReportJson(
       values['report-json'],

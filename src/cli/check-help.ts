@@ -45,7 +45,7 @@ Display:
   -h, --help                 this help
 
 Exit codes: 0 all valid numbers answered (or stdout was closed early, as by 'head': checking stops);
-1 error; 2 bad usage; 3 finished with unanswered numbers; 130 interrupted (Ctrl-C).
+1 error; 2 bad usage; 3 finished with unanswered numbers (a Ctrl-C included); 130 a second Ctrl-C.
 
 Examples:
   export WA_CHECK_API_KEY=... WA_CHECK_USER_ID=...

@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { linkSync, rmSync } from 'node:fs';
-import { rename, rm } from 'node:fs/promises';
+import { readdir, rename, rm } from 'node:fs/promises';
 import { basename, dirname, extname, join } from 'node:path';
 
 /**
@@ -17,6 +17,22 @@ export class AtomicFile {
   constructor(target: string) {
     this.target = target;
     this.tempPath = join(dirname(target), `.${basename(target)}.${process.pid}-${randomBytes(4).toString('hex')}.tmp`);
+  }
+
+  /**
+   * Removes temporary files of this target left by processes that no longer run (a SIGKILL, a
+   * power cut): nothing else would ever remove them, and their names say whose they were.
+   */
+  async removeStale(): Promise<void> {
+    const folder = dirname(this.target);
+    const prefix = `.${basename(this.target)}.`;
+    const names = await readdir(folder).catch(() => [] as string[]);
+    for (const name of names) {
+      if (!name.startsWith(prefix)) continue;
+      const pid = /^(\d+)-[0-9a-f]{8}\.tmp$/.exec(name.slice(prefix.length))?.[1];
+      if (pid === undefined || Number(pid) === process.pid || isRunning(Number(pid))) continue;
+      await rm(join(folder, name), { force: true });
+    }
   }
 
   /** Moves the written file over the target. */
@@ -52,5 +68,14 @@ export class AtomicFile {
     if (this.#settled) return;
     this.#settled = true;
     await rm(this.tempPath, { force: true });
+  }
+}
+
+function isRunning(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'EPERM'; // someone else's process
   }
 }

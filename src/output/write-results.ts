@@ -69,6 +69,7 @@ export async function writeResults(
   const batches = batchesOf(source);
   if (typeof target !== 'string') return writeToStream(batches, format, target, options);
   const file = new AtomicFile(target);
+  await file.removeStale();
   try {
     const rows = await writeToFile(batches, format, file.tempPath, options);
     await file.commit();
