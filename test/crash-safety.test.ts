@@ -1,6 +1,6 @@
 import { beforeAll, describe, expect, test } from 'vitest';
-import { readFile, stat, writeFile } from 'node:fs/promises';
-import { join } from 'node:path';
+import { readdir, readFile, stat, writeFile } from 'node:fs/promises';
+import { basename, dirname, join } from 'node:path';
 import { Level } from 'level';
 import type { RunningSimulator, SimulatorOptions } from '../src/simulator/index.js';
 import { startFastSimulator, useFastSimulators } from './helpers/fast-sim.js';
@@ -110,6 +110,14 @@ async function killAndResume(
   return { s, killed, resumed, output, cache };
 }
 
+/** The size of the output being written: a hidden temporary file beside it, renamed over it at the end. */
+async function sizeBeingWritten(path: string): Promise<number> {
+  const prefix = `.${basename(path)}.`;
+  const temp = (await readdir(dirname(path))).find((name) => name.startsWith(prefix) && name.endsWith('.tmp'));
+  if (temp === undefined) throw new Error('not writing yet');
+  return (await stat(join(dirname(path), temp))).size;
+}
+
 /** The ten tasks of the job (50,000 numbers, --task-size 5000) created in one round. */
 const ONE_ROUND = ['--concurrency', '10'];
 
@@ -200,9 +208,9 @@ describe('a job killed with SIGKILL and run again', () => {
     const { s, resumed, output } = await killAndResume((sim, kill, path) => {
       const submitted = whenAllSubmitted(sim);
       const timer = setInterval(() => {
-        stat(path).then(
-          (info) => {
-            if (info.size > 200_000 && submitted()) {
+        sizeBeingWritten(path).then(
+          (size) => {
+            if (size > 200_000 && submitted()) {
               clearInterval(timer);
               kill();
             }
