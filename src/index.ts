@@ -11,7 +11,7 @@ export type { ColumnChosen, ColumnsChosen, InputFormat, InputRecord, InputSource
 
 // Writing results to a file or a stream.
 export { formatOfPath, writeResults } from './output/write-results.js';
-export type { OutputFormat, ResultSource } from './output/write-results.js';
+export type { OutputFormat, ResultItem, ResultSource, WriteResultsOptions } from './output/write-results.js';
 
 // Normalizing one number as the job does.
 export { normalizeNumber } from './normalize/normalize-number.js';
