@@ -3,6 +3,7 @@ import { type Readable, Writable } from 'node:stream';
 import { parseArgs } from 'node:util';
 import { isWaError } from '../errors.js';
 import { type CheckJob, checkNumbers } from '../job/check-numbers.js';
+import type { ColumnChosen, ColumnsChosen } from '../input/read-input.js';
 import type { CheckOptions } from '../job/options.js';
 import type { CheckSummary } from '../job/progress.js';
 import { AtomicFile } from '../output/atomic-file.js';
@@ -56,6 +57,7 @@ export async function checkCommand(argv: string[], io: CliEnvironment): Promise<
       'max-spend': { type: 'string' },
       'resubmit-unconfirmed': { type: 'boolean' },
       progress: { type: 'boolean' },
+      compact: { type: 'boolean' },
       help: { type: 'boolean', short: 'h' },
     },
   });
@@ -122,6 +124,12 @@ export async function checkCommand(argv: string[], io: CliEnvironment): Promise<
     dryRun,
     resubmitUnconfirmed: values['resubmit-unconfirmed'] ?? false,
     signal: stop.signal,
+    compact: values.compact ?? false,
+    // Before any result, on stderr: stdout may be the results themselves.
+    onColumns: (columns) => {
+      progress?.clear();
+      io.stderr.write(`${describeColumns(columns)}\n`);
+    },
     onProgress: progress ? (state) => progress.update(state) : undefined,
     client:
       dryRun && !apiKey
@@ -172,6 +180,14 @@ export async function checkCommand(argv: string[], io: CliEnvironment): Promise<
       reportObject(summary, { exitCode, output: partial ?? output ?? null }),
     );
   return exitCode;
+}
+
+/** `Phone column: "Mobile" (detected); country column: "Country" (named)`, for the start of a job. */
+export function describeColumns({ phone, country }: ColumnsChosen): string {
+  const name = (column: ColumnChosen) =>
+    column.header === undefined ? `column ${column.position}` : `"${column.header}"`;
+  const countryText = country ? `country column: ${name(country)} (${country.how})` : 'no country column';
+  return `Phone column: ${name(phone)} (${phone.how}); ${countryText}`;
 }
 
 /** The partial results kept under their own name, or undefined when there are none to keep. */

@@ -1,6 +1,7 @@
 import { chooseColumns, type ColumnChoice, type ColumnRef } from './columns.js';
 import { CountryNames } from './country-names.js';
 import { isMalformed, type ParsedRow } from './csv-parser.js';
+import { encodeRecord, sourceColumnNames } from './source-record.js';
 
 /** One data row of the input, before normalization. */
 export interface InputRow {
@@ -12,6 +13,11 @@ export interface InputRow {
   malformed: string | undefined;
   /** Set when the row's country cell names no country we know: the cell as it was. */
   unknownCountry: string | undefined;
+  /**
+   * With `carryColumns`: all the row's cells as one comma-separated record (source-record.ts);
+   * a malformed row's is the text it has. Absent when nothing is carried.
+   */
+  source?: string;
 }
 
 /** One column a reader uses, and how it was found. */
@@ -43,6 +49,20 @@ export interface TabularOptions {
   countryColumn?: ColumnRef | undefined;
   /** Called once, when the columns are chosen. */
   onColumns?: ((columns: ColumnsChosen) => void) | undefined;
+  /**
+   * Keep every cell of each row (`InputRow.source`), for output that carries the input's columns.
+   * An input of one column (a text list) has nothing more than its phone cell, and carries nothing.
+   * @default false
+   */
+  carryColumns?: boolean | undefined;
+  /** With `carryColumns`, called once before the first row with the carried columns' names. */
+  onSourceColumns?: ((names: string[]) => void) | undefined;
+}
+
+/** A batch of parsed rows, with each row's source record when the reader keeps them (CSV does). */
+export interface ParsedBatch {
+  rows: ParsedRow[];
+  records?: string[] | undefined;
 }
 
 export const BATCH_ROWS = 4096;
@@ -61,7 +81,7 @@ export interface TabularHooks {
  * the row a person sees. Blank rows above a header are not data rows.
  */
 export async function* tabular(
-  batches: AsyncIterable<ParsedRow[]>,
+  batches: AsyncIterable<ParsedBatch>,
   options: TabularOptions,
   hooks: TabularHooks = {},
 ): AsyncGenerator<InputRow[]> {
@@ -70,9 +90,16 @@ export async function* tabular(
   let phone = 0;
   let country: number | undefined;
   let decided = false;
+  let carry = false;
   const pending: ParsedRow[] = [];
+  const pendingRecords: Array<string | undefined> = [];
   let out: InputRow[] = [];
-  const emit = (row: ParsedRow) => {
+  const emit = (row: ParsedRow, record: string | undefined) => {
+    const before = out.length;
+    emitRow(row);
+    if (carry) out[before]!.source = record ?? (isMalformed(row) ? encodeRecord([row.text]) : encodeRecord(row));
+  };
+  const emitRow = (row: ParsedRow) => {
     if (isMalformed(row)) {
       out.push({ input: row.text, country: undefined, malformed: row.malformed, unknownCountry: undefined });
       return;
@@ -105,22 +132,32 @@ export async function* tabular(
     phone = choice.phone;
     country = choice.country;
     options.onColumns?.(describe(choice, sample[0], options));
+    if (options.carryColumns) {
+      const header = choice.hasHeader ? sample[0] : undefined;
+      const width = Math.max(header?.length ?? 0, ...sample.slice(header ? 1 : 0).map((row) => row.length));
+      carry = width > 1;
+      if (carry) options.onSourceColumns?.(sourceColumnNames(header, width));
+    }
     hooks.chosen?.(choice);
     let beforeHeader = choice.hasHeader;
-    for (const row of pending) {
+    for (let i = 0; i < pending.length; i++) {
+      const row = pending[i]!;
       if (beforeHeader && !isMalformed(row)) {
         if (row.length > 0) beforeHeader = false;
         continue;
       }
-      emit(row);
+      emit(row, pendingRecords[i]);
     }
     pending.length = 0;
+    pendingRecords.length = 0;
   };
-  for await (const batch of batches) {
-    for (const row of batch) {
-      if (decided) emit(row);
+  for await (const { rows, records } of batches) {
+    for (let i = 0; i < rows.length; i++) {
+      const row = rows[i]!;
+      if (decided) emit(row, records?.[i]);
       else {
         pending.push(row);
+        pendingRecords.push(records?.[i]);
         if (pending.length >= SAMPLE_ROWS) decide();
       }
       if (out.length >= BATCH_ROWS) {

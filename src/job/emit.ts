@@ -26,19 +26,23 @@ export async function* emitSpooled(
 ): AsyncGenerator<ResultBlock> {
   let row = state.rowsAnsweredEarly;
   let waitFor = tasks;
-  for await (const { keys, reasons, inputs } of readSpool(spoolPath)) {
-    let results = new ResultBlock(keys.length);
+  const carried = state.sourceColumns;
+  for await (const { keys, reasons, inputs, sources } of readSpool(spoolPath)) {
+    let results = new ResultBlock(keys.length).carry(carried);
     for (let i = 0; i < keys.length; i++) {
       row++;
       const key = keys[i]!;
       if (key === NO_NUMBER) {
-        if (included(which, INVALID_ROW)) results.addInvalid(row, inputs[i]!, reasons[i]!);
+        if (included(which, INVALID_ROW)) {
+          results.addInvalid(row, inputs[i]!, reasons[i]!);
+          results.sources?.push(sources?.[i] ?? '');
+        }
         continue;
       }
       let answer = state.stateOf(key);
       if (waitFor && answerOf(answer) === null && !waitFor.isOver) {
         if (results.length > 0) yield results;
-        results = new ResultBlock(keys.length - i);
+        results = new ResultBlock(keys.length - i).carry(carried);
         while (!waitFor.isOver && answerOf(state.stateOf(key)) === null) await waitFor.nextChange(state);
         if (waitFor.isOver) {
           await waitFor.finished(); // throws if the tasks failed
@@ -47,7 +51,10 @@ export async function* emitSpooled(
         answer = state.stateOf(key);
       }
       // row counts from 1; the duplicate flags from 0.
-      if (included(which, answer)) results.addNumber(row, inputs[i]!, key, answer, state.isDuplicateRow(row - 1));
+      if (included(which, answer)) {
+        results.addNumber(row, inputs[i]!, key, answer, state.isDuplicateRow(row - 1));
+        results.sources?.push(sources?.[i] ?? '');
+      }
     }
     if (results.length > 0) yield results;
   }

@@ -48,6 +48,7 @@ export async function* ingest(
   let answering = options.order === 'input' && typeof input === 'string';
   const waiting: HeldBatch[] = [];
   for await (const batch of keyBatches(input, options)) {
+    if (batch.sourceColumns) state.carryColumns(batch.sourceColumns);
     const firstRow = state.counts.rows;
     const deduped = state.dedupe(batch.keys);
     if (answering) {
@@ -76,11 +77,11 @@ export async function* ingest(
 
 /** Spools the rows of a batch that pass 1 did not answer (those from rowsAnsweredEarly on). */
 async function spoolUnanswered(state: JobState, spool: SpoolWriter, { batch, firstRow }: HeldBatch): Promise<void> {
-  const { keys, inputs, reasons } = batch;
+  const { keys, inputs, reasons, sources } = batch;
   for (let i = Math.max(0, state.rowsAnsweredEarly - firstRow); i < keys.length; i++) {
     const key = keys[i]!;
-    if (key === NO_NUMBER) spool.addInvalid(reasons[i]!, inputs[i]!);
-    else spool.addNumber(key, inputs[i]!);
+    if (key === NO_NUMBER) spool.addInvalid(reasons[i]!, inputs[i]!, sources?.[i]);
+    else spool.addNumber(key, inputs[i]!, sources?.[i]);
   }
   await spool.flush();
 }
@@ -89,7 +90,7 @@ async function spoolUnanswered(state: JobState, spool: SpoolWriter, { batch, fir
 function* answerKnownRows(state: JobState, batches: readonly HeldBatch[]): Generator<ResultBlock> {
   for (const { batch, firstRow, deduped } of batches) {
     if (firstRow !== state.rowsAnsweredEarly) return;
-    const { keys, inputs, reasons } = batch;
+    const { keys, inputs, reasons, sources } = batch;
     const { states, duplicates } = deduped;
     let known = 0;
     for (; known < keys.length; known++) {
@@ -112,6 +113,8 @@ function* answerKnownRows(state: JobState, batches: readonly HeldBatch[]): Gener
         duplicates: duplicates.subarray(0, known),
         inputs: whole ? inputs : inputs.slice(0, known),
         reasonCodes: reasons.subarray(0, known),
+        sources: whole || !sources ? sources : sources.slice(0, known),
+        sourceColumns: sources && state.sourceColumns,
       });
       state.answeredEarlyUpTo(firstRow + known);
     }

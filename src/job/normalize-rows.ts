@@ -27,6 +27,10 @@ export interface IngestBatch {
   inputs: string[];
   /** Why a row has no valid number: an index into INVALID_REASONS (typed, so it moves between threads as bytes). */
   reasons: Uint8Array;
+  /** With carryColumns: each row's cells as one source record (input/source-record.ts). */
+  sources?: string[] | undefined;
+  /** The carried columns' names, on the first batch that carries them. */
+  sourceColumns?: string[] | undefined;
 }
 
 /**
@@ -35,13 +39,20 @@ export interface IngestBatch {
  * thread or in a worker thread (ingest-worker.ts), so it holds nothing but its batch.
  */
 export async function* normalizeRows(input: InputSource, options: NormalizeOptions): AsyncGenerator<IngestBatch> {
-  for await (const batch of readInput(input, options)) {
+  // Set by the reader once it has chosen the columns, before the first row it yields.
+  const carried: { names?: string[] } = {};
+  let namesSent = false;
+  const reading = { ...options, onSourceColumns: (names: string[]) => (carried.names = names) };
+  for await (const batch of readInput(input, reading)) {
     const keys = new Float64Array(batch.length);
     const inputs = new Array<string>(batch.length);
     const reasons = new Uint8Array(batch.length);
+    const { names } = carried;
+    const sources = names ? new Array<string>(batch.length) : undefined;
     for (let i = 0; i < batch.length; i++) {
       const row = batch[i]!;
       inputs[i] = row.input;
+      if (sources) sources[i] = row.source ?? '';
       if (row.malformed !== undefined) {
         reasons[i] = REASON_CODES.get('malformed_row')!;
         continue;
@@ -54,6 +65,8 @@ export async function* normalizeRows(input: InputSource, options: NormalizeOptio
       if (normalized.ok) keys[i] = e164ToKey(normalized.e164);
       else reasons[i] = REASON_CODES.get(normalized.reason satisfies InvalidReason)!;
     }
-    yield { keys, inputs, reasons };
+    const sourceColumns: string[] | undefined = names && !namesSent ? names : undefined;
+    namesSent ||= sourceColumns !== undefined;
+    yield { keys, inputs, reasons, sources, sourceColumns };
   }
 }

@@ -15,3 +15,31 @@ export function resultCells(result: CheckResult, guard: (text: string) => string
     result.duplicate ? 'true' : 'false',
   ];
 }
+
+/** What an input column whose name is taken by a result column is renamed with (repeated until free). */
+export const COLLISION_SUFFIX = '_input';
+
+/**
+ * The header of an output that carries the input's columns: those first, in order, then the
+ * result columns. An input column named like a result column (`number`, `Reason`: compared
+ * without case) gets `_input` added (`number_input`), so that the result columns always keep
+ * their names, whatever the input holds.
+ */
+export function outputHeader(sourceColumns: readonly string[] | undefined): string[] {
+  if (!sourceColumns || sourceColumns.length === 0) return [...OUTPUT_COLUMNS];
+  const taken = new Set<string>([...OUTPUT_COLUMNS, ...sourceColumns].map((name) => name.toLowerCase()));
+  const carried = sourceColumns.map((name) => {
+    if (!(OUTPUT_COLUMNS as readonly string[]).includes(name.toLowerCase())) return name;
+    let renamed = `${name}${COLLISION_SUFFIX}`;
+    while (taken.has(renamed.toLowerCase())) renamed += COLLISION_SUFFIX;
+    taken.add(renamed.toLowerCase());
+    return renamed;
+  });
+  return [...carried, ...OUTPUT_COLUMNS];
+}
+
+/** A result's carried cells, in the order of `sourceColumns`; empty where it has none. */
+export function sourceCells(result: CheckResult, sourceColumns: readonly string[]): string[] {
+  const { fields } = result;
+  return sourceColumns.map((name) => (fields && Object.hasOwn(fields, name) ? fields[name]! : ''));
+}

@@ -5,8 +5,8 @@ import { ErrorCodes, WaError } from '../errors.js';
 import type { CheckResult } from '../job/result-block.js';
 import { ResultBlock, toResults } from '../job/result-block.js';
 import { AtomicFile } from './atomic-file.js';
-import { OUTPUT_COLUMNS, resultCells } from './columns.js';
-import { csvBytes, csvLine } from './csv-format.js';
+import { outputHeader, resultCells, sourceCells } from './columns.js';
+import { csvBytes, csvHeader, csvLine } from './csv-format.js';
 import { jsonLine } from './jsonl-format.js';
 import { StreamSink } from './stream-sink.js';
 
@@ -123,19 +123,32 @@ async function writeBatches(
 ): Promise<number> {
   if (format === 'xlsx') return writeXlsx(batches, sink);
   let rows = 0;
-  if (format === 'csv') await sink.write(`${OUTPUT_COLUMNS.join(',')}\n`);
+  // The header waits for the first rows: they tell which of the input's columns they carry.
+  let sourceColumns: readonly string[] | undefined;
   for await (const batch of batches) {
     let chunk: string | Uint8Array = '';
+    if (rows === 0 && batch.length > 0) {
+      sourceColumns = sourceColumnsOf(batch);
+      if (format === 'csv') await sink.write(csvHeader(outputHeader(sourceColumns), options));
+    }
     if (format === 'csv' && batch instanceof ResultBlock) {
-      chunk = csvBytes(batch, options);
+      chunk = csvBytes(batch, options, sourceColumns?.length ?? 0);
     } else {
       for (const result of batch instanceof ResultBlock ? toResults(batch) : batch)
-        chunk += format === 'csv' ? csvLine(result, options) : jsonLine(result);
+        chunk += format === 'csv' ? csvLine(result, options, sourceColumns) : jsonLine(result);
     }
     rows += batch.length;
     await sink.write(chunk);
   }
+  if (rows === 0 && format === 'csv') await sink.write(csvHeader(outputHeader(undefined), options));
   return rows;
+}
+
+/** The input columns a batch's rows carry: a block's, or the fields of a batch's first result. */
+function sourceColumnsOf(batch: ResultBlock | readonly CheckResult[]): readonly string[] | undefined {
+  if (batch instanceof ResultBlock) return batch.sources ? batch.sourceColumns : undefined;
+  const fields = batch[0]?.fields;
+  return fields ? Object.keys(fields) : undefined;
 }
 
 /** XLSX cells are typed: text stays text (never a formula), so inputs are kept exactly as read. */
@@ -160,18 +173,23 @@ async function writeXlsx(batches: AsyncIterable<ResultBlock | readonly CheckResu
   relayed.catch(() => {}); // awaited below; a failure while rows are added is seen through relayError
   const workbook = new ExcelJS.stream.xlsx.WorkbookWriter({ stream: relay, useStyles: false, useSharedStrings: false });
   const sheet = workbook.addWorksheet('Results');
-  sheet.addRow([...OUTPUT_COLUMNS]).commit();
   let rows = 0;
+  let sourceColumns: readonly string[] = [];
   try {
     for await (const batch of batches) {
+      if (rows === 0 && batch.length > 0) {
+        sourceColumns = sourceColumnsOf(batch) ?? [];
+        sheet.addRow(outputHeader(sourceColumns)).commit();
+      }
       for (const result of batch instanceof ResultBlock ? toResults(batch) : batch) {
         const cells: Array<string | number> = resultCells(result, (text) => text);
         cells[0] = result.row;
-        sheet.addRow(cells).commit();
+        sheet.addRow(sourceColumns.length > 0 ? [...sourceCells(result, sourceColumns), ...cells] : cells).commit();
       }
       rows += batch.length;
       if (relayError !== undefined) throw relayError;
     }
+    if (rows === 0) sheet.addRow(outputHeader(undefined)).commit();
     sheet.commit();
     await Promise.all([workbook.commit(), relayed]);
   } catch (error) {
