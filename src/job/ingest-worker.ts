@@ -14,4 +14,5 @@ const reading: NormalizeOptions = { ...options, onColumns: (columns) => sendNote
 await serveStream(parentPort!, normalizeRows(input, reading), (batch) => [
   batch.keys.buffer as ArrayBuffer,
   batch.reasons.buffer as ArrayBuffer,
+  ...(batch.sources ? [batch.sources.ends.buffer as ArrayBuffer] : []),
 ]);

@@ -5,6 +5,7 @@ import { keyBatches } from './key-batches.js';
 import type { IngestBatch } from './normalize-rows.js';
 import type { ResolvedCheckOptions } from './options.js';
 import { ResultBlock } from './result-block.js';
+import { SourceRecords } from './source-records.js';
 import type { SpoolWriter } from './spool.js';
 
 /** Rows held while the early cache scan runs, before reading waits for it. */
@@ -77,11 +78,12 @@ export async function* ingest(
 
 /** Spools the rows of a batch that pass 1 did not answer (those from rowsAnsweredEarly on). */
 async function spoolUnanswered(state: JobState, spool: SpoolWriter, { batch, firstRow }: HeldBatch): Promise<void> {
-  const { keys, inputs, reasons, sources } = batch;
+  const { keys, inputs, reasons } = batch;
+  const sources = batch.sources && SourceRecords.over(batch.sources);
   for (let i = Math.max(0, state.rowsAnsweredEarly - firstRow); i < keys.length; i++) {
     const key = keys[i]!;
-    if (key === NO_NUMBER) spool.addInvalid(reasons[i]!, inputs[i]!, sources?.[i]);
-    else spool.addNumber(key, inputs[i]!, sources?.[i]);
+    if (key === NO_NUMBER) spool.addInvalid(reasons[i]!, inputs[i]!, sources?.get(i));
+    else spool.addNumber(key, inputs[i]!, sources?.get(i));
   }
   await spool.flush();
 }
@@ -90,7 +92,7 @@ async function spoolUnanswered(state: JobState, spool: SpoolWriter, { batch, fir
 function* answerKnownRows(state: JobState, batches: readonly HeldBatch[]): Generator<ResultBlock> {
   for (const { batch, firstRow, deduped } of batches) {
     if (firstRow !== state.rowsAnsweredEarly) return;
-    const { keys, inputs, reasons, sources } = batch;
+    const { keys, inputs, reasons } = batch;
     const { states, duplicates } = deduped;
     let known = 0;
     for (; known < keys.length; known++) {
@@ -113,8 +115,8 @@ function* answerKnownRows(state: JobState, batches: readonly HeldBatch[]): Gener
         duplicates: duplicates.subarray(0, known),
         inputs: whole ? inputs : inputs.slice(0, known),
         reasonCodes: reasons.subarray(0, known),
-        sources: whole || !sources ? sources : sources.slice(0, known),
-        sourceColumns: sources && state.sourceColumns,
+        sources: batch.sources && SourceRecords.over(batch.sources).head(known),
+        sourceColumns: batch.sources && state.sourceColumns,
       });
       state.answeredEarlyUpTo(firstRow + known);
     }

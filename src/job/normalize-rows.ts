@@ -2,6 +2,7 @@ import type { CountryCode } from 'libphonenumber-js/max';
 import { e164ToKey } from '../dedupe/number-table.js';
 import { readInput, type InputSource, type ReadInputOptions } from '../input/read-input.js';
 import { normalizeNumber, toRegion, type InvalidReason } from '../normalize/normalize-number.js';
+import { type SourceRecordsData, sourceRecordsData } from './source-records.js';
 
 export interface NormalizeOptions extends ReadInputOptions {
   country: CountryCode | undefined;
@@ -27,8 +28,8 @@ export interface IngestBatch {
   inputs: string[];
   /** Why a row has no valid number: an index into INVALID_REASONS (typed, so it moves between threads as bytes). */
   reasons: Uint8Array;
-  /** With carryColumns: each row's cells as one source record (input/source-record.ts). */
-  sources?: string[] | undefined;
+  /** With carryColumns: each row's cells as one source record (input/source-record.ts), joined. */
+  sources?: SourceRecordsData | undefined;
   /** The carried columns' names, on the first batch that carries them. */
   sourceColumns?: string[] | undefined;
 }
@@ -67,6 +68,6 @@ export async function* normalizeRows(input: InputSource, options: NormalizeOptio
     }
     const sourceColumns: string[] | undefined = names && !namesSent ? names : undefined;
     namesSent ||= sourceColumns !== undefined;
-    yield { keys, inputs, reasons, sources, sourceColumns };
+    yield { keys, inputs, reasons, sources: sources && sourceRecordsData(sources), sourceColumns };
   }
 }

@@ -2,6 +2,7 @@ import { keyToE164 } from '../dedupe/number-table.js';
 import { answerOf, INVALID_ROW, NO_NUMBER, reasonOf, sourceOf } from './answer-state.js';
 import { recordCells } from '../input/source-cells.js';
 import { INVALID_REASONS } from './normalize-rows.js';
+import { SourceRecords } from './source-records.js';
 
 /** The answer for one input row. */
 export interface CheckResult {
@@ -49,7 +50,7 @@ export class ResultBlock {
   /** Why an invalid row has no number, as an index into INVALID_REASONS; 0 for the others. */
   readonly reasonCodes: Uint8Array;
   /** Each row's own cells as one source record (input/source-record.ts), when the job carries them. */
-  sources?: string[] | undefined;
+  sources?: SourceRecords | undefined;
   /** The names of the cells in `sources`, the same array for every block of a job. */
   sourceColumns?: readonly string[] | undefined;
 
@@ -70,7 +71,7 @@ export class ResultBlock {
   carry(sourceColumns: readonly string[] | undefined): this {
     if (sourceColumns === undefined) return this;
     this.sourceColumns = sourceColumns;
-    this.sources = [];
+    this.sources = new SourceRecords();
     return this;
   }
 
@@ -105,7 +106,7 @@ export function toResults(block: ResultBlock): CheckResult[] {
   const { sources, sourceColumns } = block;
   if (sources && sourceColumns) {
     for (let i = 0; i < block.length; i++) {
-      const cells = recordCells(sources[i] ?? '', sourceColumns.length);
+      const cells = recordCells(sources.get(i), sourceColumns.length);
       // fromEntries defines own properties: a column named __proto__ stays a column.
       results[i]!.fields = Object.fromEntries(cells.map((cell, c) => [sourceColumns[c]!, cell]));
     }

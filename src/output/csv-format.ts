@@ -2,6 +2,7 @@ import { answerOf, reasonOf, sourceOf } from '../job/answer-state.js';
 import type { CheckResult } from '../job/result-block.js';
 import { INVALID_REASONS } from '../job/normalize-rows.js';
 import { INVALID_ROW, type ResultBlock } from '../job/result-block.js';
+import type { SourceRecords } from '../job/source-records.js';
 import { recordCells } from '../input/source-cells.js';
 import { resultCells, sourceCells } from './columns.js';
 import { neutralizeFormula } from './formula-guard.js';
@@ -38,14 +39,14 @@ export function csvBytes(block: ResultBlock, options?: CsvOptions, sourceWidth =
   const sources = sourceWidth > 0 ? block.sources : undefined;
   let inputUnits = 0;
   for (let i = 0; i < block.length; i++) inputUnits += inputs[i]!.length;
-  if (sources) for (let i = 0; i < block.length; i++) inputUnits += sources[i]!.length;
+  if (sources && block.length > 0) inputUnits += sources.end(block.length - 1) - sources.start(0);
   // At most 3 bytes per UTF-16 unit (quotes doubled, non-ASCII), a guard and two quotes per
   // cell and a comma after it; the row number, number and tail fit in ROW_BYTES.
   const buffer = Buffer.allocUnsafe(3 * inputUnits + (3 + ROW_BYTES + 4 * sourceWidth) * block.length);
   const emptySources = ','.repeat(sourceWidth);
   let at = 0;
   for (let i = 0; i < block.length; i++) {
-    if (sources) at = writeSourceCells(buffer, at, sources[i]!, sourceWidth, formulaGuard);
+    if (sources) at = writeSourceCells(buffer, at, sources, i, sourceWidth, formulaGuard);
     else if (sourceWidth > 0) at += buffer.write(emptySources, at, 'latin1');
     at = writeInteger(buffer, at, rows[i]!);
     buffer[at++] = COMMA;
@@ -91,12 +92,20 @@ const INVALID_TAILS: Uint8Array[] = INVALID_REASONS.map((reason) => Buffer.from(
  * record (ASCII, no quotes, as wide as the header) is copied as it is, with a `'` before a cell a
  * spreadsheet would run as a formula; any other is split into cells and each formatted as text.
  */
-function writeSourceCells(buffer: Buffer, at: number, record: string, width: number, formulaGuard: boolean): number {
+function writeSourceCells(
+  buffer: Buffer,
+  at: number,
+  sources: SourceRecords,
+  row: number,
+  width: number,
+  formulaGuard: boolean,
+): number {
   const start = at;
+  const text = sources.text;
   let cells = 1;
   let cellStart = true;
-  for (let i = 0; i < record.length; i++) {
-    const code = record.charCodeAt(i);
+  for (let i = sources.start(row), end = sources.end(row); i < end; i++) {
+    const code = text.charCodeAt(i);
     if (code === COMMA) {
       cells++;
       cellStart = true;
@@ -104,7 +113,7 @@ function writeSourceCells(buffer: Buffer, at: number, record: string, width: num
       continue;
     }
     if (code >= 0x80 || code === QUOTE || code === 10 || code === 13)
-      return start + buffer.write(sourceText(record, width, formulaGuard), start, 'utf8');
+      return start + buffer.write(sourceText(sources.get(row), width, formulaGuard), start, 'utf8');
     if (cellStart) {
       cellStart = false;
       if (formulaGuard && (code === 61 || code === 43 || code === 45 || code === 64 || code === 9))
@@ -112,7 +121,7 @@ function writeSourceCells(buffer: Buffer, at: number, record: string, width: num
     }
     buffer[at++] = code;
   }
-  if (cells > width) return start + buffer.write(sourceText(record, width, formulaGuard), start, 'utf8');
+  if (cells > width) return start + buffer.write(sourceText(sources.get(row), width, formulaGuard), start, 'utf8');
   for (; cells <= width; cells++) buffer[at++] = COMMA;
   return at;
 }
