@@ -198,6 +198,27 @@ describe('wa-check check: the input columns carried through', () => {
     expect(line.row).toBe(1);
   });
 
+  test("XLSX in: the sheet row's cells carried, a numeric cell as its text", async () => {
+    const s = await start();
+    const dir = await tempDir();
+    const [a, b] = swissNumbers(2);
+    const input = join(dir, 'contacts.xlsx');
+    const workbook = new ExcelJS.Workbook();
+    const sheet = workbook.addWorksheet('Contacts');
+    sheet.addRow(['Name', 'Mobile', 'Score', 'Note']);
+    sheet.addRow(['Ann', a, 42, 'comma, "quote"']);
+    sheet.addRow(['Ben', b]);
+    await workbook.xlsx.writeFile(input);
+    const output = join(dir, 'out.csv');
+    const run = await runCli(['check', input, '-o', output, '--cache', join(dir, 'cache')], envFor(s));
+    expect(run.code).toBe(0);
+    expect(run.stderr).toContain('Phone column: "Mobile" (detected); no country column\n');
+    const rows = await readCsv(await readFile(output, 'utf8'));
+    expect(rows[0]).toEqual(['Name', 'Mobile', 'Score', 'Note', ...RESULT_COLUMNS]);
+    expect(rows[1]!.slice(0, 6)).toEqual(['Ann', `'${a}`, '42', 'comma, "quote"', '1', `'${a}`]);
+    expect(rows[2]!.slice(0, 6)).toEqual(['Ben', `'${b}`, '', '', '2', `'${b}`]);
+  });
+
   test("a text list carries nothing more than its phone cell: today's columns", async () => {
     const s = await start();
     const dir = await tempDir();
