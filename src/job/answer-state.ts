@@ -26,6 +26,12 @@ export const State = {
   DRY_RUN: 13,
   TASK_ERROR: 14,
   ABORTED: 15,
+  /** Fewer numbers to check than the provider's minimum per task, and the `none` top-up policy. */
+  BELOW_MINIMUM: 16,
+  /** The provider answered 402 (or the balance read said it could not cover them). */
+  INSUFFICIENT_BALANCE: 17,
+  /** Beyond what the account's daily limit lets this run spend: a later run collects them. */
+  DAILY_LIMIT: 18,
 } as const;
 
 export type StateCode = (typeof State)[keyof typeof State];
@@ -58,6 +64,9 @@ export const UNANSWERED_REASONS: Record<number, string> = {
   [State.DRY_RUN]: 'dry_run',
   [State.TASK_ERROR]: 'task_error',
   [State.ABORTED]: 'aborted',
+  [State.BELOW_MINIMUM]: 'below_minimum',
+  [State.INSUFFICIENT_BALANCE]: 'insufficient_balance',
+  [State.DAILY_LIMIT]: 'daily_limit_reached',
 };
 
 export function answerOf(state: number): 'yes' | 'no' | null {

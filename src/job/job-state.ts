@@ -24,6 +24,9 @@ const UNANSWERED = [
   State.DRY_RUN,
   State.TASK_ERROR,
   State.ABORTED,
+  State.BELOW_MINIMUM,
+  State.INSUFFICIENT_BALANCE,
+  State.DAILY_LIMIT,
 ] as const;
 
 /**
