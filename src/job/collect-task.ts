@@ -19,6 +19,8 @@ export interface CollectDeps {
   signal: AbortSignal;
   /** Something changed that a progress display would show. */
   changed: () => void;
+  /** A cached number outside the job that filled the task up to the minimum: refreshed, not settled. */
+  isTopUp: (number: string) => boolean;
 }
 
 /** A task the provider confirmed, as journaled. */
@@ -90,8 +92,12 @@ export async function collectTask(
   const answers = [...result.answered].map(([number, whatsapp]) => [number, { whatsapp, checkedAt }] as const);
   await deps.cache.putMany(answers);
   await journal.write({ id, state: 'done', numbers: [], count: numbers.length, taskId, updatedAt: Date.now() });
-  state.answeredByApi(answers.length);
-  for (const [number, answer] of answers)
-    state.settle(number, answer.whatsapp === 'yes' ? State.API_YES : State.API_NO);
+  let refreshed = 0;
+  for (const [number, answer] of answers) {
+    if (deps.isTopUp(number)) refreshed++;
+    else state.settle(number, answer.whatsapp === 'yes' ? State.API_YES : State.API_NO);
+  }
+  state.answeredByApi(answers.length - refreshed);
+  state.refreshedByTopUp(refreshed);
   return { unanswered: result.unanswered };
 }

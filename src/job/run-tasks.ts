@@ -4,7 +4,7 @@ import type { ProviderTask } from '../api/task.js';
 import type { ResultCache } from '../store/result-cache.js';
 import { keyToE164 } from '../dedupe/number-table.js';
 import { asWaError, CreateUnconfirmedError, ErrorCodes, isWaError, type WaError } from '../errors.js';
-import { State } from './answer-state.js';
+import { State, type StateCode } from './answer-state.js';
 import { type CollectDeps, collectTask, type SubmittedTask } from './collect-task.js';
 import type { JobState } from './job-state.js';
 import type { TaskProgress } from './progress.js';
@@ -18,6 +18,13 @@ export interface TaskRunnerDeps {
   /** Where each number's fate and the job's counts are recorded. */
   state: JobState;
   sizing: TaskSizing;
+  /** The provider's minimum rows per task: no task is created with fewer. @default 0 */
+  minRows?: number | undefined;
+  /**
+   * Finds `needed` cached numbers outside the job to fill a task up to `minRows` (the stale
+   * top-up); absent with the `none` policy. Fewer than `needed` means the cache cannot.
+   */
+  topUp?: ((needed: number) => Promise<string[]>) | undefined;
   /** Numbers this job may still upload (maxSpend), or Infinity. */
   budget: number;
   /** The caller's stop: no new tasks, and polls end. An upload under way is cut off too. */
@@ -62,6 +69,10 @@ export class TaskRunner {
   readonly taskErrors: WaError[] = [];
   readonly #deps: TaskRunnerDeps;
   readonly #collect: CollectDeps;
+  /** Cached numbers outside the job that fill tasks up to the minimum: refreshed, never retried. */
+  readonly #topUps = new Set<string>();
+  /** The account cannot pay (a 402): no new task, the rest is `insufficient_balance`. */
+  #unpaid = false;
   readonly #slots: PQueue;
   readonly #tasks = new PQueue();
   /** Ends polls and downloads when the job stops (see stop()); creates are left to finish. */
@@ -86,7 +97,13 @@ export class TaskRunner {
       state: deps.state,
       signal: deps.signal ? AbortSignal.any([deps.signal, stop]) : stop,
       changed: deps.changed,
+      isTopUp: (number) => this.#topUps.has(number),
     };
+  }
+
+  /** Cached numbers the plan added to reach the minimum (see top-up.ts). */
+  addTopUps(numbers: Iterable<string>): void {
+    for (const number of numbers) this.#topUps.add(number);
   }
 
   /** Picks up a task a previous run submitted: polled and collected, never uploaded again. */
@@ -117,10 +134,27 @@ export class TaskRunner {
   async check(numbers: NumberList): Promise<void> {
     await this.#round(numbers, true);
     await this.idle();
-    const retry = this.#retry;
+    const retry = await this.#toMinimum(this.#retry);
     this.#retry = [];
     await this.#round(retry, false);
     await this.idle();
+  }
+
+  /**
+   * Numbers to retry, filled up to the minimum with stale cached numbers when there are too few
+   * for a task; without enough of those, none is sent and they are `below_minimum`.
+   */
+  async #toMinimum(numbers: string[]): Promise<string[]> {
+    const { topUp, state } = this.#deps;
+    const minRows = this.#deps.minRows ?? 0;
+    if (numbers.length === 0 || numbers.length >= minRows) return numbers;
+    const extra = topUp ? await topUp(minRows - numbers.length) : [];
+    if (numbers.length + extra.length >= minRows) {
+      this.addTopUps(extra);
+      return [...numbers, ...extra];
+    }
+    for (const number of numbers) state.settle(number, State.BELOW_MINIMUM);
+    return [];
   }
 
   /**
@@ -145,7 +179,8 @@ export class TaskRunner {
    */
   async #round(numbers: NumberList, firstTry: boolean): Promise<void> {
     const { state, sizing } = this.#deps;
-    const affordable = Math.max(0, Math.min(numbers.length, this.#deps.budget - state.counts.numbersUploaded));
+    let affordable = Math.max(0, Math.min(numbers.length, this.#deps.budget - state.counts.numbersUploaded));
+    if (affordable < (this.#deps.minRows ?? 0)) affordable = 0; // no task below the minimum
     for (let from = affordable; from < numbers.length; from += 10_000) {
       for (const number of numbers.slice(from, Math.min(numbers.length, from + 10_000)))
         state.settle(number, State.MAX_SPEND);
@@ -167,8 +202,9 @@ export class TaskRunner {
   /** Settles `numbers` without a create when the job stopped or cannot go on; true if it did. */
   #holdBack(numbers: readonly string[]): boolean {
     const stopped = this.#stopped || this.#deps.signal?.aborted === true;
-    if (!stopped && !this.fatal) return false;
-    for (const number of numbers) this.#deps.state.settle(number, this.fatal ? State.TASK_ERROR : State.ABORTED);
+    if (!stopped && !this.fatal && !this.#unpaid) return false;
+    const why = this.#unpaid ? State.INSUFFICIENT_BALANCE : this.fatal ? State.TASK_ERROR : State.ABORTED;
+    for (const number of numbers) this.#deps.state.settle(number, why);
     return true;
   }
 
@@ -221,7 +257,7 @@ export class TaskRunner {
     }
     // Any other failure was answered by the provider as not done (or never sent): nothing paid.
     await journal.remove(entry.id);
-    if (isWaError(error, ErrorCodes.FILE_TOO_LARGE) && numbers.length > 1) {
+    if (isWaError(error, ErrorCodes.FILE_TOO_LARGE) && numbers.length >= 2 * Math.max(1, this.#deps.minRows ?? 0)) {
       // 413 is free: split the task in two and go on.
       const half = Math.ceil(numbers.length / 2);
       for (const part of [numbers.slice(0, half), numbers.slice(half)]) {
@@ -233,7 +269,7 @@ export class TaskRunner {
     }
     const aborted = isWaError(error, ErrorCodes.ABORTED);
     if (!aborted) this.#stopOn(error);
-    for (const number of numbers) state.settle(number, aborted ? State.ABORTED : State.TASK_ERROR);
+    for (const number of numbers) state.settle(number, aborted ? State.ABORTED : settledAfter(error));
   }
 
   async #collectTask(task: SubmittedTask, firstTry: boolean, slotFree: () => void): Promise<void> {
@@ -258,6 +294,7 @@ export class TaskRunner {
 
   #unanswered(numbers: readonly string[], firstTry: boolean): void {
     for (const number of numbers) {
+      if (this.#topUps.has(number)) continue; // not the job's: its old answer stays
       if (firstTry) this.#retry.push(number);
       else this.#deps.state.settle(number, State.NOT_ANSWERED);
     }
@@ -265,9 +302,21 @@ export class TaskRunner {
 
   #stopOn(error: unknown): void {
     const waError = asWaError(error);
-    if (FATAL.has(waError.code)) this.fatal ??= waError;
+    // A 402 stops new creates without failing the job: tasks in flight are collected, the rest
+    // is reported `insufficient_balance` (the CLI exits 3).
+    if (waError.code === ErrorCodes.INSUFFICIENT_BALANCE) {
+      this.#unpaid = true;
+      this.taskErrors.push(waError);
+    } else if (FATAL.has(waError.code)) this.fatal ??= waError;
     else this.taskErrors.push(waError);
   }
+}
+
+/** The state a number is left in when its create failed with `error` (not aborted). */
+function settledAfter(error: unknown): StateCode {
+  if (isWaError(error, ErrorCodes.INSUFFICIENT_BALANCE)) return State.INSUFFICIENT_BALANCE;
+  if (isWaError(error, ErrorCodes.BELOW_MINIMUM)) return State.BELOW_MINIMUM;
+  return State.TASK_ERROR;
 }
 
 function preparedEntry(numbers: string[]): JournalEntry {
