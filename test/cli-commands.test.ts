@@ -46,13 +46,13 @@ describe('other commands', () => {
     const exported = parseCsv(await readFile(join(dir, 'answers.csv'), 'utf8'));
     expect(exported).toHaveLength(51);
     expect(exported.slice(1).every((row) => row[1] === s.oracle.answer(row[0]!))).toBe(true);
-    expect((await runCli(['cache', 'prune', '--older-than', '1', '--cache', cache])).stdout).toContain(
+    expect((await runCli(['cache', 'prune', '--older-than', '1', '--cache', cache, '--yes'])).stdout).toContain(
       'Removed 0 answers',
     );
     expect((await runCli(['cache', 'stats', '--cache', cache])).stdout).toMatch(/Answer log: +50 records/);
     await rm(join(cache, 'wa-answers.bin'));
     expect((await runCli(['cache', 'stats', '--cache', cache])).stdout).toMatch(/Answer log: +none yet/);
-    expect((await runCli(['cache', 'prune', '--older-than', '0', '--cache', cache])).stdout).toContain(
+    expect((await runCli(['cache', 'prune', '--older-than', '0', '--cache', cache, '--yes'])).stdout).toContain(
       'Removed 50 answers',
     );
     // The log cannot forget; an empty cache starts a new one.

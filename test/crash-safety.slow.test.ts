@@ -1,5 +1,5 @@
-import { stat } from 'node:fs/promises';
-import { readFile } from 'node:fs/promises';
+import { readdir, readFile, stat } from 'node:fs/promises';
+import { basename, dirname, join } from 'node:path';
 import { describe, expect, test } from 'vitest';
 import type { RunningSimulator } from '../src/simulator/index.js';
 import { answers, onNth, useCrashHarness } from './helpers/crash-harness.js';
@@ -11,6 +11,14 @@ const { killAndResume, whenAllSubmitted, compareConfirmed, cleanOutput, inputCsv
   count: 50_000,
   taskSize: 5000,
 });
+
+/** The size of the output being written: a hidden temporary file beside it, renamed over it at the end. */
+async function sizeBeingWritten(path: string): Promise<number> {
+  const prefix = `.${basename(path)}.`;
+  const temp = (await readdir(dirname(path))).find((name) => name.startsWith(prefix) && name.endsWith('.tmp'));
+  if (temp === undefined) throw new Error('not writing yet');
+  return (await stat(join(dirname(path), temp))).size;
+}
 
 describe('a job killed with SIGKILL and run again', () => {
   test('early, before any upload', async () => {
@@ -57,9 +65,9 @@ describe('a job killed with SIGKILL and run again', () => {
     const { s, resumed, output } = await killAndResume((sim, kill, path) => {
       const submitted = whenAllSubmitted(sim);
       const timer = setInterval(() => {
-        stat(path).then(
-          (info) => {
-            if (info.size > 200_000 && submitted()) {
+        sizeBeingWritten(path).then(
+          (size) => {
+            if (size > 200_000 && submitted()) {
               clearInterval(timer);
               kill();
             }

@@ -39,6 +39,26 @@ function recordCheck(keyLow: number, keyHigh: number, seconds: number, flag: num
   return (h ^ (h >>> 13)) & 0xff_ffff;
 }
 
+/** Room for `count` answers. */
+function emptyBatch(count: number): AnswerBatch {
+  return {
+    length: 0,
+    keys: new Float64Array(count),
+    checkedAtSeconds: new Uint32Array(count),
+    yes: new Uint8Array(count),
+  };
+}
+
+/** A record (four 32-bit words) whose flag is an answer and whose checksum holds. */
+function isSound(words: Uint32Array, record: number): boolean {
+  const tail = words[record * 4 + 3]!;
+  const flag = tail & 0xff;
+  return (
+    (flag === FLAG_YES || flag === FLAG_NO) &&
+    tail >>> 8 === recordCheck(words[record * 4]!, words[record * 4 + 1]!, words[record * 4 + 2]!, flag)
+  );
+}
+
 export function latestSecondsOf(batch: AnswerBatch): number {
   let latest = 0;
   for (let i = 0; i < batch.length; i++) latest = Math.max(latest, batch.checkedAtSeconds[i]!);
@@ -57,25 +77,14 @@ export class AnswerLogDamaged extends Error {
 export function decodeRecordsReversed(chunk: ArrayBuffer, count: number, first: number): AnswerBatch {
   const keys = new Float64Array(chunk);
   const words = new Uint32Array(chunk);
-  const batch: AnswerBatch = {
-    length: 0,
-    keys: new Float64Array(count),
-    checkedAtSeconds: new Uint32Array(count),
-    yes: new Uint8Array(count),
-  };
+  const batch = emptyBatch(count);
   for (let record = count - 1; record >= 0; record--) {
+    if (!isSound(words, record)) throw new AnswerLogDamaged(first + record);
     const at = batch.length++;
     const tail = words[record * 4 + 3]!;
-    const flag = tail & 0xff;
-    const seconds = words[record * 4 + 2]!;
-    if (
-      (flag !== FLAG_YES && flag !== FLAG_NO) ||
-      tail >>> 8 !== recordCheck(words[record * 4]!, words[record * 4 + 1]!, seconds, flag)
-    )
-      throw new AnswerLogDamaged(first + record);
     batch.keys[at] = keys[record * 2]!;
-    batch.checkedAtSeconds[at] = seconds;
-    batch.yes[at] = flag === FLAG_YES ? 1 : 0;
+    batch.checkedAtSeconds[at] = words[record * 4 + 2]!;
+    batch.yes[at] = (tail & 0xff) === FLAG_YES ? 1 : 0;
   }
   return batch;
 }
@@ -87,28 +96,17 @@ export function decodeRecordsReversed(chunk: ArrayBuffer, count: number, first: 
 export function decodeSoundRecords(chunk: ArrayBuffer, count: number): { batch: AnswerBatch; damaged: number } {
   const keys = new Float64Array(chunk);
   const words = new Uint32Array(chunk);
-  const batch: AnswerBatch = {
-    length: 0,
-    keys: new Float64Array(count),
-    checkedAtSeconds: new Uint32Array(count),
-    yes: new Uint8Array(count),
-  };
+  const batch = emptyBatch(count);
   let damaged = 0;
   for (let record = 0; record < count; record++) {
-    const tail = words[record * 4 + 3]!;
-    const flag = tail & 0xff;
-    const seconds = words[record * 4 + 2]!;
-    if (
-      (flag !== FLAG_YES && flag !== FLAG_NO) ||
-      tail >>> 8 !== recordCheck(words[record * 4]!, words[record * 4 + 1]!, seconds, flag)
-    ) {
+    if (!isSound(words, record)) {
       damaged++;
       continue;
     }
     const at = batch.length++;
     batch.keys[at] = keys[record * 2]!;
-    batch.checkedAtSeconds[at] = seconds;
-    batch.yes[at] = flag === FLAG_YES ? 1 : 0;
+    batch.checkedAtSeconds[at] = words[record * 4 + 2]!;
+    batch.yes[at] = (words[record * 4 + 3]! & 0xff) === FLAG_YES ? 1 : 0;
   }
   return { batch, damaged };
 }
