@@ -48,7 +48,7 @@ describe('checkNumbers() - the balance before paying (v1)', () => {
       cacheDir: await tempDir(),
     });
     expect(summary).toMatchObject({ numbersCharged: 600, complete: true, balance: { available: 5, allowed: 600 } });
-    expect(summary.notes.join(' ')).toMatch(/No price per number given .*not compared with the cost/);
+    expect(summary.notes?.join(' ')).toMatch(/No price per number given .*not compared with the cost/);
   });
 
   test("a daily limit caps this run's upload; the rest is daily_limit_reached", async () => {

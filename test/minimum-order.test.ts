@@ -122,7 +122,7 @@ describe('checkNumbers() - the minimum order (v1 ws: 500 rows per task)', () => 
     expect(sim.ledger.tasksCreated).toBe(0);
     expect(summary.unansweredByReason).toEqual({ below_minimum: 100 });
     expect(summary.topUp).toMatchObject({ policy: 'stale', applied: 'none' });
-    expect(summary.notes.join(' ')).toMatch(/holds 10 answers to refresh, 400 were needed/);
+    expect(summary.notes?.join(' ')).toMatch(/holds 10 answers to refresh, 400 were needed/);
   });
 
   test('a dry run shows the policy and what it would cost, pays nothing', async () => {

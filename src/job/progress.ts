@@ -60,7 +60,7 @@ export interface CheckSummary extends JobCounts {
   /** The balance read before the first create (v1). */
   balance?: BalanceReport | undefined;
   /** Things the user should know about this run's cost and limits, as sentences. */
-  notes: string[];
+  notes?: string[] | undefined;
   /** Errors of tasks that were paid for but could not be collected (first few, deduplicated). */
   taskErrors: Array<{ code: string; message: string }>;
   /** True when every valid number got an answer. */
