@@ -162,7 +162,8 @@ export class JobRun {
     if (order.report?.note) this.#notes.push(order.report.note);
     this.#runner?.addTopUps(order.topUps);
     let numbers = order.numbers;
-    if (this.#client?.api !== 'v1' || numbers.length === 0) return numbers;
+    // A dry run shows the balance even when nothing would be sent.
+    if (this.#client?.api !== 'v1' || (numbers.length === 0 && !options.dryRun)) return numbers;
     let verdict: Awaited<ReturnType<typeof checkBalance>>;
     try {
       verdict = await checkBalance(this.#client, numbers.length, options.pricePerNumber, options.signal);
