@@ -11,7 +11,11 @@ import { type JobStores, openStores, resumeJournal } from './job-stores.js';
 import { JobState } from './job-state.js';
 import type { ResolvedCheckOptions } from './options.js';
 import { checkBalance, type BalanceReport } from './balance-check.js';
+import { jobExtrasFor, type JobExtras } from './job-extras.js';
 import { planChecks } from './plan.js';
+import { lookUpInRicherProducts } from './richer-lookup.js';
+import { productAnswers } from '../store/product-answers.js';
+import { withDefaults, type CompleteResultCache } from '../store/with-defaults.js';
 import type { CheckSummary, JobProgress } from './progress.js';
 import type { ResultBlock } from './result-block.js';
 import { Checking } from './checking.js';
@@ -52,6 +56,12 @@ export class JobRun {
   #topUp: TopUpReport | undefined;
   #balance: BalanceReport | undefined;
   readonly #notes: string[] = [];
+  /** The answers of the job's product: the cache itself for `ws`, else its product view. */
+  #answers: CompleteResultCache | undefined;
+  /** A richer product's extra columns, per number (none for `ws`). */
+  #extras: JobExtras | undefined;
+  /** Numbers of a `ws` job answered by cached answers of a richer product. */
+  #fromRicher = 0;
 
   constructor(input: InputSource, options: ResolvedCheckOptions) {
     this.#input = input;
@@ -68,12 +78,20 @@ export class JobRun {
     const option = options.client;
     this.#client = option === undefined || option instanceof WaClient ? option : new WaClient(option);
     const sizing = this.#sizing();
+    const product = this.#client?.product ?? 'ws';
+    this.#answers = product === 'ws' ? stores.cache : withDefaults(productAnswers(stores.cache, product));
+    this.#extras = jobExtrasFor(product);
 
     // 1. What earlier runs left at the provider is collected alongside (no runner in a dry run).
     if (!options.dryRun) this.#runner = this.#makeRunner(stores, sizing);
     await resumeJournal(stores.journal, state, this.#runner, options.resubmitUnconfirmed);
     // 2. Pass 1. The cache can be read through while the input is read (in its worker): both take time.
-    const lookup = new CacheLookup({ cache: stores.cache, state, maxAgeMs: options.maxAgeMs });
+    const lookup = new CacheLookup({
+      cache: this.#answers,
+      state,
+      maxAgeMs: options.maxAgeMs,
+      extras: this.#extras,
+    });
     const earlyScan = lookup.scanWhileReading(this.#input);
     this.#earlyScan = earlyScan.catch(() => {}); // awaited below; never unhandled if reading the input fails first
     const spool = new SpoolWriter(spoolPath);
@@ -84,8 +102,13 @@ export class JobRun {
     }
     // 3. The rest of the lookups, and the plan.
     await lookup.lookUpUnknown(await earlyScan);
+    if (product === 'ws') this.#fromRicher = await lookUpInRicherProducts(stores.cache, state, options.maxAgeMs);
+    if (this.#fromRicher > 0)
+      this.#notes.push(
+        `${this.#fromRicher} numbers were answered from cached ws_active/ws_avatar answers (they include activated): not paid again.`,
+      );
     const plan = await planChecks(state, spoolPath, sizing);
-    const numbers = await this.#withinAccount(plan.numbers, stores);
+    const numbers = await this.#withinAccount(plan.numbers);
     if (options.dryRun) {
       const cost = options.pricePerNumber === undefined ? undefined : numbers.length * options.pricePerNumber;
       this.#dryRun = {
@@ -103,11 +126,11 @@ export class JobRun {
 
     if (options.order === 'completion') {
       // Rows answered without the provider go out now; the rest once the tasks are done.
-      yield* emitSpooled(spoolPath, state, 'known');
+      yield* emitSpooled(spoolPath, state, 'known', undefined, this.#extras);
       await checking.finished();
-      yield* emitSpooled(spoolPath, state, 'rest');
+      yield* emitSpooled(spoolPath, state, 'rest', undefined, this.#extras);
     } else {
-      yield* emitSpooled(spoolPath, state, 'all', checking);
+      yield* emitSpooled(spoolPath, state, 'all', checking, this.#extras);
       await checking.finished();
     }
     this.#phase = 'done';
@@ -127,6 +150,7 @@ export class JobRun {
       ...(this.#topUp && { topUp: { ...this.#topUp, refreshed: counts.refreshed || this.#topUp.refreshed } }),
       ...(this.#balance && { balance: this.#balance }),
       notes: [...this.#notes],
+      savedByRicherProducts: this.#fromRicher,
       taskErrors: distinctErrors(this.#runner?.taskErrors ?? []),
       complete: finished && counts.unanswered === 0 && !this.#dryRun,
       finished,
@@ -154,10 +178,10 @@ export class JobRun {
    * in v1, the balance read before the first create (balance-check.ts), which stops the job
    * before paying when the money is short, and holds back what the daily limit does not allow.
    */
-  async #withinAccount(planned: Float64Array, stores: JobStores): Promise<Float64Array> {
+  async #withinAccount(planned: Float64Array): Promise<Float64Array> {
     const options = this.#options;
     const minimum = this.#client?.taskLimits.minRows ?? 0;
-    const order = await applyMinimumOrder(planned, minimum, options.topUp, stores.cache, this.#state);
+    const order = await applyMinimumOrder(planned, minimum, options.topUp, this.#answers!, this.#state);
     this.#topUp = order.report;
     if (order.report?.note) this.#notes.push(order.report.note);
     this.#runner?.addTopUps(order.topUps);
@@ -197,14 +221,15 @@ export class JobRun {
     const state = this.#state;
     return new TaskRunner({
       client: this.#client!,
-      cache: stores.cache,
+      cache: this.#answers!,
       journal: stores.journal,
       state,
+      extras: this.#extras,
       sizing,
       minRows,
       topUp:
         this.#options.topUp === 'stale'
-          ? (needed) => oldestCachedNumbers(stores.cache, (key) => state.isOutsideJob(key), needed)
+          ? (needed) => oldestCachedNumbers(this.#answers!, (key) => state.isOutsideJob(key), needed)
           : undefined,
       budget: this.#options.maxSpend ?? Number.POSITIVE_INFINITY,
       signal: this.#options.signal,

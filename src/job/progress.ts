@@ -59,6 +59,11 @@ export interface CheckSummary extends JobCounts {
   topUp?: TopUpReport | undefined;
   /** The balance read before the first create (v1). */
   balance?: BalanceReport | undefined;
+  /**
+   * Of `cacheHits`, numbers of a `ws` job answered by cached `ws_active`/`ws_avatar` answers
+   * (every product answers `activated`).
+   */
+  savedByRicherProducts?: number | undefined;
   /** Things the user should know about this run's cost and limits, as sentences. */
   notes?: string[] | undefined;
   /** Errors of tasks that were paid for but could not be collected (first few, deduplicated). */

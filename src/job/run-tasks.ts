@@ -6,6 +6,7 @@ import { keyToE164 } from '../dedupe/number-table.js';
 import { asWaError, CreateUnconfirmedError, ErrorCodes, isWaError, type WaError } from '../errors.js';
 import { State, type StateCode } from './answer-state.js';
 import { type CollectDeps, collectTask, type SubmittedTask } from './collect-task.js';
+import type { JobExtras } from './job-extras.js';
 import type { JobState } from './job-state.js';
 import type { TaskProgress } from './progress.js';
 import { planTaskSizes, type TaskSizing } from './task-plan.js';
@@ -25,6 +26,8 @@ export interface TaskRunnerDeps {
    * top-up); absent with the `none` policy. Fewer than `needed` means the cache cannot.
    */
   topUp?: ((needed: number) => Promise<string[]>) | undefined;
+  /** A richer product's job keeps each answer's extra columns for its output. */
+  extras?: JobExtras | undefined;
   /** Numbers this job may still upload (maxSpend), or Infinity. */
   budget: number;
   /** The caller's stop: no new tasks, and polls end. An upload under way is cut off too. */
@@ -98,6 +101,7 @@ export class TaskRunner {
       signal: deps.signal ? AbortSignal.any([deps.signal, stop]) : stop,
       changed: deps.changed,
       isTopUp: (number) => this.#topUps.has(number),
+      extras: deps.extras,
     };
   }
 
