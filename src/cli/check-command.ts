@@ -2,6 +2,8 @@ import { readFile } from 'node:fs/promises';
 import type { Readable, Writable } from 'node:stream';
 import { parseArgs } from 'node:util';
 import { DEFAULT_API_URL } from '../api/client.js';
+import { ProviderUnreachableError } from '../api/wait-errors.js';
+import { ErrorCodes, WaError } from '../errors.js';
 import { checkNumbers } from '../job/check-numbers.js';
 import type { CheckOptions } from '../job/options.js';
 import type { CheckSummary } from '../job/progress.js';
@@ -163,6 +165,10 @@ export async function checkCommand(argv: string[], io: CliEnvironment): Promise<
     const job = checkNumbers(input === '-' ? io.stdin : input, options);
     await writeResults(job, format, values.output ?? io.stdout);
     summary = await job.summary;
+  } catch (error) {
+    throw error instanceof ProviderUnreachableError
+      ? unreachable(error, apiUrlSource(values['api-url'], io.env))
+      : error;
   } finally {
     progress?.done();
     process.off('SIGINT', onSignal);
@@ -171,6 +177,22 @@ export async function checkCommand(argv: string[], io: CliEnvironment): Promise<
   io.stderr.write(formatReport(summary));
   if (values.output) io.stderr.write(`Results:             ${values.output}\n`);
   return summary.complete || (dryRun && summary.unanswered === summary.dryRun?.numbers) ? 0 : EXIT_INCOMPLETE;
+}
+
+/** Where this run took its API URL from, as the user would change it. */
+function apiUrlSource(flag: string | undefined, env: NodeJS.ProcessEnv): string {
+  if (flag !== undefined) return 'the --api-url flag';
+  if (env.WA_CHECK_API_URL) return 'WA_CHECK_API_URL';
+  return `the default (${DEFAULT_API_URL}), as neither --api-url nor WA_CHECK_API_URL is set`;
+}
+
+/** A wrong URL is the likeliest cause: say which one failed and where it was set. Nothing was paid. */
+function unreachable(error: ProviderUnreachableError, source: string): WaError {
+  return new WaError(
+    ErrorCodes.NETWORK,
+    `Could not reach the provider at ${error.origin} (${error.reason}); nothing was sent, nothing paid. That URL came from ${source}: give the right one with --api-url <url> or WA_CHECK_API_URL.`,
+    { cause: error },
+  );
 }
 
 function outputFormat(forced: string | undefined, output: string | undefined): OutputFormat {

@@ -106,6 +106,7 @@ export class JobRun {
       unansweredByReason: this.#state.unansweredByReason(),
       savedByCache: counts.cacheHits,
       dryRun: this.#dryRun,
+      retryAt: this.#runner?.retryAt?.toISOString(),
       taskErrors: distinctErrors(this.#runner?.taskErrors ?? []),
       complete: finished && counts.unanswered === 0 && !this.#dryRun,
       finished,
@@ -154,6 +155,7 @@ export class JobRun {
       phase: writing ? 'writing' : this.#phase,
       toCheck: this.#state.toCheckLeft,
       tasksRunning: [...(this.#runner?.running.values() ?? [])].map((task) => ({ ...task })),
+      waiting: this.#runner?.waits.current(),
     });
   }
 }
