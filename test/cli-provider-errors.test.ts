@@ -3,6 +3,8 @@ import { join } from 'node:path';
 import { describe, expect, test } from 'vitest';
 import type { CheckSummary } from '../src/job/progress.js';
 import { formatReport } from '../src/cli/report.js';
+import { LevelResultCache } from '../src/store/level-result-cache.js';
+import { taskKey } from '../src/store/task-journal.js';
 import { runCli } from './helpers/cli.js';
 import { CLI_TEST_KEY, useCliTest } from './helpers/cli-env.js';
 import { useProviderProxies } from './helpers/provider-proxy.js';
@@ -90,6 +92,34 @@ describe('wa-check check - creates refused for an hour (Retry-After past the cap
     expect(run.stderr).toContain('1,000 rate_limited');
     expect(run.stderr).toMatch(/rate_limited: the provider asked us to come back at \d{4}-\d\d-\d\dT\d\d:\d\d/);
     expect(run.stderr).not.toContain('task_error');
+  });
+});
+
+describe('wa-check check - a result file rejected twice by earlier runs', () => {
+  test('reported result_invalid without a request; exit 3', async () => {
+    const s = await start();
+    const dir = await tempDir();
+    const numbers = swissNumbers(20);
+    const cache = await LevelResultCache.open(join(dir, 'cache'));
+    await cache.journal.write({
+      id: taskKey(numbers),
+      state: 'submitted',
+      numbers,
+      count: numbers.length,
+      taskId: 'cs9viu7i61pkfs4oavvg',
+      updatedAt: Date.now(),
+      resultError: { code: 'WA_RESULT_INVALID', tries: 2, message: 'The result file is not a zip archive.' },
+    });
+    await cache.close();
+    const run = await runCli(
+      ['check', await inputCsv(numbers), '--country', 'CH', '--cache', join(dir, 'cache')],
+      envFor(s),
+    );
+    expect(run.code).toBe(3);
+    expect(run.stderr).toContain('20 result_invalid');
+    expect(run.stderr).toContain('WA_RESULT_INVALID: Task cs9viu7i61pkfs4oavvg');
+    expect(run.stderr).toContain('rejected twice is not downloaded again');
+    expect(s.ledger.snapshot()).toMatchObject({ tasksCreated: 0 });
   });
 });
 
