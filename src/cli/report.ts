@@ -90,6 +90,11 @@ export class ProgressLine {
       const eta = this.#eta(progress.toCheck - checked);
       if (eta) parts.push(`ETA ${eta}`);
     }
+    const wait = progress.waiting;
+    if (wait)
+      parts.push(
+        `waiting: ${wait.what}${wait.taskId ? ` of ${wait.taskId}` : ''} until ${new Date(wait.until).toTimeString().slice(0, 8)}`,
+      );
     const line = parts.join(' · ');
     this.#out.write(`\r${line.padEnd(this.#width)}`);
     this.#width = line.length;

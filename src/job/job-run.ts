@@ -139,7 +139,7 @@ export class JobRun {
       sizing: this.#options,
       budget: this.#options.maxSpend ?? Number.POSITIVE_INFINITY,
       signal: this.#options.signal,
-      changed: () => this.#report(false),
+      changed: (now) => this.#report(now === true),
     });
   }
 

@@ -20,9 +20,10 @@ const SHOWN_FIRST: Record<WaitEvent['what'], number> = { 'rate-limit': 0, retry:
  */
 export class JobWaits {
   readonly #waits = new Map<string, JobWait>();
-  readonly #changed: () => void;
+  readonly #changed: (now: boolean) => void;
 
-  constructor(changed: () => void) {
+  /** `changed(true)` is called with each wait announced: rare (3 s or more), and worth showing at once. */
+  constructor(changed: (now: boolean) => void) {
     this.#changed = changed;
   }
 
@@ -33,7 +34,7 @@ export class JobWaits {
       until: event.until,
       ...(event.taskId !== undefined && { taskId: event.taskId }),
     });
-    this.#changed();
+    this.#changed(true);
   };
 
   /** The waits of a task (its id) or of a call without one (`'task creation'`) are over. */

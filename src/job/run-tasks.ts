@@ -24,8 +24,8 @@ export interface TaskRunnerDeps {
   budget: number;
   /** The caller's stop: no new tasks, and polls end. An upload under way is cut off too. */
   signal: AbortSignal | undefined;
-  /** Something changed that a progress display would show. */
-  changed: () => void;
+  /** Something changed that a progress display would show; `now` when it must not wait for the next tick. */
+  changed: (now?: boolean) => void;
 }
 
 /** Numbers to check: an array of E.164 strings, or anything that slices into one. */
