@@ -56,10 +56,15 @@ describe('checkNumbers() - a provider that cannot be reached (issue #13 item 5)'
       clock: new VirtualClock(),
     });
     const job = checkNumbers(swissNumbers(1200), { client, cacheDir, maxTaskSize: 500 });
-    const error = await drain(job).then(
+    const rows: CheckResult[] = [];
+    const error = await (async () => {
+      for await (const result of job) rows.push(result);
+    })().then(
       () => undefined,
       (caught: unknown) => caught,
     );
+    // No row went out claiming a number unanswered ("task_error: run again to collect").
+    expect(rows).toEqual([]);
     expect(error).toBeInstanceOf(ProviderUnreachableError);
     expect(error).toMatchObject({ code: ErrorCodes.NETWORK, origin: `http://127.0.0.1:${port}` });
     await expect(job.summary).rejects.toBeInstanceOf(ProviderUnreachableError);

@@ -1,3 +1,5 @@
+// Over 300 lines: slots, rounds and what each outcome of a create or a collect does to them
+// belong together, and parallel branches edit these methods in place.
 import PQueue from 'p-queue';
 import type { WaClient } from '../api/client.js';
 import type { ProviderTask } from '../api/task.js';
