@@ -1,3 +1,5 @@
+import { ErrorCodes } from '../errors.js';
+
 /**
  * What the job knows of each unique number, one byte in the NumberTable. Cache and API answers
  * are kept apart so every result can say where its answer came from.
@@ -26,6 +28,13 @@ export const State = {
   DRY_RUN: 13,
   TASK_ERROR: 14,
   ABORTED: 15,
+  /** The provider asked us to come back later than we wait: nothing was created (or paid). */
+  RATE_LIMITED: 16,
+  /** In a task this run gave up waiting for; it stays in the journal for the next run. */
+  TASK_STALLED: 17,
+  /** In a task whose result file was rejected; remembered in the journal, not fetched in a loop. */
+  RESULT_INVALID: 18,
+  RESULT_TOO_LARGE: 19,
 } as const;
 
 export type StateCode = (typeof State)[keyof typeof State];
@@ -58,7 +67,20 @@ export const UNANSWERED_REASONS: Record<number, string> = {
   [State.DRY_RUN]: 'dry_run',
   [State.TASK_ERROR]: 'task_error',
   [State.ABORTED]: 'aborted',
+  [State.RATE_LIMITED]: 'rate_limited',
+  [State.TASK_STALLED]: 'task_stalled',
+  [State.RESULT_INVALID]: 'result_invalid',
+  [State.RESULT_TOO_LARGE]: 'result_too_large',
 };
+
+/** The state of a task's numbers when collecting it failed with this code (TASK_ERROR for most). */
+export function stateOfTaskFailure(code: string): StateCode {
+  if (code === ErrorCodes.ABORTED) return State.ABORTED;
+  if (code === ErrorCodes.TASK_STALLED) return State.TASK_STALLED;
+  if (code === ErrorCodes.RESULT_INVALID) return State.RESULT_INVALID;
+  if (code === ErrorCodes.RESULT_TOO_LARGE) return State.RESULT_TOO_LARGE;
+  return State.TASK_ERROR;
+}
 
 export function answerOf(state: number): 'yes' | 'no' | null {
   if (state === State.CACHE_YES || state === State.API_YES) return 'yes';

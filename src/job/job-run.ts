@@ -106,6 +106,7 @@ export class JobRun {
       unansweredByReason: this.#state.unansweredByReason(),
       savedByCache: counts.cacheHits,
       dryRun: this.#dryRun,
+      retryAt: this.#runner?.retryAt?.toISOString(),
       taskErrors: distinctErrors(this.#runner?.taskErrors ?? []),
       complete: finished && counts.unanswered === 0 && !this.#dryRun,
       finished,
@@ -138,7 +139,7 @@ export class JobRun {
       sizing: this.#options,
       budget: this.#options.maxSpend ?? Number.POSITIVE_INFINITY,
       signal: this.#options.signal,
-      changed: () => this.#report(false),
+      changed: (now) => this.#report(now === true),
     });
   }
 
@@ -154,6 +155,7 @@ export class JobRun {
       phase: writing ? 'writing' : this.#phase,
       toCheck: this.#state.toCheckLeft,
       tasksRunning: [...(this.#runner?.running.values() ?? [])].map((task) => ({ ...task })),
+      waiting: this.#runner?.waits.current(),
     });
   }
 }

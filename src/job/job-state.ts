@@ -24,6 +24,10 @@ const UNANSWERED = [
   State.DRY_RUN,
   State.TASK_ERROR,
   State.ABORTED,
+  State.RATE_LIMITED,
+  State.TASK_STALLED,
+  State.RESULT_INVALID,
+  State.RESULT_TOO_LARGE,
 ] as const;
 
 /**

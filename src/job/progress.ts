@@ -1,3 +1,5 @@
+import type { JobWait } from './job-waits.js';
+
 /** One task at the provider, as last seen. */
 export interface TaskProgress {
   taskId: string;
@@ -37,6 +39,11 @@ export interface JobProgress extends JobCounts {
   /** Numbers waiting to be uploaded or answered. */
   toCheck: number;
   tasksRunning: TaskProgress[];
+  /**
+   * What the job waits for now, when the client announced a wait of a few seconds or more: a
+   * rate limit or retry first, else the next status read or download that ends first.
+   */
+  waiting?: JobWait | undefined;
 }
 
 export interface CheckSummary extends JobCounts {
@@ -46,6 +53,12 @@ export interface CheckSummary extends JobCounts {
   savedByCache: number;
   /** With `dryRun`: what the job would upload and in how many tasks. */
   dryRun?: { numbers: number; tasks: number } | undefined;
+  /**
+   * When the provider asked to be called again (ISO 8601), when it refused a create for longer
+   * than the client waits (`WA_RATE_LIMITED`): numbers not sent are `rate_limited`; run again
+   * after this time.
+   */
+  retryAt?: string | undefined;
   /** Errors of tasks that were paid for but could not be collected (first few, deduplicated). */
   taskErrors: Array<{ code: string; message: string }>;
   /** True when every valid number got an answer. */
