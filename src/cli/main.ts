@@ -3,6 +3,7 @@ import { CACHE_HELP, cacheCommand } from './cache-command.js';
 import { CHECK_HELP, checkCommand, type CliEnvironment } from './check-command.js';
 import { DEMO_HELP, demoCommand } from './demo-command.js';
 import { UsageError } from './flags.js';
+import { SERVE_HELP, serveCommand } from './serve-command.js';
 import { SIMULATE_HELP, simulateCommand } from './simulate-command.js';
 
 const MAIN_HELP = `Usage: wa-check <command> [options]
@@ -32,6 +33,7 @@ const COMMANDS: Record<string, Command> = {
   demo: { help: DEMO_HELP, run: demoCommand },
   simulate: { help: SIMULATE_HELP, run: (argv, io) => simulateCommand(argv, io.stdout) },
   cache: { help: CACHE_HELP, run: cacheCommand },
+  serve: { help: SERVE_HELP, run: serveCommand },
 };
 
 /** Runs the CLI and returns its exit code. Errors print their code and one helpful line. */
