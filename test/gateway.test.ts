@@ -201,3 +201,27 @@ describe('wa-check serve: pooling, dedupe and limits', () => {
     expect(h.sim.ledger.keysSeenAtDownload).toBe(0);
   });
 });
+
+describe('wa-check serve: upstream trouble', () => {
+  test('an upload whose answer is lost is never sent again: its numbers fail, for later clients too', async () => {
+    const h = await startHarness();
+    h.sim.faults.add({ on: 'create', kind: 'drop-after-create' });
+    const numbers = swissNumbers(500, 50_000);
+    const first = await runSession(h, ALICE, 'v1', numbers);
+    expect(first.task).toMatchObject({ total: 500, success: 0, failure: 500 });
+    expect(first.file.rows.size).toBe(0);
+    // Bob asks for the same numbers: answering them would mean paying for them a second time.
+    const again = await runSession(h, BOB, 'legacy', numbers);
+    expect(again.task).toMatchObject({ total: 500, success: 0, failure: 500 });
+    expect(h.sim.ledger.snapshot()).toMatchObject({ tasksCreated: 1, numbersCharged: 500, doubleCharged: {} });
+    expect(h.logs.some((line) => line.includes('WA_CREATE_UNCONFIRMED'))).toBe(true);
+  });
+
+  test('an upstream task that ends failed gives failures, not answers, and the task still exports', async () => {
+    const h = await startHarness();
+    h.sim.faults.add({ on: 'create', kind: 'fail-task', message: 'provider gave up' });
+    const session = await runSession(h, ALICE, 'v1', swissNumbers(500, 60_000));
+    expect(session.task).toMatchObject({ total: 500, success: 0, failure: 500 });
+    expect(session.file.rows.size).toBe(0);
+  });
+});

@@ -223,23 +223,25 @@ export class UpstreamPool {
         await cache.putMany(
           [...results.answered].map(([number, whatsapp]) => [number, { whatsapp, checkedAt }] as const),
         );
-        await journal.write({ ...entry, state: 'done', updatedAt: checkedAt });
         const outcomes = new Map<string, NumberOutcome>(results.answered);
         for (const number of results.unanswered) outcomes.set(number, 'fail');
+        // Failures are in no cache: they reach the client tasks before the task is done in the
+        // journal, so a crash in between collects the task again rather than paying for them.
+        await this.#release(outcomes);
+        await journal.write({ ...entry, state: 'done', updatedAt: Date.now() });
         this.#deps.log({
           event: 'upstream-task-done',
           taskId,
           answered: results.answered.size,
           failed: results.unanswered.length,
         });
-        await this.#release(outcomes);
         return;
       } catch (error) {
         if (signal.aborted) return; // stays submitted: collected after the restart
         if (isWaError(error, ErrorCodes.TASK_FAILED)) {
+          await this.#release(new Map(entry.numbers.map((number) => [number, 'fail'])));
           await journal.write({ ...entry, state: 'done', updatedAt: Date.now() });
           this.#deps.log({ event: 'upstream-task-failed', taskId, error: describe(error) });
-          await this.#release(new Map(entry.numbers.map((number) => [number, 'fail'])));
           return;
         }
         // Paid for: never given up on while the gateway runs.
