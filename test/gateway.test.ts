@@ -225,3 +225,27 @@ describe('wa-check serve: upstream trouble', () => {
     expect(session.file.rows.size).toBe(0);
   });
 });
+
+describe('wa-check serve: restart', () => {
+  test('a result link given out before a restart still downloads after it; tasks answer by the same id', async () => {
+    const cacheDir = await tempDir();
+    const h = await startHarness({ cacheDir });
+    const numbers = swissNumbers(500, 70_000);
+    const session = await runSession(h, ALICE, 'legacy', numbers);
+    const port = Number(new URL(h.gateway.url).port);
+    await h.gateway.close();
+    const again = await startGateway({
+      upstream: { apiUrl: h.sim.url, apiKey: UPSTREAM_KEY, userId: 'upstream-user', api: 'v1' },
+      clients: new ClientKeys({ [ALICE]: { name: 'alice' } }),
+      cacheDir,
+      port,
+    });
+    harnesses.push(again);
+    expectOracleAnswers(h.sim, numbers, (await downloadRows(session.task.result_url!)).rows);
+    const read = await readTask(again.url, ALICE, 'legacy', session.created.task_id);
+    expect(await read.json()).toMatchObject({ status: 'exported', total: 500 });
+    // A link whose signature was tampered with is refused, as S3 does.
+    const forged = session.task.result_url!.replace(/signature=[0-9a-f]/, 'signature=x');
+    expect((await fetch(forged)).status).toBe(403);
+  });
+});

@@ -10,6 +10,7 @@ import { checkNonNegativeNumber, checkPositiveInteger } from '../validate.js';
 import type { ClientKeys } from './client-keys.js';
 import { ClientTaskStore } from './client-task-store.js';
 import { createGatewayHandler } from './handler.js';
+import { loadLinkSecret } from './link-secret.js';
 import { UpstreamPool } from './upstream-pool.js';
 import { UsageLedger } from './usage-ledger.js';
 
@@ -115,7 +116,7 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
     store,
     pool,
     usage,
-    signer: new LinkSigner(),
+    signer: new LinkSigner(await loadLinkSecret(options.cacheDir)),
     linkTtlMs: checkPositiveInteger('linkTtlMs', options.linkTtlMs ?? 86_400_000),
     maxUploadBytes: checkPositiveInteger('maxUploadBytes', options.maxUploadBytes ?? 100 * 1024 * 1024),
     baseUrl: () => baseUrl,
