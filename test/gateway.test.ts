@@ -1,4 +1,6 @@
 import { afterEach, describe, expect, test } from 'vitest';
+import { Level } from 'level';
+import { stringSublevel } from '../src/cache/level-result-cache.js';
 import { ClientKeys } from '../src/gateway/client-keys.js';
 import { type RunningGateway, startGateway } from '../src/gateway/gateway.js';
 import type { RunningSimulator } from '../src/simulator/index.js';
@@ -247,5 +249,13 @@ describe('wa-check serve: restart', () => {
     // A link whose signature was tampered with is refused, as S3 does.
     const forged = session.task.result_url!.replace(/signature=[0-9a-f]/, 'signature=x');
     expect((await fetch(forged)).status).toBe(403);
+    await again.close();
+    // Exported: the file is the record of the answers, so numbers and outcomes left the database.
+    const db = new Level<string, string>(cacheDir);
+    const count = async (name: string) => (await stringSublevel(db, name).keys().all()).length;
+    expect(await count('gateway-tasks')).toBe(1);
+    expect(await count('gateway-task-numbers')).toBe(0);
+    expect(await count('gateway-outcomes')).toBe(0);
+    await db.close();
   });
 });

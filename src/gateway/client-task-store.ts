@@ -3,53 +3,87 @@ import { join } from 'node:path';
 import { DURABLE_WRITE, stringSublevel, type Database, type StringSublevel } from '../cache/level-result-cache.js';
 import { buildResultFile } from '../simulator/result-file.js';
 import type { ClientTaskRecord, NumberOutcome } from './client-task.js';
-import { openNumbers } from './client-task.js';
+
+/** The numbers of a task that is not exported yet, and their outcomes so far. */
+interface OpenTask {
+  numbers: readonly string[];
+  outcomes: Map<string, NumberOutcome>;
+}
+
+type Write = { type: 'put'; key: string; value: string } | { type: 'del'; key: string };
+
+const OUTCOME_CODES: Record<NumberOutcome, string> = { yes: 'y', no: 'n', fail: 'f' };
+const OUTCOMES_BY_CODE: Record<string, NumberOutcome> = { y: 'yes', n: 'no', f: 'fail' };
 
 /**
- * Client tasks, in memory and in their own sublevel of the cache's LevelDB (synced writes), so a
- * restarted gateway answers the same task ids and finishes them. Also the index from a number to
- * the tasks waiting for it, through which one upstream answer reaches every client that asked.
+ * Client tasks, in sublevels of the cache's LevelDB (synced writes), so a restarted gateway
+ * answers the same task ids and finishes them. A task's record is small and stored whole; its
+ * numbers are stored once, and each outcome once, in the same batch as the record's counters, so
+ * a delivery costs what it delivers. Once a task's result file is written, its numbers and
+ * outcomes leave memory and the database: the file is their record. Also the index from a
+ * number to the tasks waiting for it, through which one upstream answer reaches every client.
  */
 export class ClientTaskStore {
-  readonly #tasks = new Map<string, ClientTaskRecord>();
+  readonly #records = new Map<string, ClientTaskRecord>();
+  readonly #open = new Map<string, OpenTask>();
   readonly #waiting = new Map<string, Set<string>>();
-  readonly #records: StringSublevel;
+  readonly #db: { records: StringSublevel; numbers: StringSublevel; outcomes: StringSublevel };
+  readonly #root: Database;
   readonly #resultsDir: string;
   /** Writes run one at a time, in order, so the stored record is always the latest one. */
   #serial: Promise<unknown> = Promise.resolve();
 
   private constructor(db: Database, resultsDir: string) {
-    this.#records = stringSublevel(db, 'gateway-tasks');
+    this.#db = {
+      records: stringSublevel(db, 'gateway-tasks'),
+      numbers: stringSublevel(db, 'gateway-task-numbers'),
+      outcomes: stringSublevel(db, 'gateway-outcomes'),
+    };
+    this.#root = db;
     this.#resultsDir = resultsDir;
   }
 
-  /** Loads every stored client task. Result files live in `resultsDir`. */
+  /** Loads every stored client task, and the numbers and outcomes of those not exported. */
   static async open(db: Database, resultsDir: string): Promise<ClientTaskStore> {
     const store = new ClientTaskStore(db, resultsDir);
     await mkdir(resultsDir, { recursive: true });
-    for await (const [, value] of store.#records.iterator()) {
-      const task = JSON.parse(value) as ClientTaskRecord;
-      store.#tasks.set(task.taskId, task);
-      store.#index(task);
+    for await (const [, value] of store.#db.records.iterator()) {
+      const record = JSON.parse(value) as ClientTaskRecord;
+      store.#records.set(record.taskId, record);
+      if (record.exportedAt !== undefined) continue;
+      const numbers = JSON.parse((await store.#db.numbers.get(record.taskId)) ?? '[]') as string[];
+      const outcomes = new Map<string, NumberOutcome>();
+      const prefix = `${record.taskId}!`;
+      for await (const [key, code] of store.#db.outcomes.iterator({ gte: prefix, lt: `${record.taskId}"` })) {
+        outcomes.set(key.slice(prefix.length), OUTCOMES_BY_CODE[code]!);
+      }
+      store.#open.set(record.taskId, { numbers, outcomes });
+      store.#index(record.taskId);
     }
     return store;
   }
 
   get(taskId: string): ClientTaskRecord | undefined {
-    return this.#tasks.get(taskId);
+    return this.#records.get(taskId);
   }
 
-  /** Tasks whose numbers are not all answered, or whose file is not written yet: to resume. */
-  unfinished(): ClientTaskRecord[] {
-    return [...this.#tasks.values()].filter((task) => task.exportedAt === undefined);
+  /** Tasks not exported yet, with the numbers they still wait for: to resume after a restart. */
+  unfinished(): Array<{ record: ClientTaskRecord; waitingFor: string[] }> {
+    return [...this.#open].map(([taskId, task]) => ({
+      record: this.#records.get(taskId)!,
+      waitingFor: task.numbers.filter((number) => !task.outcomes.has(number)),
+    }));
   }
 
-  /** Stores a new task durably before its id is given out. */
-  async add(task: ClientTaskRecord): Promise<void> {
-    this.#tasks.set(task.taskId, task);
-    this.#index(task);
-    await this.#save(task);
-    if (task.numbers.length === 0) await this.#complete(task, Date.now());
+  /** Stores a new task durably (record and numbers) before its id is given out. */
+  async add(record: ClientTaskRecord, numbers: readonly string[]): Promise<void> {
+    this.#records.set(record.taskId, record);
+    this.#open.set(record.taskId, { numbers, outcomes: new Map() });
+    this.#index(record.taskId);
+    await this.#write([this.#recordPut(record), { type: 'put', key: record.taskId, value: JSON.stringify(numbers) }], {
+      withNumbers: true,
+    });
+    if (numbers.length === 0) await this.#complete(record, Date.now());
   }
 
   /** Marks the tasks waiting for these numbers as started (their numbers went upstream). */
@@ -57,32 +91,43 @@ export class ClientTaskStore {
     const touched = new Set<ClientTaskRecord>();
     for (const number of numbers) {
       for (const taskId of this.#waiting.get(number) ?? []) {
-        const task = this.#tasks.get(taskId)!;
-        if (task.startedAt === undefined) touched.add(task);
+        const record = this.#records.get(taskId)!;
+        if (record.startedAt === undefined) touched.add(record);
       }
     }
-    for (const task of touched) task.startedAt = now;
-    await Promise.all([...touched].map((task) => this.#save(task)));
+    for (const record of touched) record.startedAt = now;
+    await Promise.all([...touched].map((record) => this.#write([this.#recordPut(record)])));
   }
 
-  /** Gives outcomes to every task waiting for them; completes and exports the tasks they finish. */
+  /**
+   * Gives outcomes to every task waiting for them; completes and exports the tasks they finish.
+   * The index is updated before the first await (UpstreamPool relies on it).
+   */
   async deliver(outcomes: ReadonlyMap<string, NumberOutcome>, now: number): Promise<void> {
-    const touched = new Set<ClientTaskRecord>();
+    const writes = new Map<string, Write[]>();
     for (const [number, outcome] of outcomes) {
       const waiting = this.#waiting.get(number);
       if (!waiting) continue;
-      for (const taskId of waiting) {
-        const task = this.#tasks.get(taskId)!;
-        task.outcomes[number] = outcome;
-        task.startedAt ??= now;
-        touched.add(task);
-      }
       this.#waiting.delete(number);
+      for (const taskId of waiting) {
+        const task = this.#open.get(taskId)!;
+        if (task.outcomes.has(number)) continue;
+        task.outcomes.set(number, outcome);
+        const record = this.#records.get(taskId)!;
+        if (outcome === 'fail') record.failed++;
+        else record.answered++;
+        record.startedAt ??= now;
+        const taskWrites = writes.get(taskId) ?? [];
+        taskWrites.push({ type: 'put', key: `${taskId}!${number}`, value: OUTCOME_CODES[outcome] });
+        writes.set(taskId, taskWrites);
+      }
     }
     await Promise.all(
-      [...touched].map(async (task) => {
-        await this.#save(task);
-        if (openNumbers(task).length === 0) await this.#complete(task, now);
+      [...writes].map(async ([taskId, outcomeWrites]) => {
+        const record = this.#records.get(taskId)!;
+        await this.#write([this.#recordPut(record)], { outcomes: outcomeWrites });
+        const task = this.#open.get(taskId);
+        if (task && task.outcomes.size === task.numbers.length) await this.#complete(record, now);
       }),
     );
   }
@@ -94,8 +139,8 @@ export class ClientTaskStore {
 
   /** Finishes tasks that were complete but not exported when the gateway stopped. */
   async exportCompleted(now: number): Promise<void> {
-    for (const task of this.unfinished()) {
-      if (openNumbers(task).length === 0) await this.#complete(task, now);
+    for (const [taskId, task] of [...this.#open]) {
+      if (task.outcomes.size === task.numbers.length) await this.#complete(this.#records.get(taskId)!, now);
     }
   }
 
@@ -104,40 +149,40 @@ export class ClientTaskStore {
     await this.#serial;
   }
 
-  #index(task: ClientTaskRecord): void {
-    for (const number of openNumbers(task)) {
+  #index(taskId: string): void {
+    const task = this.#open.get(taskId)!;
+    for (const number of task.numbers) {
+      if (task.outcomes.has(number)) continue;
       const waiting = this.#waiting.get(number) ?? new Set<string>();
-      waiting.add(task.taskId);
+      waiting.add(taskId);
       this.#waiting.set(number, waiting);
     }
   }
 
   /** `completed`, then the file is written, then `exported`: each step stored before the next. */
-  async #complete(task: ClientTaskRecord, now: number): Promise<void> {
-    if (task.exportedAt !== undefined) return;
-    task.startedAt ??= now;
-    task.completedAt ??= now;
-    await this.#save(task);
-    await this.#writeResultFile(task);
-    task.exportedAt = Date.now();
-    await this.#save(task);
+  async #complete(record: ClientTaskRecord, now: number): Promise<void> {
+    const task = this.#open.get(record.taskId);
+    if (!task || record.completedAt !== undefined) return;
+    record.startedAt ??= now;
+    record.completedAt = now;
+    await this.#write([this.#recordPut(record)]);
+    await this.#writeResultFile(record, task);
+    record.exportedAt = Date.now();
+    this.#open.delete(record.taskId);
+    // The file is the record of the answers now: the numbers and outcomes go in the same batch.
+    await this.#write([this.#recordPut(record), { type: 'del', key: record.taskId }], {
+      withNumbers: true,
+      outcomes: task.numbers.map((number) => ({ type: 'del', key: `${record.taskId}!${number}` }) as const),
+    });
   }
 
-  async #writeResultFile(task: ClientTaskRecord): Promise<void> {
+  async #writeResultFile(record: ClientTaskRecord, task: OpenTask): Promise<void> {
     // The simulator's writer spells the provider's columns for each dialect; failures are left
     // out, as at the provider.
-    const answers = {
-      answer: (number: string) => task.outcomes[number] ?? 'fail',
-      extras: () => ({}),
-    };
-    const bytes = await buildResultFile(
-      task.taskId,
-      task.numbers,
-      answers,
-      {},
-      task.dialect === 'v1' ? 'ws' : undefined,
-    );
-    const path = this.resultPath(task.taskId);
+    const answers = { answer: (number: string) => task.outcomes.get(number) ?? 'fail', extras: () => ({}) };
+    const product = record.dialect === 'v1' ? 'ws' : undefined;
+    const bytes = await buildResultFile(record.taskId, task.numbers, answers, {}, product);
+    const path = this.resultPath(record.taskId);
     const partial = `${path}.partial`;
     const file = await open(partial, 'w');
     try {
@@ -149,11 +194,27 @@ export class ClientTaskStore {
     await rename(partial, path);
   }
 
-  #save(task: ClientTaskRecord): Promise<void> {
-    const value = JSON.stringify(task);
-    const write = this.#serial.then(() =>
-      this.#records.batch([{ type: 'put', key: task.taskId, value }], DURABLE_WRITE),
-    );
+  #recordPut(record: ClientTaskRecord): Write {
+    return { type: 'put', key: record.taskId, value: JSON.stringify(record) };
+  }
+
+  /**
+   * One atomic, synced batch across the three sublevels: `records` go to the records sublevel,
+   * the rest (a task's numbers entry when `withNumbers`, its outcomes) beside them.
+   */
+  #write(records: Write[], extra: { withNumbers?: boolean; outcomes?: readonly Write[] } = {}): Promise<void> {
+    const [record, numbers] = records;
+    const write = this.#serial.then(() => {
+      const batch = this.#root.batch();
+      const add = (operation: Write, sublevel: StringSublevel) => {
+        if (operation.type === 'put') batch.put(operation.key, operation.value, { sublevel });
+        else batch.del(operation.key, { sublevel });
+      };
+      add(record!, this.#db.records);
+      if (extra.withNumbers && numbers) add(numbers, this.#db.numbers);
+      for (const operation of extra.outcomes ?? []) add(operation, this.#db.outcomes);
+      return batch.write(DURABLE_WRITE);
+    });
     this.#serial = write.catch(() => undefined);
     return write;
   }

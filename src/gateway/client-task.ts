@@ -7,7 +7,10 @@ export type NumberOutcome = Answer | 'fail';
 /** The API a client task was created through, which decides how it is spelled back. */
 export type ClientDialect = 'legacy' | 'v1';
 
-/** A client's task as the gateway keeps it (persisted as JSON, so plain data only). */
+/**
+ * A client's task as the gateway keeps it: small, so it is stored whole at each change. Its
+ * numbers and their outcomes are kept beside it only until its result file is written.
+ */
 export interface ClientTaskRecord {
   taskId: string;
   /** The client's name (never its key). */
@@ -16,12 +19,14 @@ export interface ClientTaskRecord {
   /** The `user_id` given at creation; legacy status reads must name it again. */
   userId: string;
   createdAt: number;
-  /** The upload's valid numbers, normalized to E.164 and deduplicated. */
-  numbers: string[];
+  /** Valid numbers in the upload, after normalizing and deduplicating. */
+  numberCount: number;
   /** Non-empty lines that are not a phone number: failures from the start, as at the provider. */
   invalidLines: number;
-  /** Outcomes so far, by number. */
-  outcomes: Record<string, NumberOutcome>;
+  /** Numbers answered yes or no so far. */
+  answered: number;
+  /** Numbers that ended without a trustworthy answer so far. */
+  failed: number;
   /** When the first of its numbers was answered or went upstream: it is `processing` from then. */
   startedAt?: number | undefined;
   /** When every number had an outcome. */
@@ -49,24 +54,17 @@ export function viewOf(task: ClientTaskRecord): ClientTaskView {
   if (task.startedAt === undefined) {
     return { status: 'pending', total: 0, success: 0, failure: 0, updatedAt: task.createdAt };
   }
-  let success = 0;
-  let failure = task.invalidLines;
-  for (const outcome of Object.values(task.outcomes)) {
-    if (outcome === 'fail') failure++;
-    else success++;
-  }
-  const total = task.numbers.length + task.invalidLines;
-  if (task.exportedAt !== undefined) return { status: 'exported', total, success, failure, updatedAt: task.exportedAt };
+  const counters = {
+    total: task.numberCount + task.invalidLines,
+    success: task.answered,
+    failure: task.failed + task.invalidLines,
+  };
+  if (task.exportedAt !== undefined) return { status: 'exported', ...counters, updatedAt: task.exportedAt };
   if (task.completedAt !== undefined) {
     const status = task.dialect === 'v1' ? 'processing' : 'completed';
-    return { status, total, success, failure, updatedAt: task.completedAt };
+    return { status, ...counters, updatedAt: task.completedAt };
   }
-  return { status: 'processing', total, success, failure, updatedAt: task.startedAt };
-}
-
-/** Numbers of a task that have no outcome yet. */
-export function openNumbers(task: ClientTaskRecord): string[] {
-  return task.numbers.filter((number) => task.outcomes[number] === undefined);
+  return { status: 'processing', ...counters, updatedAt: task.startedAt };
 }
 
 /** An upload read line by line: its unique valid numbers, and how many lines were not numbers. */

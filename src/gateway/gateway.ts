@@ -107,7 +107,7 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
   );
   await pool.resume();
   await store.exportCompleted(Date.now());
-  for (const task of store.unfinished()) await pool.request(task.numbers.filter((n) => !task.outcomes[n]));
+  for (const task of store.unfinished()) await pool.request(task.waitingFor);
 
   let baseUrl = '';
   const handler = createGatewayHandler({

@@ -157,12 +157,13 @@ async function create(
     dialect,
     userId,
     createdAt: now,
-    numbers: upload.numbers,
+    numberCount: upload.numbers.length,
     invalidLines: upload.invalidLines,
-    outcomes: {},
+    answered: 0,
+    failed: 0,
   };
   // Stored (and indexed) before the pool hears of it, so no answer can pass it by.
-  await context.store.add(task);
+  await context.store.add(task, upload.numbers);
   const report = await context.pool.request(upload.numbers);
   await context.usage.add(client.name, {
     submitted: upload.numbers.length,
