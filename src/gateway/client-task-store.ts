@@ -8,6 +8,8 @@ import type { ClientTaskRecord, NumberOutcome } from './client-task.js';
 interface OpenTask {
   numbers: readonly string[];
   outcomes: Map<string, NumberOutcome>;
+  /** Outcome chunks stored so far: one per delivery that touched the task. */
+  chunks: number;
 }
 
 type Write = { type: 'put'; key: string; value: string } | { type: 'del'; key: string };
@@ -18,8 +20,9 @@ const OUTCOMES_BY_CODE: Record<string, NumberOutcome> = { y: 'yes', n: 'no', f: 
 /**
  * Client tasks, in sublevels of the cache's LevelDB (synced writes), so a restarted gateway
  * answers the same task ids and finishes them. A task's record is small and stored whole; its
- * numbers are stored once, and each outcome once, in the same batch as the record's counters, so
- * a delivery costs what it delivers. Once a task's result file is written, its numbers and
+ * numbers are stored once, and each delivery's outcomes as one chunk in the same batch as the
+ * record's counters, so a delivery costs what it delivers (one entry per number was five times
+ * slower for 200k numbers answered from the cache). Once a task's result file is written, its numbers and
  * outcomes leave memory and the database: the file is their record. Also the index from a
  * number to the tasks waiting for it, through which one upstream answer reaches every client.
  */
@@ -53,11 +56,15 @@ export class ClientTaskStore {
       if (record.exportedAt !== undefined) continue;
       const numbers = JSON.parse((await store.#db.numbers.get(record.taskId)) ?? '[]') as string[];
       const outcomes = new Map<string, NumberOutcome>();
-      const prefix = `${record.taskId}!`;
-      for await (const [key, code] of store.#db.outcomes.iterator({ gte: prefix, lt: `${record.taskId}"` })) {
-        outcomes.set(key.slice(prefix.length), OUTCOMES_BY_CODE[code]!);
+      let chunks = 0;
+      const range = { gte: `${record.taskId}!`, lt: `${record.taskId}"` };
+      for await (const value of store.#db.outcomes.values(range)) {
+        chunks++;
+        for (const [number, code] of JSON.parse(value) as Array<[string, string]>) {
+          outcomes.set(number, OUTCOMES_BY_CODE[code]!);
+        }
       }
-      store.#open.set(record.taskId, { numbers, outcomes });
+      store.#open.set(record.taskId, { numbers, outcomes, chunks });
       store.#index(record.taskId);
     }
     return store;
@@ -78,7 +85,7 @@ export class ClientTaskStore {
   /** Stores a new task durably (record and numbers) before its id is given out. */
   async add(record: ClientTaskRecord, numbers: readonly string[]): Promise<void> {
     this.#records.set(record.taskId, record);
-    this.#open.set(record.taskId, { numbers, outcomes: new Map() });
+    this.#open.set(record.taskId, { numbers, outcomes: new Map(), chunks: 0 });
     this.#index(record.taskId);
     await this.#write([this.#recordPut(record), { type: 'put', key: record.taskId, value: JSON.stringify(numbers) }], {
       withNumbers: true,
@@ -104,7 +111,7 @@ export class ClientTaskStore {
    * The index is updated before the first await (UpstreamPool relies on it).
    */
   async deliver(outcomes: ReadonlyMap<string, NumberOutcome>, now: number): Promise<void> {
-    const writes = new Map<string, Write[]>();
+    const chunks = new Map<string, Array<[string, string]>>();
     for (const [number, outcome] of outcomes) {
       const waiting = this.#waiting.get(number);
       if (!waiting) continue;
@@ -117,17 +124,20 @@ export class ClientTaskStore {
         if (outcome === 'fail') record.failed++;
         else record.answered++;
         record.startedAt ??= now;
-        const taskWrites = writes.get(taskId) ?? [];
-        taskWrites.push({ type: 'put', key: `${taskId}!${number}`, value: OUTCOME_CODES[outcome] });
-        writes.set(taskId, taskWrites);
+        const chunk = chunks.get(taskId) ?? [];
+        chunk.push([number, OUTCOME_CODES[outcome]]);
+        chunks.set(taskId, chunk);
       }
     }
     await Promise.all(
-      [...writes].map(async ([taskId, outcomeWrites]) => {
+      [...chunks].map(async ([taskId, chunk]) => {
         const record = this.#records.get(taskId)!;
-        await this.#write([this.#recordPut(record)], { outcomes: outcomeWrites });
-        const task = this.#open.get(taskId);
-        if (task && task.outcomes.size === task.numbers.length) await this.#complete(record, now);
+        const task = this.#open.get(taskId)!;
+        const key = chunkKey(taskId, task.chunks++);
+        await this.#write([this.#recordPut(record)], {
+          outcomes: [{ type: 'put', key, value: JSON.stringify(chunk) }],
+        });
+        if (task.outcomes.size === task.numbers.length) await this.#complete(record, now);
       }),
     );
   }
@@ -172,7 +182,10 @@ export class ClientTaskStore {
     // The file is the record of the answers now: the numbers and outcomes go in the same batch.
     await this.#write([this.#recordPut(record), { type: 'del', key: record.taskId }], {
       withNumbers: true,
-      outcomes: task.numbers.map((number) => ({ type: 'del', key: `${record.taskId}!${number}` }) as const),
+      outcomes: Array.from(
+        { length: task.chunks },
+        (_, i) => ({ type: 'del', key: chunkKey(record.taskId, i) }) as const,
+      ),
     });
   }
 
@@ -218,4 +231,9 @@ export class ClientTaskStore {
     this.#serial = write.catch(() => undefined);
     return write;
   }
+}
+
+/** Chunks sort in delivery order under their task: `<task id>!00000007`. */
+function chunkKey(taskId: string, index: number): string {
+  return `${taskId}!${String(index).padStart(8, '0')}`;
 }

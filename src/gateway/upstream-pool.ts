@@ -129,7 +129,8 @@ export class UpstreamPool {
       this.#firstQueuedAt ??= now;
       this.#schedule();
     }
-    await this.#release(hits);
+    // Answering from the cache may complete and export the task: the client need not wait for it.
+    this.#track(this.#release(hits));
     return { fromCache: hits.size - failed.size, joined, queued, unconfirmed: failed.size };
   }
 
@@ -172,9 +173,12 @@ export class UpstreamPool {
   }
 
   #start(work: () => Promise<void>): void {
-    const run = this.#tasks
-      .add(work)
-      .catch((error: unknown) => this.#deps.log({ event: 'upstream-error', error: describe(error) }));
+    this.#track(this.#tasks.add(work));
+  }
+
+  /** Work that runs on its own: its errors are logged, and `close()` waits for it. */
+  #track(work: Promise<void>): void {
+    const run = work.catch((error: unknown) => this.#deps.log({ event: 'upstream-error', error: describe(error) }));
     this.#running.add(run);
     void run.finally(() => this.#running.delete(run));
   }
