@@ -67,6 +67,16 @@ async function runSession(h: Harness, key: string, dialect: WireDialect, lines: 
   return { created: body, ...polled, file: await downloadRows(polled.task.result_url!) };
 }
 
+/** Polls (v1) until the task reads `status`; a task that moves past it fails the test. */
+async function waitForStatus(h: Harness, key: string, taskId: string, status: string): Promise<void> {
+  for (;;) {
+    const task = (await (await readTask(h.gateway.url, key, 'v1', taskId)).json()) as { status: string };
+    if (task.status === status) return;
+    if (task.status !== 'pending') throw new Error(`task ${taskId} went ${task.status}, not ${status}`);
+    await new Promise((resolve) => setTimeout(resolve, 10));
+  }
+}
+
 function expectOracleAnswers(sim: RunningSimulator, numbers: readonly string[], rows: Map<string, string>) {
   const expected = new Map(
     numbers.filter((n) => sim.oracle.answer(n) !== 'fail').map((n) => [n, sim.oracle.answer(n)] as const),
@@ -147,6 +157,25 @@ describe('wa-check serve: pooling, dedupe and limits', () => {
     expectOracleAnswers(h.sim, small, (await downloadRows(smallDone.task.result_url!)).rows);
     expectOracleAnswers(h.sim, other, otherDone.file.rows);
     expect(h.sim.ledger.snapshot()).toMatchObject({ tasksCreated: 1, numbersCharged: 520, doubleCharged: {} });
+  });
+
+  test('a client joining numbers already upstream for another is processing at once, and pays nothing', async () => {
+    const h = await startHarness();
+    let openGate!: () => void;
+    const gate = new Promise<void>((resolve) => (openGate = resolve));
+    h.sim.hooks.beforeStatus = () => gate; // the upstream task cannot finish until the gate opens
+    const numbers = swissNumbers(500, 80_000);
+    const alice = (await (await createTask(h.gateway.url, ALICE, 'v1', numbers)).json()) as { task_id: string };
+    await waitForStatus(h, ALICE, alice.task_id, 'processing');
+    const bob = (await (await createTask(h.gateway.url, BOB, 'v1', numbers.slice(0, 10))).json()) as {
+      task_id: string;
+    };
+    await waitForStatus(h, BOB, bob.task_id, 'processing');
+    openGate();
+    const done = await pollUntilExported(h.gateway.url, BOB, 'v1', bob.task_id);
+    expectOracleAnswers(h.sim, numbers.slice(0, 10), (await downloadRows(done.task.result_url!)).rows);
+    await pollUntilExported(h.gateway.url, ALICE, 'v1', alice.task_id);
+    expect(h.sim.ledger.snapshot()).toMatchObject({ tasksCreated: 1, numbersCharged: 500 });
   });
 
   test('unknown or missing keys get 401 on every call; another client\u2019s task is 404', async () => {

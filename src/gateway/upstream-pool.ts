@@ -58,6 +58,8 @@ export class UpstreamPool {
   readonly #options: UpstreamPoolOptions;
   readonly #pending = new Set<string>();
   readonly #unconfirmed = new Set<string>();
+  /** Numbers in upstream tasks that are created: a client joining one is `processing` at once. */
+  readonly #upstream = new Set<string>();
   #queue: string[] = [];
   #firstQueuedAt: number | undefined;
   #timer: NodeJS.Timeout | undefined;
@@ -108,14 +110,18 @@ export class UpstreamPool {
     const lookup: string[] = [];
     const failed = new Map<string, NumberOutcome>();
     let joined = 0;
+    const joinedUpstream: string[] = [];
     for (const number of numbers) {
-      if (this.#pending.has(number)) joined++;
-      else if (this.#unconfirmed.has(number)) failed.set(number, 'fail');
+      if (this.#pending.has(number)) {
+        joined++;
+        if (this.#upstream.has(number)) joinedUpstream.push(number);
+      } else if (this.#unconfirmed.has(number)) failed.set(number, 'fail');
       else {
         this.#pending.add(number);
         lookup.push(number);
       }
     }
+    if (joinedUpstream.length > 0) this.#track(this.#deps.onStarted(joinedUpstream));
     const found = await this.#deps.cache.getMany(lookup);
     const now = Date.now();
     const hits = new Map<string, NumberOutcome>(failed);
@@ -218,6 +224,7 @@ export class UpstreamPool {
     const { client, cache, journal } = this.#deps;
     const signal = this.#stop.signal;
     const taskId = entry.taskId!;
+    for (const number of entry.numbers) this.#upstream.add(number);
     await this.#deps.onStarted(entry.numbers);
     for (;;) {
       try {
@@ -260,7 +267,10 @@ export class UpstreamPool {
   async #release(outcomes: ReadonlyMap<string, NumberOutcome>): Promise<void> {
     if (outcomes.size === 0) return;
     const delivered = this.#deps.onOutcomes(outcomes);
-    for (const number of outcomes.keys()) this.#pending.delete(number);
+    for (const number of outcomes.keys()) {
+      this.#pending.delete(number);
+      this.#upstream.delete(number);
+    }
     await delivered;
   }
 }
