@@ -1,11 +1,25 @@
 import { afterEach, describe, expect, test } from 'vitest';
+import { execFile } from 'node:child_process';
+import { readFile, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
 import { Level } from 'level';
 import { stringSublevel } from '../src/cache/level-result-cache.js';
 import { ClientKeys } from '../src/gateway/client-keys.js';
 import { type RunningGateway, startGateway } from '../src/gateway/gateway.js';
 import type { RunningSimulator } from '../src/simulator/index.js';
 import { useFastSimulators } from './helpers/fast-sim.js';
-import { createTask, downloadRows, pollUntilExported, readTask, type WireDialect } from './helpers/gateway-http.js';
+import {
+  createTask,
+  downloadRows,
+  pollUntilExported,
+  readTask,
+  readWorkbook,
+  type WireDialect,
+  type WireTask,
+} from './helpers/gateway-http.js';
+
+const run = promisify(execFile);
 import { swissNumbers } from './helpers/sim-http.js';
 import { useTempDirs } from './helpers/temp-dir.js';
 
@@ -120,6 +134,63 @@ describe('wa-check serve: the provider API in front of the provider', () => {
     const again = await runSession(h, BOB, 'v1', answered);
     expectOracleAnswers(h.sim, answered, again.file.rows);
     expect(h.sim.ledger.snapshot()).toMatchObject({ numbersCharged: 550, tasksCreated: 1 });
+  });
+});
+
+describe('wa-check serve: with curl, as the provider documents it', () => {
+  const curl = async (args: string[]): Promise<string> =>
+    (await run('curl', ['-sS', '--fail-with-body', ...args])).stdout;
+
+  test('legacy and v1 sessions with curl -F, --form and --data: create, poll, download', async () => {
+    const h = await startHarness();
+    const dir = await tempDir();
+    const numbers = swissNumbers(500, 90_000);
+    await writeFile(join(dir, 'numbers.txt'), `${numbers.join('\n')}\n`);
+    const key = ['-H', `X-API-Key: ${ALICE}`];
+    const legacy = JSON.parse(
+      await curl([
+        ...key,
+        '-F',
+        'user_id=client-user',
+        '-F',
+        `file=@${join(dir, 'numbers.txt')}`,
+        `${h.gateway.url}/wa/api/simple/tasks`,
+      ]),
+    ) as { task_id: string; status: string };
+    const v1 = JSON.parse(
+      await curl([
+        ...key,
+        '-F',
+        'task_type=ws',
+        '-F',
+        `file=@${join(dir, 'numbers.txt')}`,
+        `${h.gateway.url}/v1/tasks`,
+      ]),
+    ) as { task_id: string };
+    expect(legacy.status).toBe('pending');
+    const legacyRead = async () =>
+      JSON.parse(await curl([...key, `${h.gateway.url}/wa/api/simple/tasks/${legacy.task_id}?user_id=client-user`]));
+    const v1Read = async (form: string) =>
+      JSON.parse(await curl([...key, form, `task_id=${v1.task_id}`, `${h.gateway.url}/v1/gettasks`]));
+    let legacyTask: WireTask;
+    let v1Task: WireTask;
+    for (let i = 0; ; i++) {
+      legacyTask = await legacyRead();
+      v1Task = await v1Read(i % 2 === 0 ? '--form' : '--data');
+      if (legacyTask.status === 'exported' && v1Task.status === 'exported') break;
+      await new Promise((resolve) => setTimeout(resolve, 20));
+    }
+    await curl(['-o', join(dir, 'legacy.xlsx'), legacyTask.result_url!]);
+    await curl(['-o', join(dir, 'v1.xlsx'), v1Task.result_url!]);
+    for (const [file, header] of [
+      ['legacy.xlsx', ['Number', 'whatsapp']],
+      ['v1.xlsx', ['number', 'activated']],
+    ] as const) {
+      const read = await readWorkbook(await readFile(join(dir, file)));
+      expect(read.header).toEqual(header);
+      expectOracleAnswers(h.sim, numbers, read.rows);
+    }
+    expect(h.sim.ledger.snapshot()).toMatchObject({ tasksCreated: 1, numbersCharged: 500 });
   });
 });
 

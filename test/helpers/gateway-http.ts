@@ -75,8 +75,13 @@ export async function pollUntilExported(
 export async function downloadRows(resultUrl: string): Promise<{ header: string[]; rows: Map<string, string> }> {
   const response = await fetch(resultUrl);
   if (response.status !== 200) throw new Error(`download answered ${response.status}`);
+  return readWorkbook(Buffer.from(await response.arrayBuffer()));
+}
+
+/** The first sheet's header and rows (number to answer); a number twice fails. */
+export async function readWorkbook(bytes: Buffer): Promise<{ header: string[]; rows: Map<string, string> }> {
   const workbook = new ExcelJS.Workbook();
-  await workbook.xlsx.load(Buffer.from(await response.arrayBuffer()) as unknown as ArrayBuffer);
+  await workbook.xlsx.load(bytes as unknown as ArrayBuffer);
   const sheet = workbook.worksheets[0]!;
   const header: string[] = [];
   const rows = new Map<string, string>();
