@@ -1,4 +1,5 @@
 import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { DEFAULT_API_URL } from '../api/client.js';
 import type { ApiDialectName } from '../api/products.js';
@@ -33,7 +34,11 @@ Provider:
   --poll-interval <ms>       the shortest wait between two status reads (default 2000)
 
 Cache:
-  --cache <dir>              answers, task journal and client tasks (default ${defaultCacheDir()})
+  --cache <dir|redis://...>  answers, task journal and client tasks (default ${defaultCacheDir()}).
+                             A redis:// URL shares answers, claims on numbers and the journal with
+                             a fleet of workers; client tasks then go to --state.
+  --state <dir>              with --cache redis://: this gateway's client tasks and usage
+                             (default ${join(defaultCacheDir(), 'gateway')})
   --max-age <days>           re-check answers older than this (default 30)
 
 Logs: one JSON line per request and per upstream task on stdout, never with a key.
@@ -60,6 +65,7 @@ export async function serveCommand(argv: string[], io: CliEnvironment): Promise<
       'task-size': { type: 'string' },
       'poll-interval': { type: 'string' },
       cache: { type: 'string' },
+      state: { type: 'string' },
       'max-age': { type: 'string' },
       help: { type: 'boolean', short: 'h' },
     },
@@ -98,7 +104,7 @@ export async function serveCommand(argv: string[], io: CliEnvironment): Promise<
       ...(pollFloor !== undefined && { poll: { floorMs: pollFloor } }),
     },
     clients: await ClientKeys.load(values.clients),
-    cacheDir: values.cache ?? defaultCacheDir(io.env),
+    ...storageOf(values.cache, values.state, io.env),
     adminKey,
     port: numberFlag(values, 'port') ?? 8080,
     host: values.host,
@@ -121,4 +127,18 @@ export async function serveCommand(argv: string[], io: CliEnvironment): Promise<
   await gateway.close();
   log({ event: 'stopped' });
   return 0;
+}
+
+/** `--cache` is a folder, or a Redis URL with the gateway's own state in `--state`. */
+function storageOf(
+  cache: string | undefined,
+  state: string | undefined,
+  env: NodeJS.ProcessEnv,
+): { cacheDir: string; redisUrl?: string } {
+  if (cache && /^rediss?:\/\//i.test(cache)) {
+    return { cacheDir: state ?? join(defaultCacheDir(env), 'gateway'), redisUrl: cache };
+  }
+  if (state !== undefined)
+    throw new UsageError('--state goes with --cache redis://...; a cache folder holds the state.');
+  return { cacheDir: cache ?? defaultCacheDir(env) };
 }

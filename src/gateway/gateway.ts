@@ -2,13 +2,12 @@ import { createServer, type IncomingMessage, type ServerResponse } from 'node:ht
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { WaClient, type WaClientOptions } from '../api/client.js';
-import { LevelResultCache } from '../cache/level-result-cache.js';
 import { DEFAULT_MAX_AGE_MS } from '../cache/result-cache.js';
-import { LevelTaskJournal } from '../job/task-journal.js';
 import { LinkSigner } from '../simulator/signed-link.js';
 import { checkNonNegativeNumber, checkPositiveInteger } from '../validate.js';
 import type { ClientKeys } from './client-keys.js';
 import { ClientTaskStore } from './client-task-store.js';
+import { openStorage } from './gateway-storage.js';
 import { createGatewayHandler } from './handler.js';
 import { loadLinkSecret } from './link-secret.js';
 import { UpstreamPool } from './upstream-pool.js';
@@ -19,8 +18,17 @@ export interface GatewayOptions {
   upstream: WaClientOptions;
   /** Who may use the gateway, and their limits. */
   clients: ClientKeys;
-  /** The folder of the answer cache, the task journal and the client tasks. */
+  /**
+   * The folder of the answer cache, the task journal and the client tasks; with `redisUrl`, of
+   * the client tasks only.
+   */
   cacheDir: string;
+  /**
+   * `redis://host:port/db`: answers, claims on numbers and the task journal shared with a fleet
+   * of workers (src/store/redis), so that the gateway and `check` workers never pay twice for a
+   * number between them. The server must be durable (AOF, `appendfsync always`).
+   */
+  redisUrl?: string | undefined;
   /** The key of `GET /__gateway/usage`; without one, that path answers 404. */
   adminKey?: string | undefined;
   /**
@@ -83,15 +91,21 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
   const log = options.log ?? (() => undefined);
   const client = new WaClient(options.upstream);
   const limits = client.taskLimits;
-  const cache = await LevelResultCache.open(options.cacheDir);
-  const journal = new LevelTaskJournal(cache.database);
-  const store = await ClientTaskStore.open(cache.database, join(options.cacheDir, 'gateway-results'));
-  const usage = await UsageLedger.open(cache.database);
+  const maxAgeMs = checkNonNegativeNumber('maxAgeMs', options.maxAgeMs ?? DEFAULT_MAX_AGE_MS);
+  const storage = await openStorage({
+    stateDir: options.cacheDir,
+    redisUrl: options.redisUrl,
+    apiKey: options.upstream.apiKey,
+    maxAgeMs,
+  });
+  const store = await ClientTaskStore.open(storage.db, join(options.cacheDir, 'gateway-results'));
+  const usage = await UsageLedger.open(storage.db);
   const pool = new UpstreamPool(
     {
       client,
-      cache,
-      journal,
+      cache: storage.cache,
+      journal: storage.journal,
+      fleet: storage.fleet,
       onStarted: (numbers) => store.markStarted(numbers, Date.now()),
       onOutcomes: (outcomes) => store.deliver(outcomes, Date.now()),
       log,
@@ -101,8 +115,9 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
       minRows: limits.minRows,
       maxRows: Math.min(limits.maxRows, checkPositiveInteger('maxTaskSize', options.maxTaskSize ?? 50_000)),
       concurrency: checkPositiveInteger('concurrency', options.concurrency ?? 5),
-      maxAgeMs: checkNonNegativeNumber('maxAgeMs', options.maxAgeMs ?? DEFAULT_MAX_AGE_MS),
+      maxAgeMs,
       collectRetryMs: 5000,
+      adoptEveryMs: 20_000,
     },
   );
   await pool.resume();
@@ -151,7 +166,7 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
         await store.flush();
         server.closeAllConnections();
         await closed;
-        await cache.close();
+        await storage.close();
       })();
       return closing;
     },

@@ -1,3 +1,6 @@
+// Over 300 lines on purpose: `#pending`, `#queue` and the journal calls around an upload are one
+// state with one owner; split, the order that keeps a number from being paid twice would be
+// spread over files.
 import PQueue from 'p-queue';
 import type { WaClient } from '../api/client.js';
 import { sleep } from '../api/retry.js';
@@ -5,6 +8,7 @@ import { isFresh, type ResultCache } from '../cache/result-cache.js';
 import { CreateUnconfirmedError, ErrorCodes, isWaError } from '../errors.js';
 import { taskKey, type JournalEntry, type TaskJournal } from '../job/task-journal.js';
 import type { NumberOutcome } from './client-task.js';
+import type { FleetGate } from './fleet-gate.js';
 
 /** What the pool needs around it. */
 export interface UpstreamPoolDeps {
@@ -20,6 +24,8 @@ export interface UpstreamPoolDeps {
   onOutcomes: (outcomes: ReadonlyMap<string, NumberOutcome>) => Promise<void>;
   /** One structured event (never a key). */
   log: (event: Record<string, unknown>) => void;
+  /** With a shared Redis: numbers are claimed fleet-wide before they are queued. */
+  fleet?: FleetGate | undefined;
 }
 
 export interface UpstreamPoolOptions {
@@ -34,6 +40,8 @@ export interface UpstreamPoolOptions {
   maxAgeMs: number;
   /** Wait before collecting a submitted task again after an error, in ms. */
   collectRetryMs: number;
+  /** With a fleet: how often the journal is read for tasks of dead workers to adopt, in ms. */
+  adoptEveryMs: number;
 }
 
 /** How a client's numbers were served: answered by the cache, joined to a number already on its way, or queued to be paid. */
@@ -63,6 +71,9 @@ export class UpstreamPool {
   #queue: string[] = [];
   #firstQueuedAt: number | undefined;
   #timer: NodeJS.Timeout | undefined;
+  #adoptTimer: NodeJS.Timeout | undefined;
+  /** Journal entries this process writes or collects: never picked up twice. */
+  readonly #handling = new Set<string>();
   readonly #tasks: PQueue;
   readonly #stop = new AbortController();
   readonly #running = new Set<Promise<void>>();
@@ -80,10 +91,22 @@ export class UpstreamPool {
 
   /**
    * Picks up the journal: submitted tasks are collected again, never uploaded; tasks whose upload
-   * may have happened stay unconfirmed, and their numbers fail instead of being paid twice.
+   * may have happened stay unconfirmed, and their numbers fail instead of being paid twice. With
+   * a fleet, it is read again every `adoptEveryMs` for the tasks of workers that died.
    */
   async resume(): Promise<void> {
+    await this.#pickUp();
+    if (this.#deps.fleet) {
+      this.#adoptTimer = setInterval(() => this.#track(this.#pickUp()), this.#options.adoptEveryMs);
+      this.#adoptTimer.unref();
+    }
+  }
+
+  async #pickUp(): Promise<void> {
+    if (this.#stop.signal.aborted) return;
     for (const entry of await this.#deps.journal.open()) {
+      if (this.#handling.has(entry.id)) continue; // this process is uploading or collecting it
+      this.#handling.add(entry.id);
       if (entry.state === 'submitted' && entry.taskId) {
         for (const number of entry.numbers) this.#pending.add(number);
         this.#start(() => this.#collect(entry));
@@ -125,27 +148,52 @@ export class UpstreamPool {
     const found = await this.#deps.cache.getMany(lookup);
     const now = Date.now();
     const hits = new Map<string, NumberOutcome>(failed);
+    let misses: string[] = [];
     for (let i = 0; i < lookup.length; i++) {
       const answer = found[i];
       if (isFresh(answer, this.#options.maxAgeMs, now)) hits.set(lookup[i]!, answer.whatsapp);
-      else this.#queue.push(lookup[i]!);
+      else misses.push(lookup[i]!);
     }
-    const queued = lookup.length - (hits.size - failed.size);
-    if (queued > 0) {
-      this.#firstQueuedAt ??= now;
-      this.#schedule();
+    const fleet = this.#deps.fleet;
+    if (fleet && misses.length > 0) {
+      const gate = await fleet.claim(misses);
+      for (const [number, outcome] of gate.answered) hits.set(number, outcome);
+      misses = gate.claimed;
+      joined += gate.taken.length;
+      if (gate.taken.length > 0) this.#track(this.#awaitOthers(fleet, gate.taken));
     }
+    this.#enqueue(misses);
     // Answering from the cache may complete and export the task: the client need not wait for it.
     this.#track(this.#release(hits));
-    return { fromCache: hits.size - failed.size, joined, queued, unconfirmed: failed.size };
+    return { fromCache: hits.size - failed.size, joined, queued: misses.length, unconfirmed: failed.size };
+  }
+
+  #enqueue(numbers: readonly string[]): void {
+    if (numbers.length === 0) return;
+    for (const number of numbers) this.#queue.push(number);
+    this.#firstQueuedAt ??= Date.now();
+    this.#schedule();
+  }
+
+  /** Numbers another worker holds: their answers come through the shared cache, or they become ours. */
+  async #awaitOthers(fleet: FleetGate, taken: readonly string[]): Promise<void> {
+    const found = await fleet.awaitOthers(taken, this.#stop.signal);
+    for (const number of found.unconfirmed) this.#unconfirmed.add(number);
+    const outcomes = new Map(found.answered);
+    for (const number of found.unconfirmed) outcomes.set(number, 'fail');
+    this.#enqueue(found.claimed);
+    await this.#release(outcomes);
   }
 
   /** Stops cutting tasks and following them; journal writes under way finish first. */
   async close(): Promise<void> {
     clearTimeout(this.#timer);
+    clearInterval(this.#adoptTimer);
     this.#stop.abort();
     this.#tasks.clear();
     await Promise.allSettled([...this.#running]);
+    // Claimed and never uploaded: free for the fleet at once (the client tasks ask again on restart).
+    await this.#deps.fleet?.releaseHeld();
   }
 
   #schedule(): void {
@@ -192,13 +240,24 @@ export class UpstreamPool {
   async #upload(numbers: string[]): Promise<void> {
     if (this.#stop.signal.aborted) return; // never sent; the client tasks ask again on restart
     const entry: JournalEntry = {
-      id: taskKey(numbers),
+      // The same numbers may go up again later (after a failed task): each upload its own entry.
+      id: `${taskKey(numbers)}-${Date.now().toString(36)}`,
       state: 'uploading',
       numbers,
       count: numbers.length,
       updatedAt: Date.now(),
     };
-    await this.#deps.journal.write(entry);
+    this.#handling.add(entry.id);
+    const fleet = this.#deps.fleet;
+    try {
+      await this.#deps.journal.write(entry);
+    } catch (error) {
+      // A claim lapsed to another worker (this process stalled): nothing was sent; wait for them.
+      if (!fleet || !isWaError(error, ErrorCodes.REDIS_LEASE_LOST)) throw error;
+      this.#deps.log({ event: 'upstream-claims-lost', numbers: numbers.length, error: describe(error) });
+      await this.#awaitOthers(fleet, numbers);
+      return;
+    }
     let taskId: string;
     try {
       // No abort signal: once an upload starts, its answer must be heard and journaled.
@@ -209,6 +268,7 @@ export class UpstreamPool {
         for (const number of numbers) this.#unconfirmed.add(number);
       } else {
         await this.#deps.journal.remove(entry.id); // refused: nothing was paid
+        await fleet?.release(numbers);
       }
       this.#deps.log({ event: 'upstream-create-failed', numbers: numbers.length, error: describe(error) });
       await this.#release(new Map(numbers.map((number) => [number, 'fail'])));
