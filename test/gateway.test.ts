@@ -39,7 +39,7 @@ interface Harness {
 }
 
 async function startHarness(
-  options: { gatherMs?: number; upstreamApi?: 'legacy' | 'v1'; cacheDir?: string } = {},
+  options: { gatherMs?: number; upstreamApi?: 'legacy' | 'v1'; cacheDir?: string; linkTtlMs?: number } = {},
 ): Promise<Harness> {
   const sim = await start();
   const logs: string[] = [];
@@ -61,6 +61,7 @@ async function startHarness(
     adminKey: ADMIN,
     gatherMs: options.gatherMs ?? 50,
     maxUploadBytes: 1024 * 1024,
+    linkTtlMs: options.linkTtlMs,
     log: (event) => logs.push(JSON.stringify(event)),
   });
   harnesses.push(gateway);
@@ -325,6 +326,23 @@ describe('wa-check serve: upstream trouble', () => {
     const session = await runSession(h, ALICE, 'v1', swissNumbers(500, 60_000));
     expect(session.task).toMatchObject({ total: 500, success: 0, failure: 500 });
     expect(session.file.rows.size).toBe(0);
+  });
+});
+
+describe('wa-check serve: result links', () => {
+  test('an expired link answers 403 as S3 does; a new status read gives a fresh one', async () => {
+    const h = await startHarness({ linkTtlMs: 1 });
+    const created = (await (await createTask(h.gateway.url, ALICE, 'v1', swissNumbers(500, 95_000))).json()) as {
+      task_id: string;
+    };
+    const { task } = await pollUntilExported(h.gateway.url, ALICE, 'v1', created.task_id);
+    await new Promise((resolve) => setTimeout(resolve, 20)); // past its 1 ms
+    const expired = await fetch(task.result_url!);
+    expect(expired.status).toBe(403);
+    expect(await expired.text()).toContain('Request has expired');
+    const fresh = (await (await readTask(h.gateway.url, ALICE, 'v1', created.task_id)).json()) as WireTask;
+    const expiresOf = (link: string) => Number(new URL(link).searchParams.get('expires'));
+    expect(expiresOf(fresh.result_url!)).toBeGreaterThan(expiresOf(task.result_url!));
   });
 });
 
