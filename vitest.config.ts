@@ -1,12 +1,22 @@
 import { defineConfig } from 'vitest/config';
 
+/** Thorough suites that take minutes (million-number differentials, kills across a whole job). */
+const SLOW = 'test/**/*.slow.test.ts';
+
 export default defineConfig({
   test: {
-    include: ['test/**/*.test.ts'],
+    // Once per run, for every project: CLI, crash and worker tests start the compiled dist/.
+    globalSetup: ['test/setup/build-dist.ts'],
     testTimeout: 60_000,
     hookTimeout: 60_000,
     // Tests start real servers and LevelDB folders; two cores are all CI has.
     pool: 'forks',
     maxWorkers: 2,
+    projects: [
+      // `npm test`: the suite people run often, in two minutes on two cores.
+      { extends: true, test: { name: 'fast', include: ['test/**/*.test.ts'], exclude: [SLOW] } },
+      // `npm run test:slow`: CI runs it after `npm test`.
+      { extends: true, test: { name: 'slow', include: [SLOW], testTimeout: 600_000, hookTimeout: 300_000 } },
+    ],
   },
 });

@@ -1,5 +1,5 @@
 // Dedupe of many unique numbers in its own process: peak RSS and bytes per number.
-import { NumberTable } from '../dist/index.js';
+import { NumberTable } from '../dist/dedupe/number-table.js';
 import { peakRss } from './lib/child.js';
 
 const count = Number(process.argv[2]);

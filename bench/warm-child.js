@@ -4,7 +4,8 @@ import { once } from 'node:events';
 import { parse } from '@fast-csv/parse';
 import { Level } from 'level';
 import { parsePhoneNumberFromString } from 'libphonenumber-js/max';
-import { checkNumbers, LevelResultCache, normalizeNumber, readInput, writeResults } from '../dist/index.js';
+import { checkNumbers, LevelResultCache, normalizeNumber, writeResults } from '../dist/index.js';
+import { readInput } from '../dist/input/read-input.js';
 import { toRegion } from '../dist/normalize/normalize-number.js';
 import { peakRss } from './lib/child.js';
 

@@ -18,6 +18,8 @@ export const ErrorCodes = {
   BAD_RESPONSE: 'WA_BAD_RESPONSE',
   CREATE_UNCONFIRMED: 'WA_CREATE_UNCONFIRMED',
   TASK_FAILED: 'WA_TASK_FAILED',
+  // A task made no progress for too long: this run gives up on it (it may still finish).
+  TASK_STALLED: 'WA_TASK_STALLED',
   // A task's row count is outside the product's limits (a free 400): the planner must resize it.
   BELOW_MINIMUM: 'WA_BELOW_MINIMUM',
   ABOVE_MAXIMUM: 'WA_ABOVE_MAXIMUM',
@@ -25,16 +27,21 @@ export const ErrorCodes = {
   LINK_EXPIRED: 'WA_LINK_EXPIRED',
   RESULT_TOO_LARGE: 'WA_RESULT_TOO_LARGE',
   RESULT_COLUMNS_NOT_FOUND: 'WA_RESULT_COLUMNS_NOT_FOUND',
+  /** Not a workbook of the contract's shape: damaged, malformed, or laid out against the rules. */
+  RESULT_INVALID: 'WA_RESULT_INVALID',
   // Local problems.
   INSECURE_URL: 'WA_INSECURE_URL',
   INVALID_OPTION: 'WA_INVALID_OPTION',
   INPUT_UNREADABLE: 'WA_INPUT_UNREADABLE',
   CACHE_LOCKED: 'WA_CACHE_LOCKED',
   CACHE_CORRUPT: 'WA_CACHE_CORRUPT',
+  CACHE_UNWRITABLE: 'WA_CACHE_UNWRITABLE',
   // Shared stores of a fleet (src/store/redis).
   REDIS_UNAVAILABLE: 'WA_REDIS_UNAVAILABLE',
   REDIS_NOT_DURABLE: 'WA_REDIS_NOT_DURABLE',
   REDIS_LEASE_LOST: 'WA_REDIS_LEASE_LOST',
+  /** A bug in this package (a TypeError, a RangeError...): never blamed on the provider. */
+  INTERNAL: 'WA_INTERNAL',
 } as const;
 
 export type ErrorCode = (typeof ErrorCodes)[keyof typeof ErrorCodes];
@@ -78,6 +85,29 @@ export class CreateUnconfirmedError extends WaError {
     this.name = 'CreateUnconfirmedError';
     this.numbers = numbers;
   }
+}
+
+/**
+ * Any failure as a `WaError` for summaries and reports: a `WaError` as it is, anything else as
+ * `WA_INTERNAL` with the original as `cause`, so that a bug is never reported as a bad answer.
+ */
+export function asWaError(error: unknown): WaError {
+  if (error instanceof WaError) return error;
+  const detail = error instanceof Error ? `${error.name}: ${error.message}` : String(error);
+  return new WaError(ErrorCodes.INTERNAL, `Internal error (a bug in wa-bulk-checker, please report it): ${detail}`, {
+    cause: error,
+  });
+}
+
+/** A bug in code (ours or a library's misuse), as opposed to a failure of the world outside. */
+export function isProgrammingError(error: unknown): boolean {
+  return (
+    error instanceof TypeError ||
+    error instanceof RangeError ||
+    error instanceof ReferenceError ||
+    error instanceof SyntaxError ||
+    error instanceof EvalError
+  );
 }
 
 export function isWaError(error: unknown, code?: ErrorCode): error is WaError {

@@ -1,11 +1,11 @@
 import { expect, test } from 'vitest';
 import { appendFile, copyFile, readFile, rm, stat, truncate, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { ANSWER_LOG_FILE } from '../src/cache/answer-log.js';
-import { LevelResultCache } from '../src/cache/level-result-cache.js';
-import type { CachedAnswer } from '../src/cache/result-cache.js';
+import { ANSWER_LOG_FILE } from '../src/store/answer-log.js';
+import { LevelResultCache } from '../src/store/level-result-cache.js';
+import type { CachedAnswer } from '../src/store/result-cache.js';
 import { checkNumbers, type CheckResult } from '../src/index.js';
-import { firstAppearances } from './result-cache-contract.js';
+import { firstAppearances } from '../src/testing/index.js';
 import { useTempDirs } from './helpers/temp-dir.js';
 
 const tempDir = useTempDirs();

@@ -10,7 +10,8 @@ import { useFastSimulators } from './helpers/fast-sim.js';
 import { swissNumbers } from './helpers/sim-http.js';
 import { useTempDirs } from './helpers/temp-dir.js';
 import { ErrorCodes } from '../src/errors.js';
-import { MemoryResultCache } from '../src/cache/memory-result-cache.js';
+import { MemoryResultCache } from '../src/store/memory-result-cache.js';
+import { preciseNow } from '../src/simulator/http-helpers.js';
 
 const { start } = useFastSimulators();
 
@@ -77,8 +78,9 @@ describe('checkNumbers()', () => {
     let rowsSeenWhenLastTaskAnswered = -1;
     s.hooks.beforeStatus = async (taskId) => {
       if (taskId !== taskIds[2]) return;
-      // The last task's status is held until the rows of the first two are out (or 5 s pass).
-      await Promise.race([seen, new Promise((resolve) => setTimeout(resolve, 5000))]);
+      // The last task's status is held until the rows of the first two are out (or 20 s pass, and the
+      // test fails): an event, not a time, so a busy machine cannot fail it.
+      await Promise.race([seen, new Promise((resolve) => setTimeout(resolve, 20_000))]);
       if (rowsSeenWhenLastTaskAnswered < 0) rowsSeenWhenLastTaskAnswered = rowsSeen;
     };
     const job = checkNumbers(await csvFile(lines), { client: clientFor(s), concurrency: 1, maxTaskSize: 1000 });
@@ -96,24 +98,46 @@ describe('checkNumbers()', () => {
   });
 
   test('the next task is created a little before a slot frees, so the slot does not idle between tasks', async () => {
-    // 2,000 numbers at 500/s: each task processes for 4 s once its slot is free.
-    const s = await start({ numbersPerSecond: 500, queueDelayMs: 20 });
+    // 2,000 numbers at 1,000/s: each task processes for 2 s once its slot is free.
+    const s = await start({ numbersPerSecond: 1000, queueDelayMs: 20 });
     const client = clientFor(s);
     // A first task teaches the client the provider's rate, as in any job past its first round.
     await run(swissNumbers(500, 50_000), { client, concurrency: 1 });
-    const created: number[] = [];
-    s.hooks.afterCreate = () => {
-      created.push(Date.now());
+    // Decided by events, not by the clock: a read that would tell the client the first task is
+    // over is held until the second task is created (or 20 s pass, and the test fails). A job
+    // that waits for that read to free its slot leaves the slot idle; this one must not wait.
+    const taskIds: string[] = [];
+    let firstEndsAt = Number.POSITIVE_INFINITY;
+    let secondCreated!: () => void;
+    const second = new Promise<void>((resolve) => (secondCreated = resolve));
+    let endSeenBeforeSecondCreate = false;
+    // ...and not before the first task's end could be predicted: two reads while it processes.
+    let processingReads = 0;
+    let firstStartsAt = Number.POSITIVE_INFINITY;
+    s.hooks.afterCreate = (taskId) => {
+      taskIds.push(taskId);
+      if (taskIds.length === 1) {
+        firstStartsAt = preciseNow() + 20;
+        firstEndsAt = firstStartsAt + 2000;
+      }
+      if (taskIds.length === 2) secondCreated();
+    };
+    s.hooks.beforeStatus = async (taskId) => {
+      if (taskId !== taskIds[0] || taskIds.length > 1) return;
+      if (preciseNow() >= firstStartsAt && preciseNow() < firstEndsAt) processingReads++;
+      if (preciseNow() < firstEndsAt) return;
+      let timer: NodeJS.Timeout | undefined;
+      const gaveUp = new Promise<boolean>((resolve) => (timer = setTimeout(() => resolve(true), 20_000)));
+      if (await Promise.race([second.then(() => false), gaveUp])) endSeenBeforeSecondCreate = true;
+      clearTimeout(timer);
     };
     const { summary } = await run(swissNumbers(4000), { client, concurrency: 1, maxTaskSize: 2000 });
     expect(summary).toMatchObject({ numbersCharged: 4000, answeredByApi: 4000, complete: true });
-    expect(created).toHaveLength(2);
-    const firstEnds = created[0]! + 20 + 4000;
-    expect(created[1]!).toBeLessThan(firstEnds);
-    // ...but not long before: it waits in the provider's queue for about 2% of a task.
-    expect(created[1]!).toBeGreaterThan(firstEnds - 1000);
+    expect(taskIds).toHaveLength(2);
+    expect(endSeenBeforeSecondCreate).toBe(false);
+    expect(processingReads).toBeGreaterThanOrEqual(2);
     expect(s.ledger.snapshot().doubleCharged).toEqual({});
-  }, 30_000);
+  }, 60_000);
 
   test('a second, overlapping list pays only for its new numbers', async () => {
     const s = await start();
@@ -254,7 +278,7 @@ describe('checkNumbers()', () => {
       ['079 828 46 51', 'needs_country'],
       ['+4179828465', 'invalid_number'],
       ['f', 'malformed_row'],
-      ['g,"+41791000001\n', 'malformed_row'],
+      ['g,"+41791000001', 'malformed_row'],
     ]);
     expect(summary).toMatchObject({ rows: 7, invalidRows: 6, numbersCharged: 1 });
     expect(s.ledger.numbersCharged).toBe(1);
@@ -388,7 +412,7 @@ describe('checkNumbers()', () => {
 
 test('the compiled job reads files in a worker thread, with the same results as in-thread', async () => {
   const s = await start();
-  // dist/ is built by `npm test` before vitest runs; its worker script exists only there.
+  // dist/ is built by the vitest global setup (test/setup/build-dist.ts); its worker script exists only there.
   const distEntry = '../dist/index.js'; // a variable: type-checking must not need dist/ to exist
   const compiled = (await import(distEntry)) as typeof import('../src/index.js');
   const distWorker = '../dist/job/key-batches.js';

@@ -1,32 +1,13 @@
 import { describe, expect, test } from 'vitest';
-import { readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
+import { readdir, readFile, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import type { RunningSimulator } from '../src/simulator/index.js';
-import { useFastSimulators } from './helpers/fast-sim.js';
 import { swissNumbers } from './helpers/sim-http.js';
-import { useTempDirs } from './helpers/temp-dir.js';
 import { runCli } from './helpers/cli.js';
+import { CLI_TEST_KEY, parseCsv, useCliTest } from './helpers/cli-env.js';
 
-const tempDir = useTempDirs();
-const KEY = 'sk_cli_test_key_do_not_leak_4f2a9c';
-const { start } = useFastSimulators({ apiKey: KEY });
-
-function envFor(s: RunningSimulator, extra: Record<string, string> = {}): Record<string, string> {
-  return { WA_CHECK_API_URL: s.url, WA_CHECK_API_KEY: KEY, WA_CHECK_USER_ID: 'cli-test', ...extra };
-}
-
-async function inputCsv(numbers: readonly string[]): Promise<string> {
-  const path = join(await tempDir(), 'input.csv');
-  await writeFile(path, `name,phone\n${numbers.map((n, i) => `p${i},${n.replace(/^\+41/, '0')}`).join('\n')}\n`);
-  return path;
-}
-
-function parseCsv(text: string): string[][] {
-  return text
-    .trim()
-    .split('\n')
-    .map((line) => line.split(','));
-}
+// The other commands (help, cache, demo) are in cli-commands.test.ts, so the two files run in parallel.
+const { tempDir, start, envFor, inputCsv } = useCliTest();
+const KEY = CLI_TEST_KEY;
 
 /** Every file below a folder, as text, to search for secrets. */
 async function allFileText(dir: string): Promise<string> {
@@ -107,9 +88,9 @@ describe('wa-check check', () => {
     const results = run.stdout
       .trim()
       .split('\n')
-      .map((line) => JSON.parse(line) as { number: string; whatsapp: string });
+      .map((line) => JSON.parse(line) as { number: string; whatsapp: boolean });
     expect(results.map((r) => r.number)).toEqual(swissNumbers(30));
-    expect(results.every((r) => r.whatsapp === s.oracle.answer(r.number))).toBe(true);
+    expect(results.every((r) => r.whatsapp === (s.oracle.answer(r.number) === 'yes'))).toBe(true);
   });
 
   test('the key never appears in stdout, stderr, the output or the cache folder', async () => {
@@ -209,7 +190,7 @@ describe('wa-check check', () => {
       ['check', await inputCsv(swissNumbers(3)), '--column', 'mobile', '--cache', join(dir, 'c')],
       envFor(s),
     );
-    expect(run.code).toBe(1);
+    expect(run.code).toBe(2);
     expect(run.stderr).toContain(
       "WA_INVALID_OPTION: The phone column 'mobile' is not in the header row, which reads: 'name', 'phone'",
     );
@@ -261,64 +242,5 @@ describe('wa-check check', () => {
     expect(run.code).toBe(3);
     expect(s.ledger.numbersCharged).toBe(120);
     expect(run.stderr).toContain('180 max_spend_reached');
-  });
-});
-
-describe('other commands', () => {
-  test('--help on every command, with examples', async () => {
-    for (const command of ['check', 'demo', 'simulate', 'cache']) {
-      const run = await runCli([command, '--help']);
-      expect(run.code).toBe(0);
-      expect(run.stdout).toMatch(/^Usage: wa-check/);
-      if (command !== 'demo') expect(run.stdout).toContain('Example');
-    }
-    expect((await runCli(['--help'])).stdout).toContain('Commands:');
-  });
-
-  test('cache stats, export and prune', async () => {
-    const s = await start();
-    const dir = await tempDir();
-    const cache = join(dir, 'cache');
-    await runCli(
-      [
-        'check',
-        await inputCsv(swissNumbers(50)),
-        '--country',
-        'CH',
-        '--cache',
-        cache,
-        '--poll-interval',
-        '20',
-        '-o',
-        join(dir, 'o.csv'),
-      ],
-      envFor(s),
-    );
-    const stats = await runCli(['cache', 'stats', '--cache', cache]);
-    expect(stats.stdout).toMatch(/Answers: +50 \(\d+ yes, \d+ no\)/);
-    expect(stats.stdout).toMatch(/Open tasks: +0/);
-    expect(stats.stdout).toMatch(/Answer log: +50 records \(0 superseded\)/);
-    await runCli(['cache', 'export', join(dir, 'answers.csv'), '--cache', cache]);
-    const exported = parseCsv(await readFile(join(dir, 'answers.csv'), 'utf8'));
-    expect(exported).toHaveLength(51);
-    expect(exported.slice(1).every((row) => row[1] === s.oracle.answer(row[0]!))).toBe(true);
-    expect((await runCli(['cache', 'prune', '--older-than', '1', '--cache', cache])).stdout).toContain(
-      'Removed 0 answers',
-    );
-    expect((await runCli(['cache', 'stats', '--cache', cache])).stdout).toMatch(/Answer log: +50 records/);
-    await rm(join(cache, 'wa-answers.bin'));
-    expect((await runCli(['cache', 'stats', '--cache', cache])).stdout).toMatch(/Answer log: +none yet/);
-    expect((await runCli(['cache', 'prune', '--older-than', '0', '--cache', cache])).stdout).toContain(
-      'Removed 50 answers',
-    );
-    // The log cannot forget; an empty cache starts a new one.
-    expect((await runCli(['cache', 'stats', '--cache', cache])).stdout).toMatch(/Answer log: +0 records/);
-  });
-
-  test('demo runs on the built-in simulator with no key and no setup', async () => {
-    const run = await runCli(['demo', '--rows', '400']);
-    expect(run.code).toBe(0);
-    expect(run.stdout).toMatch(/From the cache: +[1-9]/);
-    expect(run.stdout).toContain('0 numbers paid twice');
   });
 });

@@ -21,12 +21,9 @@ function fastCsv(text: string, delimiter: string): Promise<string[][]> {
 }
 
 describe('CsvParser', () => {
-  test('.push() - plain rows, CRLF, blank lines skipped', () => {
-    expect(parseAll('a,b\r\nc,d\n\n e , f \n', ',')).toEqual([
-      ['a', 'b'],
-      ['c', 'd'],
-      [' e ', ' f '],
-    ]);
+  test('.push() - plain rows, CRLF, a blank line is a row with no fields, a final newline is not a row', () => {
+    expect(parseAll('a,b\r\nc,d\n\n\r\n e , f \n', ',')).toEqual([['a', 'b'], ['c', 'd'], [], [], [' e ', ' f ']]);
+    expect(parseAll('+41798284651\n\n+41798284652', undefined)).toEqual([['+41798284651'], [], ['+41798284652']]);
   });
 
   test('.push() - quoted fields with delimiters, quotes and newlines', () => {
@@ -52,11 +49,67 @@ describe('CsvParser', () => {
     expect(rows[1]).toMatchObject({ malformed: 'unclosed quote' });
   });
 
+  // #14: a quote that never closed at line 3 swallowed 3,507 rows and shifted every later row.
+  test('.push() - an unclosed quote costs its own line only: later rows are read and keep their numbers', () => {
+    const lines = Array.from({ length: 5000 }, (_, i) => `p${i},+4179${String(1_000_000 + i)},CH`);
+    lines[2] = 'p2,"+41 79 000 00 02,CH';
+    lines[4000] = 'p4000,"+41 79 000 40 00,CH';
+    const text = `${lines.join('\n')}\n`;
+    for (const chunkSize of [text.length, 65_536, 997]) {
+      const rows = parseAll(text, ',', chunkSize);
+      expect(rows).toHaveLength(lines.length);
+      expect(rows[2]).toEqual({ malformed: 'unclosed quote', text: lines[2] });
+      expect(rows[4000]).toEqual({ malformed: 'unclosed quote', text: lines[4000] });
+      expect(rows[3]).toEqual(lines[3]!.split(','));
+      expect(rows[4999]).toEqual(lines[4999]!.split(','));
+    }
+  });
+
+  test(".push() - a quote closed lines later by another row's quote is an unclosed one", () => {
+    const rows = parseAll('a,"+41 79 1,CH\nb,"+41 79 2",DE\nc,+41 79 3,FR\n', ',');
+    expect(rows).toEqual([
+      { malformed: 'unclosed quote', text: 'a,"+41 79 1,CH' },
+      ['b', '+41 79 2', 'DE'],
+      ['c', '+41 79 3', 'FR'],
+    ]);
+  });
+
+  test('.push() - a quoted field may span lines, up to maxLineBreaksInQuotes', () => {
+    const text = 'x,"1\n2\n3",y\nz,w\n';
+    expect(parseAll(text, ',')).toEqual([
+      ['x', '1\n2\n3', 'y'],
+      ['z', 'w'],
+    ]);
+    const parser = new CsvParser({ delimiter: ',', maxLineBreaksInQuotes: 1 });
+    expect(parser.push(text, true)).toEqual([
+      { malformed: 'unclosed quote', text: 'x,"1' },
+      ['2'],
+      ['3"', 'y'],
+      ['z', 'w'],
+    ]);
+  });
+
+  test('.push() - a line with no end, pushed chunk after chunk, is one malformed row in bounded memory', () => {
+    const parser = new CsvParser({ delimiter: ',', maxRowLength: 1000 });
+    const rows: ParsedRow[] = [];
+    const chunk = 'x'.repeat(64 * 1024);
+    for (let i = 0; i < 200; i++) {
+      parser.push(chunk, false, rows);
+      expect(parser.bufferedLength).toBeLessThanOrEqual(1000);
+    }
+    parser.push('\nnext,1\n', true, rows);
+    expect(rows).toEqual([{ malformed: 'row too long', text: `${'x'.repeat(200)}…` }, ['next', '1']]);
+    const unended = new CsvParser({ delimiter: ',', maxRowLength: 10 });
+    expect(unended.push('a,"bbbbbbbbbbbbbbbbbbbbbbb', false)).toEqual([]);
+    expect(unended.bufferedLength).toBe(0);
+    expect(unended.push('ccc', true)).toEqual([{ malformed: 'row too long', text: 'a,"bbbbbbbbbbbbbbbbbbbbbbb' }]);
+  });
+
   test('.push() - a runaway row is cut and parsing resumes', () => {
     const parser = new CsvParser({ delimiter: ',', maxRowLength: 50 });
     const rows = parser.push(`x,"${'y'.repeat(100)}\nok,1\n`, false);
     rows.push(...parser.push('next,2\n', true));
-    expect(rows[0]).toMatchObject({ malformed: expect.stringContaining('too long') });
+    expect(rows[0]).toMatchObject({ malformed: 'unclosed quote', text: expect.stringMatching(/^x,"y+$/) });
     expect(rows.slice(1)).toEqual([
       ['ok', '1'],
       ['next', '2'],

@@ -4,7 +4,7 @@ import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { Level } from 'level';
-import { stringSublevel } from '../src/cache/level-result-cache.js';
+import { stringSublevel } from '../src/store/cache-folder.js';
 import { ClientKeys } from '../src/gateway/client-keys.js';
 import { type RunningGateway, startGateway } from '../src/gateway/gateway.js';
 import type { RunningSimulator } from '../src/simulator/index.js';

@@ -23,6 +23,7 @@ test('NumberTable - addOrGet adds once, then tells the state; reserve makes room
   expect(table.size).toBe(1);
 });
 
+// Past V8's 2^24-entry limit: number-table.slow.test.ts (17M keys).
 test('NumberTable - grows and keeps every key and state', () => {
   const table = new NumberTable(16);
   for (let i = 0; i < 100_000; i++) table.add(10_000_000_000 + i * 7919, i % 5);
@@ -37,23 +38,13 @@ test('NumberTable - grows and keeps every key and state', () => {
   expect([...table.countStates()].reduce((sum, count) => sum + count, 0)).toBe(100_000);
 });
 
-test('NumberTable - works past V8s 2^24-entry limit of Set and Map', () => {
-  const count = 2 ** 24 + 100_000;
-  const table = new NumberTable(1024);
-  for (let i = 0; i < count; i++) table.add(100_000_000_000_000 + i * 13, 0);
-  expect(table.size).toBe(count);
-  expect(table.add(100_000_000_000_000, 0)).toBe(false);
-  expect(table.has(100_000_000_000_000 + (count - 1) * 13)).toBe(true);
-  expect(table.has(100_000_000_000_000 + count * 13)).toBe(false);
-  expect(table.byteLength / count).toBeLessThan(20);
-}, 120_000);
-
 test('e164ToKey() and keyToE164() are exact for 15 digits', () => {
   for (const e164 of ['+999999999999999', '+12025550123', '+41798284651', '+100000000000001', '+440000000001']) {
     expect(keyToE164(e164ToKey(e164))).toBe(e164);
   }
   // ...and equal to parsing the digits, for numbers of every length from 7 to 15 digits.
   let seed = 7;
+  const mismatches: string[] = [];
   for (let i = 0; i < 100_000; i++) {
     seed = (seed * 48271) % 2147483647;
     const digits =
@@ -61,9 +52,12 @@ test('e164ToKey() and keyToE164() are exact for 15 digits', () => {
       String(seed)
         .repeat(3)
         .slice(0, 6 + (i % 9));
-    expect(e164ToKey(`+${digits}`)).toBe(Number(digits));
-    expect(keyToE164(Number(digits))).toBe(`+${digits}`);
+    // One assertion for the lot: 200,000 calls of expect() took seconds.
+    if (e164ToKey(`+${digits}`) !== Number(digits) || keyToE164(Number(digits)) !== `+${digits}`) {
+      mismatches.push(digits);
+    }
   }
+  expect(mismatches).toEqual([]);
   // Zeros inside the low eight digits, and every length from 1 to 15 digits.
   for (const digits of [
     '1',

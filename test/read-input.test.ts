@@ -22,16 +22,16 @@ async function file(name: string, content: string | Buffer): Promise<string> {
 }
 
 describe('readInput()', () => {
-  test('TXT: one number per line, a header word skipped', async () => {
+  test('TXT: one number per line, a header word skipped, a blank line is a row', async () => {
     const path = await file('list.txt', 'phone\n+41798284651\n\n079 828 46 51\r\n');
-    expect((await rows(path)).map((r) => r.input)).toEqual(['+41798284651', '079 828 46 51']);
+    expect((await rows(path)).map((r) => r.input)).toEqual(['+41798284651', '', '079 828 46 51']);
   });
 
   test('CSV with a sniffed delimiter, a BOM and a country column', async () => {
     const path = await file('list.csv', '\uFEFFName\tMobile\tCountry\nAnna\t079 828 46 51\tch\nBob\t+14155552671\t\n');
     expect(await rows(path)).toEqual([
-      { input: '079 828 46 51', country: 'ch', malformed: undefined },
-      { input: '+14155552671', country: '', malformed: undefined },
+      { input: '079 828 46 51', country: 'CH', malformed: undefined },
+      { input: '+14155552671', country: undefined, malformed: undefined },
     ]);
   });
 
@@ -54,10 +54,11 @@ describe('readInput()', () => {
     expect(await rows(path)).toEqual([
       { input: '41798284651', country: 'CH', malformed: undefined },
       { input: '030 901820', country: 'DE', malformed: undefined },
+      { input: '', country: undefined, malformed: undefined },
       { input: '+1 415 555 2671', country: 'US', malformed: undefined },
     ]);
     // The same workbook as a stream, recognized by its bytes.
-    expect(await rows(createReadStream(path))).toHaveLength(3);
+    expect(await rows(createReadStream(path))).toHaveLength(4);
   });
 
   test('iterables of strings and records, sync and async', async () => {

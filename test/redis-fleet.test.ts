@@ -1,7 +1,7 @@
 import { expect, test } from 'vitest';
 import type { WaClient } from '../src/api/client.js';
-import { DEFAULT_MAX_AGE_MS, isFresh } from '../src/cache/result-cache.js';
-import { type JournalEntry, taskKey } from '../src/job/task-journal.js';
+import { DEFAULT_MAX_AGE_MS, isFresh } from '../src/store/result-cache.js';
+import { type JournalEntry, taskKey } from '../src/store/task-journal.js';
 import { NumberClaims, RedisResultCache, RedisTaskJournal, TaskSlots } from '../src/store/redis/index.js';
 import { clientFor } from './helpers/clients.js';
 import { useFastSimulators } from './helpers/fast-sim.js';

@@ -1,6 +1,6 @@
 import { Redis } from 'ioredis';
 import { expect, test } from 'vitest';
-import { DEFAULT_MAX_AGE_MS } from '../src/cache/result-cache.js';
+import { DEFAULT_MAX_AGE_MS } from '../src/store/result-cache.js';
 import { NumberClaims } from '../src/store/redis/number-claims.js';
 import { RedisResultCache } from '../src/store/redis/redis-result-cache.js';
 import { useRedisServers } from './helpers/redis-server.js';

@@ -3,19 +3,23 @@ import { describe, expect, test } from 'vitest';
 import { ErrorCodes } from '../src/errors.js';
 import { RedisResultCache } from '../src/store/redis/redis-result-cache.js';
 import { useRedisServers } from './helpers/redis-server.js';
-import { resultCacheContract } from './result-cache-contract.js';
+import { resultCacheContract } from '../src/testing/index.js';
 
 const startRedis = useRedisServers();
 const at = Date.UTC(2026, 10, 1, 12, 0, 0);
 
 describe('ResultCache contract', () => {
-  resultCacheContract('RedisResultCache', async () => {
-    const server = await startRedis();
-    return {
-      cache: await RedisResultCache.open({ url: server.url }),
-      reopen: () => RedisResultCache.open({ url: server.url }),
-    };
-  });
+  resultCacheContract(
+    'RedisResultCache',
+    async () => {
+      const server = await startRedis();
+      return {
+        cache: await RedisResultCache.open({ url: server.url }),
+        reopen: () => RedisResultCache.open({ url: server.url }),
+      };
+    },
+    { durable: true },
+  );
 });
 
 test('RedisResultCache - two workers share answers: what one stored, the other finds', async () => {

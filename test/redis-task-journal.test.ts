@@ -1,14 +1,24 @@
 import { Redis } from 'ioredis';
-import { expect, test } from 'vitest';
+import { describe, expect, test } from 'vitest';
 import { ErrorCodes } from '../src/errors.js';
-import type { JournalEntry } from '../src/job/task-journal.js';
+import type { JournalEntry } from '../src/store/task-journal.js';
 import { NumberClaims } from '../src/store/redis/number-claims.js';
 import { RedisResultCache } from '../src/store/redis/redis-result-cache.js';
 import { RedisTaskJournal } from '../src/store/redis/redis-task-journal.js';
+import { type OpenedTaskJournal, taskJournalContract } from '../src/testing/index.js';
 import { useRedisServers } from './helpers/redis-server.js';
 
 const startRedis = useRedisServers();
 const API_KEY = 'sk-live-journal-key-42';
+
+async function redisJournal(url: string): Promise<OpenedTaskJournal> {
+  const journal = await RedisTaskJournal.open({ url, apiKey: API_KEY });
+  return { journal, close: () => journal.close(), reopen: () => redisJournal(url) };
+}
+
+describe('TaskJournal contract', () => {
+  taskJournalContract('RedisTaskJournal', async () => redisJournal((await startRedis()).url), { durable: true });
+});
 
 function entry(id: string, state: JournalEntry['state'], extra: Partial<JournalEntry> = {}): JournalEntry {
   const numbers = ['+41791000001', '+41791000002'];

@@ -9,26 +9,26 @@ test('spool: rows come back in order, inputs exactly (tabs, newlines, backslashe
   const path = join(await tempDir(), 'rows.spool');
   const spool = new SpoolWriter(path);
   const inputs = ['+41 79 828 46 51', 'a\tb', 'line\nbreak\r\n', 'back\\slash\\n', '', 'ünïcødé ☎'];
-  const expected: Array<{ key: number; input: string }> = [];
+  const expected: Array<{ key: number; reason: number; input: string }> = [];
   // More rows than one flush buffer holds, written in uneven batches.
   for (let i = 0; i < 10_000; i++) {
     const input = inputs[i % inputs.length]!;
     if (i % 7 === 0) {
       spool.addInvalid(1 + (i % 5), input);
-      expected.push({ key: -(1 + (i % 5)), input });
+      expected.push({ key: 0, reason: 1 + (i % 5), input });
     } else {
       spool.addNumber(41_790_000_000 + i, input);
-      expected.push({ key: 41_790_000_000 + i, input });
+      expected.push({ key: 41_790_000_000 + i, reason: 0, input });
     }
     if (i % 3000 === 2999) await spool.flush();
   }
   await spool.close();
 
-  const rows: Array<{ key: number; input: string }> = [];
-  for await (const { keys, inputs: batchInputs } of readSpool(path)) {
+  const rows: Array<{ key: number; reason: number; input: string }> = [];
+  for await (const { keys, reasons, inputs: batchInputs } of readSpool(path)) {
     expect(keys).toHaveLength(batchInputs.length);
     batchInputs.forEach((input, i) => {
-      rows.push({ key: keys[i]!, input });
+      rows.push({ key: keys[i]!, reason: reasons[i]!, input });
     });
   }
   expect(rows).toEqual(expected);

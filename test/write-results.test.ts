@@ -3,7 +3,7 @@ import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import ExcelJS from 'exceljs';
 import { checkNumbers, type CheckResult } from '../src/job/check-numbers.js';
-import { MemoryResultCache } from '../src/cache/memory-result-cache.js';
+import { MemoryResultCache } from '../src/store/memory-result-cache.js';
 import { State } from '../src/job/answer-state.js';
 import { INVALID_REASONS } from '../src/job/normalize-rows.js';
 import { ResultBlock, toResults } from '../src/job/result-block.js';
@@ -67,17 +67,22 @@ test('writeResults() - CSV: header, quoting, formula injection neutralized excep
   ]);
 });
 
-test('writeResults() - JSONL: one result object per line', async () => {
+test('writeResults() - JSONL: one object per line, values as read, whatsapp true/false/null', async () => {
   const path = join(await tempDir(), 'out.jsonl');
   await writeResults(batches(), 'jsonl', path);
   const lines = (await readFile(path, 'utf8'))
     .trim()
     .split('\n')
     .map((line) => JSON.parse(line));
-  expect(lines).toEqual(results);
+  expect(lines).toEqual(
+    results.map((result) => ({ ...result, whatsapp: result.whatsapp === null ? null : result.whatsapp === 'yes' })),
+  );
+  expect(lines[1].input).toBe('=HYPERLINK("http://evil","x")');
+  expect(lines[1].whatsapp).toBeNull();
+  expect(lines[1].reason).toBe('not_a_phone_number');
 });
 
-test('writeResults() - XLSX: numbers as text, inputs neutralized', async () => {
+test('writeResults() - XLSX: typed text cells, inputs exactly as read (no formula guard needed)', async () => {
   const path = join(await tempDir(), 'out.xlsx');
   await writeResults(batches(), 'xlsx', path);
   const workbook = new ExcelJS.Workbook();
@@ -94,7 +99,9 @@ test('writeResults() - XLSX: numbers as text, inputs neutralized', async () => {
     'duplicate',
   ]);
   expect(sheet.getRow(2).getCell(3).value).toBe('+41798284651');
-  expect(sheet.getRow(3).getCell(2).value).toBe(`'=HYPERLINK("http://evil","x")`);
+  expect(sheet.getRow(2).getCell(2).value).toBe('+41 79 828 46 51');
+  expect(sheet.getRow(3).getCell(2).value).toBe('=HYPERLINK("http://evil","x")');
+  expect(sheet.getRow(3).getCell(2).type).toBe(ExcelJS.ValueType.String);
   expect(sheet.rowCount).toBe(4);
 });
 
@@ -134,10 +141,18 @@ test('csvBytes() - a column block formats exactly as its result objects do, in e
     row++;
   }
   expect(block.length).toBe(Object.values(State).length * inputs.length + INVALID_REASONS.length - 1);
-  const expected = toResults(block).map(csvLine).join('');
+  const expected = toResults(block)
+    .map((result) => csvLine(result))
+    .join('');
   // Compared as the bytes a file gets (a lone surrogate is written as U+FFFD either way).
   expect(csvBytes(block).equals(Buffer.from(expected, 'utf8'))).toBe(true);
   expect(csvBytes(block).toString('utf8')).toBe(Buffer.from(expected, 'utf8').toString('utf8'));
+  // without the formula guard, the same agreement, and the inputs exactly as read
+  const unguarded = toResults(block)
+    .map((result) => csvLine(result, { formulaGuard: false }))
+    .join('');
+  expect(csvBytes(block, { formulaGuard: false }).equals(Buffer.from(unguarded, 'utf8'))).toBe(true);
+  expect(unguarded).toContain('\n2,=cmd|x,');
   // and the object path is the reference the other writers use: spot-check it
   expect(csvLine(toResults(block)[1]!)).toBe(`2,'=cmd|x,+41798284652,,,not_checked,false\n`);
 });

@@ -19,11 +19,11 @@ export async function sampleFile(rows, seed = 'bench', extra = {}) {
 /** A cache folder where every valid number of `file` is answered, made once by a child process. */
 export async function warmCacheFor(file, rows) {
   const cacheDir = join(OUT, `warm-cache-${rows}`);
-  // v2: prefilled since caches keep an answer log; an older cache would rebuild it in the timed run.
-  if (!existsSync(join(cacheDir, 'prefilled-v2'))) {
+  // v3: prefilled since answer-log records carry a checksum; an older cache would rebuild its log in the timed run.
+  if (!existsSync(join(cacheDir, 'prefilled-v3'))) {
     rmSync(cacheDir, { recursive: true, force: true });
     await runChild(join(dirname(fileURLToPath(import.meta.url)), '..', 'warm-child.js'), ['prefill', file, cacheDir]);
-    writeFileSync(join(cacheDir, 'prefilled-v2'), 'yes');
+    writeFileSync(join(cacheDir, 'prefilled-v3'), 'yes');
   }
   return cacheDir;
 }

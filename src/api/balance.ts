@@ -1,3 +1,4 @@
+import type { Redact } from './redact.js';
 import { ErrorCodes, WaError } from '../errors.js';
 import { excerpt } from './status-errors.js';
 
@@ -18,21 +19,21 @@ export interface Balance {
  * Parses a balance answer. Only `balance` is required: the other fields exist on some
  * deployments only. Amounts may come as JSON numbers or as decimal strings.
  */
-export function parseBalance(text: string): Balance {
+export function parseBalance(text: string, redact: Redact = (shown) => shown): Balance {
   let body: unknown;
   try {
     body = JSON.parse(text);
   } catch (cause) {
-    throw new WaError(ErrorCodes.BAD_RESPONSE, `The balance answer is not JSON: "${excerpt(text, 80)}".`, {
+    throw new WaError(ErrorCodes.BAD_RESPONSE, `The balance answer is not JSON: "${excerpt(redact(text), 80)}".`, {
       cause,
-      bodyExcerpt: excerpt(text),
+      bodyExcerpt: excerpt(redact(text)),
     });
   }
   const record = (body && typeof body === 'object' ? body : {}) as Record<string, unknown>;
   const balance = amount(record.balance);
   if (balance === undefined) {
     throw new WaError(ErrorCodes.BAD_RESPONSE, 'The balance answer has no valid `balance`.', {
-      bodyExcerpt: excerpt(text),
+      bodyExcerpt: excerpt(redact(text)),
     });
   }
   const nonEmptyText = (value: unknown) => (typeof value === 'string' && value !== '' ? value : undefined);

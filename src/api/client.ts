@@ -12,18 +12,23 @@ import {
   type WaClientOptions,
   type WaitOptions,
 } from './client-options.js';
-import { readText, sendRequest, type HttpResponse } from './http.js';
+import { readText, type HttpResponse } from './http.js';
 import { multipartUpload } from './multipart-body.js';
-import { PollSchedule, type PollScheduleOptions, phaseOf } from './poll-schedule.js';
+import type { PollScheduleOptions } from './poll-schedule.js';
 import { reconcile, type Reconciliation } from './reconcile.js';
 import { downloadToFile } from './result-download.js';
 import { readResultFile, type ResultRecord } from './result-reader.js';
-import { sleep, withRetry, type ResolvedRetryOptions } from './retry.js';
+import type { Clock } from './clock.js';
+import { ProviderReach } from './provider-reach.js';
+import type { Redact } from './redact.js';
+import { withRetry, type RetryPolicy } from './retry.js';
 import { isRetryableCreate, isRetryableRead, unconfirmedIfSent } from './retry-rules.js';
 import type { ApiDialectName, Product, TaskLimits } from './products.js';
 import { errorFromStatus } from './status-errors.js';
 import { parseTask, type ProviderTask } from './task.js';
 import { taskSizeErrorOf } from './task-size.js';
+import { type LearnedPace, waitForExport } from './task-wait.js';
+import { announcer, type WaitListener } from './wait-events.js';
 
 export { DEFAULT_API_URL };
 
@@ -42,16 +47,15 @@ export class WaClient {
   readonly #taskLimits: TaskLimits;
   readonly #timeoutMs: number;
   readonly #downloadTimeoutMs: number;
-  readonly #retry: ResolvedRetryOptions;
+  readonly #retry: RetryPolicy;
   readonly #poll: PollScheduleOptions;
+  readonly #giveUp: { pendingMs: number; stalledMs: number };
+  readonly #onWait: WaitListener | undefined;
+  readonly #clock: Clock;
+  readonly #reach: ProviderReach;
   readonly #limits: { maxDownloadBytes: number; maxUnzippedBytes: number; maxRows: number };
-  /** Numbers per second per task, learned from finished tasks to time the next ones' reads. */
-  #learnedRate: number | undefined;
-  /**
-   * The shortest export seen, from the first read that found processing over to the read that
-   * found the export: an upper bound that only comes down (see PollSchedule's expectedExportMs).
-   */
-  #learnedExportMs: number | undefined;
+  /** What finished tasks taught about the provider's pace, to time the next tasks' reads. */
+  readonly #learned: LearnedPace = {};
 
   constructor(options: WaClientOptions) {
     const resolved = resolveClientOptions(options);
@@ -63,8 +67,12 @@ export class WaClient {
     this.#dialect = dialectFor(resolved.api, resolved.apiUrl, resolved.userId, resolved.product);
     this.#timeoutMs = resolved.timeoutMs;
     this.#downloadTimeoutMs = resolved.downloadTimeoutMs;
-    this.#retry = resolved.retry;
+    this.#clock = resolved.clock;
+    this.#retry = { ...resolved.retry, maxRetryAfterMs: resolved.giveUp.retryAfterMs, clock: resolved.clock };
     this.#poll = resolved.poll;
+    this.#giveUp = resolved.giveUp;
+    this.#onWait = resolved.onWait;
+    this.#reach = new ProviderReach(resolved.apiUrl, resolved.giveUp.unreachableMs, resolved.clock);
     this.#limits = resolved.limits;
   }
 
@@ -97,7 +105,7 @@ export class WaClient {
       async () => {
         let response: HttpResponse;
         try {
-          response = await sendRequest({
+          response = await this.#reach.send({
             method: 'POST',
             url: create.url,
             headers: {
@@ -116,14 +124,14 @@ export class WaClient {
         }
         let text: string;
         try {
-          text = await readText(response, 'task creation');
+          text = await readText(response, 'task creation', undefined, { raw: true });
         } catch (error) {
           throw unconfirmedIfSent(error, numbers);
         }
         // 200 on some deployments, 202 on others: any success may have created (and charged) a task.
         if (response.status >= 200 && response.status < 300) {
           try {
-            return parseTask(text, 'task creation');
+            return parseTask(text, 'task creation', response.redact);
           } catch (error) {
             // Something answered 200, but not with a task: the provider may have created it.
             throw new CreateUnconfirmedError(
@@ -136,7 +144,7 @@ export class WaClient {
             );
           }
         }
-        const error = errorFromStatus(response.status, text, 'task creation', response.headers);
+        const error = errorFromStatus(response.status, response.redact(text), 'task creation', response.headers);
         if (response.status === 400) throw taskSizeErrorOf(error, numbers.length, this.#taskLimits, this.#label);
         if (response.status >= 500 && response.status !== 500) {
           // 502/503/504 come from a gateway in front of the provider, which may have created the task.
@@ -153,15 +161,15 @@ export class WaClient {
       },
       isRetryableCreate,
       this.#retry,
-      options.signal,
+      this.#call('task creation', options),
     );
   }
 
   /** Reads a task's status (retried on 429, 5xx, timeouts and connection errors). */
   async getTask(taskId: string, options: CallOptions = {}): Promise<ProviderTask> {
     checkNonEmptyString('taskId', taskId);
-    const text = await this.#read(this.#dialect.status(taskId), 'status read', options);
-    return parseTask(text, 'status read');
+    const { text, redact } = await this.#read(this.#dialect.status(taskId), 'status read', options, taskId);
+    return parseTask(text, 'status read', redact);
   }
 
   /**
@@ -170,81 +178,56 @@ export class WaClient {
    * `WA_SERVER_ERROR`.
    */
   async balance(options: CallOptions = {}): Promise<Balance> {
-    return parseBalance(await this.#read(this.#dialect.balance(), 'balance read', options));
+    const { text, redact } = await this.#read(this.#dialect.balance(), 'balance read', options);
+    return parseBalance(text, redact);
   }
 
   /**
    * Polls until the task is exported and returns it (with its `resultUrl`); throws
-   * `WA_TASK_FAILED` when the provider gives up on it. Reads are timed by `PollSchedule`.
+   * `WA_TASK_FAILED` when the provider gives up on it, and `WA_TASK_STALLED` (a `TaskStalledError`)
+   * when this client does: pending for `giveUp.pendingMs`, or still for `giveUp.stalledMs`.
+   * Reads are timed by `PollSchedule`; waits of a few seconds or more are announced (`onWait`).
    */
   async waitForTask(taskId: string, options: WaitOptions = {}): Promise<ProviderTask> {
-    const startedAt = Date.now();
-    const schedule = new PollSchedule(
-      {
-        ...this.#poll,
-        expectedRate: this.#poll.expectedRate ?? this.#learnedRate,
-        expectedExportMs: this.#poll.expectedExportMs ?? this.#learnedExportMs,
-        expectedTotal: options.expectedTotal,
-      },
-      startedAt,
-    );
-    let firstProcessing: { at: number; done: number } | undefined;
-    let firstCompletedAt: number | undefined;
-    let delay = schedule.firstDelay();
-    for (;;) {
-      await sleep(delay, options.signal);
-      const task = await this.getTask(taskId, options);
-      options.onProgress?.(task);
-      const at = Date.now();
-      const done = task.success + task.failure;
-      const phase = phaseOf(task);
-      if (phase === 'processing') firstProcessing ??= { at, done };
-      if (phase === 'completed') firstCompletedAt ??= at;
-      if (task.status === 'exported') {
-        if (firstCompletedAt !== undefined)
-          this.#learnedExportMs = Math.min(this.#learnedExportMs ?? Infinity, at - firstCompletedAt);
-        if (firstProcessing && at > firstProcessing.at && task.total > firstProcessing.done) {
-          // A lower bound on the rate (the task finished before this read): a safe prior.
-          this.#learnedRate = ((task.total - firstProcessing.done) * 1000) / (at - firstProcessing.at);
-        }
-        return task;
-      }
-      if (task.status === 'failed') {
-        throw new WaError(
-          ErrorCodes.TASK_FAILED,
-          `The provider reports task ${taskId} as failed${task.message ? `: ${task.message}` : ''} (${task.success} checked, ${task.failure} failed).`,
-        );
-      }
-      delay = schedule.nextDelay({ at, status: phase, total: task.total, done });
-      if (phase === 'processing' && schedule.predictedEndAt !== undefined) {
-        // Measured between two reads while processing: the rate itself, a prior for the first
-        // read of tasks created from now on (the next round's, created before this one ends).
-        this.#learnedRate = (task.total * 1000) / schedule.processingMs!;
-        options.onEndPredicted?.(schedule.predictedEndAt, schedule.processingMs!);
-      }
-    }
+    return waitForExport(taskId, options, {
+      clock: this.#clock,
+      poll: this.#poll,
+      giveUp: this.#giveUp,
+      onWait: this.#onWait,
+      learned: this.#learned,
+      read: (id, callOptions) => this.getTask(id, callOptions),
+    });
   }
 
   /**
    * Downloads a result file (retried on 5xx, timeouts and broken transfers) and streams its
    * records. The link is fetched without the API key.
    */
-  async *downloadResults(resultUrl: string, options: CallOptions = {}): AsyncGenerator<ResultRecord> {
+  async *downloadResults(resultUrl: string, options: CallOptions = {}, taskId?: string): AsyncGenerator<ResultRecord> {
     const directory = await mkdtemp(join(tmpdir(), 'wa-check-download-'));
+    const call = this.#call('download', options, taskId);
     try {
       const path = await withRetry(
-        () =>
-          downloadToFile(
+        () => {
+          // A slow download is a wait too: say until when it may last.
+          call.announce(this.#downloadTimeoutMs, { what: 'download', call: 'download', ...(taskId && { taskId }) });
+          return downloadToFile(
             resultUrl,
             directory,
-            { maxBytes: this.#limits.maxDownloadBytes, timeoutMs: this.#downloadTimeoutMs, maxRedirects: 5 },
+            {
+              maxBytes: this.#limits.maxDownloadBytes,
+              timeoutMs: this.#downloadTimeoutMs,
+              maxRedirects: 5,
+              secrets: [this.#apiKey],
+            },
             options.signal,
-          ),
+          );
+        },
         isRetryableRead,
         this.#retry,
-        options.signal,
+        call,
       );
-      yield* readResultFile(path, directory, this.#limits);
+      yield* readResultFile(path, directory, { ...this.#limits, secrets: [this.#apiKey] });
     } finally {
       await rm(directory, { recursive: true, force: true });
     }
@@ -264,7 +247,7 @@ export class WaClient {
       try {
         if (!current.resultUrl)
           throw new WaError(ErrorCodes.BAD_RESPONSE, `Task ${current.taskId} has no result link.`);
-        return await reconcile(submitted, this.downloadResults(current.resultUrl, options));
+        return await reconcile(submitted, this.downloadResults(current.resultUrl, options, current.taskId));
       } catch (error) {
         if (!isWaError(error, ErrorCodes.LINK_EXPIRED) || attempt >= 1) throw error;
         current = await this.getTask(task.taskId, options);
@@ -288,11 +271,17 @@ export class WaClient {
   }
 
   /** A free, retried read (status or balance): the answer's text, or a typed error. */
-  async #read(plan: RequestPlan, what: string, options: CallOptions): Promise<string> {
+  /** A read's answer as sent, with the step that scrubs whatever of it reaches a message. */
+  async #read(
+    plan: RequestPlan,
+    what: string,
+    options: CallOptions,
+    taskId?: string,
+  ): Promise<{ text: string; redact: Redact }> {
     return withRetry(
       async () => {
         const form = plan.form && multipartUpload(plan.form);
-        const response = await sendRequest({
+        const response = await this.#reach.send({
           method: plan.method,
           url: plan.url,
           headers: {
@@ -305,13 +294,19 @@ export class WaClient {
           signal: options.signal,
           what,
         });
-        const text = await readText(response, what);
-        if (response.status !== 200) throw errorFromStatus(response.status, text, what, response.headers);
-        return text;
+        const text = await readText(response, what, undefined, { raw: true });
+        if (response.status !== 200)
+          throw errorFromStatus(response.status, response.redact(text), what, response.headers);
+        return { text, redact: response.redact };
       },
       isRetryableRead,
       this.#retry,
-      options.signal,
+      this.#call(what, options, taskId),
     );
+  }
+
+  /** A call's side of the retry layer: its name, its signal, the listeners of its waits. */
+  #call(what: string, options: CallOptions, taskId?: string) {
+    return { what, taskId, signal: options.signal, announce: announcer(this.#clock, this.#onWait, options.onWait) };
   }
 }

@@ -1,7 +1,9 @@
+// Kept hand-written over node:http rather than fetch/undici: it knows whether a request was fully sent.
 import { request as httpRequest, type IncomingHttpHeaders, type IncomingMessage } from 'node:http';
 import { request as httpsRequest } from 'node:https';
 import type { Readable } from 'node:stream';
-import { ErrorCodes, WaError, type WaErrorOptions } from '../errors.js';
+import { ErrorCodes, isProgrammingError, WaError, type WaErrorOptions } from '../errors.js';
+import { type Redact, redactorFor } from './redact.js';
 
 /**
  * A transport failure: no usable answer came back. `requestSent` says whether the whole request
@@ -33,14 +35,46 @@ export interface HttpRequest {
   signal?: AbortSignal | undefined;
   /** Named in error messages, e.g. 'status read'. Never a URL with secrets. */
   what: string;
+  /**
+   * Secrets scrubbed from what comes back (body text and headers), besides the credential
+   * headers of this request, which always are.
+   */
+  secrets?: readonly string[] | undefined;
 }
 
 export interface HttpResponse {
   status: number;
+  /** Already scrubbed of the exchange's secrets. */
   headers: IncomingHttpHeaders;
+  /** The raw body: read it with `readText`, or pass it through `redact` before showing any of it. */
   body: IncomingMessage;
+  /** Removes the exchange's secrets from text that came back. */
+  redact: Redact;
   /** Ends the exchange's timer; call when done with the body. */
   finish(): void;
+}
+
+/** Headers whose values are credentials: a server that echoes them must not get them shown. */
+const CREDENTIAL_HEADERS = new Set(['x-api-key', 'authorization', 'proxy-authorization', 'cookie']);
+
+function redactorOf(options: HttpRequest): Redact {
+  const secrets = [...(options.secrets ?? [])];
+  for (const [name, value] of Object.entries(options.headers ?? {})) {
+    if (CREDENTIAL_HEADERS.has(name.toLowerCase())) secrets.push(String(value));
+  }
+  return redactorFor(secrets);
+}
+
+function redactHeaders(headers: IncomingHttpHeaders, redact: Redact): IncomingHttpHeaders {
+  const clean: IncomingHttpHeaders = {};
+  for (const [name, value] of Object.entries(headers)) {
+    clean[name] = Array.isArray(value)
+      ? value.map((item) => redact(item))
+      : value === undefined
+        ? value
+        : redact(value);
+  }
+  return clean;
 }
 
 /**
@@ -105,7 +139,14 @@ export function sendRequest(options: HttpRequest): Promise<HttpResponse> {
       // Errors after this point surface on the response stream.
       response.on('error', () => finish());
       request.on('error', (error) => response.destroy(failure ?? error));
-      resolve({ status: response.statusCode ?? 0, headers: response.headers, body: response, finish });
+      const redact = redactorOf(options);
+      resolve({
+        status: response.statusCode ?? 0,
+        headers: redactHeaders(response.headers, redact),
+        body: response,
+        redact,
+        finish,
+      });
     });
 
     if (options.body) {
@@ -119,8 +160,17 @@ export function sendRequest(options: HttpRequest): Promise<HttpResponse> {
   });
 }
 
-/** Reads a response body as text, up to `limit` bytes (the rest is cut off). */
-export async function readText(response: HttpResponse, what: string, limit = 1024 * 1024): Promise<string> {
+/**
+ * Reads a response body as text, up to `limit` bytes (the rest is cut off), scrubbed of secrets.
+ * With `raw`, the text is as sent, for a parser: scrubbing first could change the data (a short
+ * key that also occurs in a field name); whatever of it reaches a message goes through `redact`.
+ */
+export async function readText(
+  response: HttpResponse,
+  what: string,
+  limit = 1024 * 1024,
+  { raw = false }: { raw?: boolean } = {},
+): Promise<string> {
   const chunks: Buffer[] = [];
   let size = 0;
   try {
@@ -129,10 +179,12 @@ export async function readText(response: HttpResponse, what: string, limit = 102
       size += chunk.length;
     }
   } catch (error) {
-    if (error instanceof TransportError) throw error;
+    if (error instanceof TransportError || isProgrammingError(error)) throw error;
     throw new TransportError(ErrorCodes.NETWORK, `The ${what} answer broke off.`, true, { cause: error });
   } finally {
     response.finish();
   }
-  return Buffer.concat(chunks).toString('utf8').slice(0, limit);
+  const kept = Buffer.concat(chunks);
+  const text = kept.toString('utf8');
+  return (raw ? text : response.redact(text, kept.length < size)).slice(0, limit);
 }

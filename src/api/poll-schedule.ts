@@ -48,8 +48,10 @@ export interface PollObservation {
  * Decides when to read a task's status next. Status reads may be charged, so it reads rarely:
  * it measures how fast the task progresses and reads again near the time it should finish,
  * first at half the estimate (while the rate is a guess from one reading), then at the estimate.
- * Waiting in `pending` backs off; after processing, reads come often enough to notice the export
- * within max(noticeFloor, 10% of the processing time). A pure core: the caller supplies times.
+ * Waiting in `pending` backs off, and so does a task whose counters stop moving (doubling up to
+ * the ceiling); after processing, reads come often enough to notice the export within
+ * max(noticeFloor, 10% of the processing time), backing off too once the export has outlasted a
+ * few such windows. A pure core: the caller supplies times.
  */
 export class PollSchedule {
   readonly #floorMs: number;
@@ -64,6 +66,10 @@ export class PollSchedule {
   #firstProcessing: { at: number; done: number } | undefined;
   #processingMs: number | undefined;
   #exportWaitStarted = false;
+  #exportWaitStartedAt = 0;
+  /** The last processing read's count, and the wait since which it has not moved. */
+  #lastDone: number | undefined;
+  #stillDelayMs: number;
   /** Waits planned from the learned export time, used before the growing ones. */
   #plannedExportDelays: number[] = [];
   #predictedEndAt: number | undefined;
@@ -77,6 +83,7 @@ export class PollSchedule {
     this.#expectedExportMs = options.expectedExportMs;
     this.#pendingDelayMs = this.#floorMs;
     this.#exportDelayMs = this.#floorMs;
+    this.#stillDelayMs = this.#floorMs;
     this.#startedAt = createdAt;
   }
 
@@ -119,6 +126,7 @@ export class PollSchedule {
         const window = this.#noticeWindow();
         if (!this.#exportWaitStarted) {
           this.#exportWaitStarted = true;
+          this.#exportWaitStartedAt = observation.at;
           this.#exportDelayMs = Math.max(this.#floorMs, window / 8);
           // A long export that earlier tasks measured: growing reads would spend many reads on
           // it. Half of it first (an export that got shorter is found, and learned, there).
@@ -127,14 +135,32 @@ export class PollSchedule {
         }
         const planned = this.#plannedExportDelays.shift();
         if (planned !== undefined) return Math.max(this.#floorMs, planned);
-        const delay = Math.min(window, this.#exportDelayMs);
+        // An export that outlasts four windows is late, not about to end: the reads that would
+        // notice it soon cost more than noticing it a little later, so they grow to the ceiling.
+        const late = observation.at - this.#exportWaitStartedAt > 4 * window;
+        const delay = Math.min(late ? Math.max(window, this.#ceilingMs) : window, this.#exportDelayMs);
         this.#exportDelayMs *= 1.5;
         return Math.max(Math.min(this.#floorMs, window), delay);
       }
     }
   }
 
-  #whileProcessing({ at, done, total }: PollObservation): number {
+  #whileProcessing(observation: PollObservation): number {
+    const planned = this.#timeProcessing(observation);
+    const still = observation.done === this.#lastDone;
+    this.#lastDone = observation.done;
+    if (!still) {
+      this.#stillDelayMs = this.#floorMs;
+      return planned;
+    }
+    // Counters that did not move since the last read: no rate to time the next read by, and a
+    // stuck task must not be read at the floor for ever. Back off, doubling up to the ceiling.
+    const delay = this.#stillDelayMs * 2;
+    this.#stillDelayMs = Math.min(this.#ceilingMs, delay);
+    return Math.max(planned, Math.min(this.#ceilingMs, delay));
+  }
+
+  #timeProcessing({ at, done, total }: PollObservation): number {
     const first = this.#firstProcessing;
     let rate: number | undefined;
     let measured = false;

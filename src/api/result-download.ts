@@ -2,7 +2,7 @@ import { createWriteStream } from 'node:fs';
 import { join } from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import { Transform } from 'node:stream';
-import { ErrorCodes, WaError } from '../errors.js';
+import { ErrorCodes, isProgrammingError, WaError } from '../errors.js';
 import { type HttpResponse, readText, sendRequest, TransportError } from './http.js';
 import { errorFromStatus } from './status-errors.js';
 import { describeUrl, requireSecureUrl } from './url-policy.js';
@@ -14,6 +14,11 @@ export interface DownloadLimits {
   timeoutMs: number;
   /** Redirect hops followed. */
   maxRedirects: number;
+  /**
+   * Not a limit: secrets (the API key) scrubbed from whatever the link's host answers, since
+   * the link comes from the provider, which knows the key and may echo it.
+   */
+  secrets?: readonly string[] | undefined;
 }
 
 /**
@@ -39,6 +44,7 @@ export async function downloadToFile(
         timeoutMs: limits.timeoutMs,
         signal: combined,
         what: 'result download',
+        secrets: limits.secrets,
       });
     } catch (error) {
       throw asDownloadTimeout(error, deadline, limits);
@@ -94,7 +100,7 @@ export async function downloadToFile(
     try {
       await pipeline(response.body, counter, createWriteStream(path));
     } catch (error) {
-      if (error instanceof WaError && !(error instanceof TransportError)) throw error;
+      if ((error instanceof WaError && !(error instanceof TransportError)) || isProgrammingError(error)) throw error;
       throw asDownloadTimeout(
         error instanceof TransportError
           ? error

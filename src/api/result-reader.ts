@@ -1,12 +1,10 @@
-import { createWriteStream } from 'node:fs';
-import { join } from 'node:path';
-import { Transform } from 'node:stream';
-import { pipeline } from 'node:stream/promises';
-import ExcelJS from 'exceljs';
 import { ErrorCodes, WaError } from '../errors.js';
-import { openZipEntry, readZipDirectory, type ZipDirectoryEntry } from '../zip/zip-reader.js';
-import { cellText } from '../spreadsheet/cell-text.js';
 import { headerKey } from '../input/columns.js';
+import { InflateBudget } from '../zip/zip-reader.js';
+import { type Redact, redactorFor } from './redact.js';
+import { readSharedStrings } from './result-shared-strings.js';
+import { readSheetRows, type SheetRow } from './result-sheet.js';
+import { openPart, openWorkbook } from './result-workbook.js';
 
 export type Answer = 'yes' | 'no';
 
@@ -14,13 +12,34 @@ export type Answer = 'yes' | 'no';
 export interface ResultRecord {
   number: string;
   whatsapp: Answer;
+  /**
+   * The provider's product columns (`activetime`, `activedays`, `business`, `age`, `avatar`,
+   * `category`, `gender`, `hair_color`, `skin_color`) as opaque text, `''` when a cell is empty;
+   * only when the file has such columns.
+   */
+  extras?: Record<string, string>;
 }
 
 export interface ResultFileLimits {
-  /** Bytes once unzipped (the outer .zip, and the sum the workbook declares for its parts). */
+  /**
+   * Bytes inflated in all (the workbook out of a .zip, and the parts read), counted as they are
+   * produced; each part is also held to it.
+   */
   maxUnzippedBytes: number;
   /** Data rows read. */
   maxRows: number;
+  /**
+   * Strings in the workbook's shared-string table.
+   * @default 8_000_000
+   */
+  maxSharedStrings?: number | undefined;
+  /**
+   * Their total length in UTF-8 bytes.
+   * @default 128 MiB
+   */
+  maxSharedStringBytes?: number | undefined;
+  /** Scrubbed from any text of the file that reaches a message (the API key). */
+  secrets?: readonly string[] | undefined;
 }
 
 /** Headers the provider's products use for the number column, compared without case or separators. */
@@ -47,119 +66,115 @@ const ANSWER_HEADERS = new Set([
   'status',
   'result',
 ]);
+/** The provider's product columns, by header key, with the name they are given in `extras`. */
+const EXTRA_HEADERS = new Map(
+  ['activetime', 'activedays', 'business', 'age', 'avatar', 'category', 'gender', 'hair_color', 'skin_color'].map(
+    (name) => [headerKey(name), name],
+  ),
+);
 const YES = new Set(['yes', 'y', 'true', '1', 'activated', 'active', 'registered']);
 const NO = new Set(['no', 'n', 'false', '0', 'not activated', 'inactive', 'unregistered', 'not registered']);
 
 /**
- * Streams the records of a downloaded result file: an `.xlsx`, or a `.zip` around one. Rows
- * whose number or answer cannot be read are skipped (they answer nothing), never guessed at.
+ * Streams the records of a downloaded result file: an `.xlsx`, or a `.zip` around one. Only the
+ * shared strings and the first sheet are read, as XML streams, keeping the cells of the number,
+ * answer and product columns: memory and time are bounded by the caps whatever the file
+ * claims, and a file that breaks them is a typed error (`WA_RESULT_TOO_LARGE`,
+ * `WA_RESULT_INVALID`, `WA_RESULT_COLUMNS_NOT_FOUND`). Rows whose number or answer cannot be read
+ * are skipped (they answer nothing), never guessed at.
  */
 export async function* readResultFile(
   path: string,
   workDirectory: string,
   limits: ResultFileLimits,
 ): AsyncGenerator<ResultRecord> {
-  const workbookPath = await unwrapZip(path, workDirectory, limits);
-  const reader = new ExcelJS.stream.xlsx.WorkbookReader(workbookPath, {
-    sharedStrings: 'cache',
-    hyperlinks: 'ignore',
-    styles: 'ignore',
-    worksheets: 'emit',
-    entries: 'ignore',
-  });
-  let numberColumn = -1;
-  let answerColumn = -1;
-  let rows = 0;
-  let sawSheet = false;
-  for await (const sheet of reader) {
-    sawSheet = true;
-    for await (const row of sheet) {
-      const values = row.values as unknown[];
-      if (numberColumn < 0) {
-        const headers = values.map((value) => headerKey(cellText(value)));
-        numberColumn = headers.findIndex((header) => NUMBER_HEADERS.has(header));
-        answerColumn = headers.findIndex((header) => ANSWER_HEADERS.has(header));
-        if (numberColumn < 0 || answerColumn < 0) {
-          throw new WaError(
-            ErrorCodes.RESULT_COLUMNS_NOT_FOUND,
-            `The result file's columns could not be found: expected a number column and a whatsapp column, the first row reads ${JSON.stringify(values.filter((value) => value !== undefined).map(cellText))}.`,
-          );
-        }
-        continue;
+  const redact = redactorFor(limits.secrets ?? []);
+  const budget = new InflateBudget(limits.maxUnzippedBytes);
+  const workbook = await openWorkbook(path, workDirectory, budget);
+  try {
+    const sharedStrings = workbook.sharedStrings
+      ? await readSharedStrings(
+          await openPart(workbook.archive, workbook.sharedStrings, limits.maxUnzippedBytes, budget),
+          workbook.sharedStrings,
+          {
+            maxCount: limits.maxSharedStrings ?? 8_000_000,
+            maxBytes: limits.maxSharedStringBytes ?? 128 * 1024 * 1024,
+          },
+        )
+      : undefined;
+    let columns: ResultColumns | undefined;
+    const rows = readSheetRows(
+      await openPart(workbook.archive, workbook.sheet, limits.maxUnzippedBytes, budget),
+      workbook.sheet,
+      {
+        maxRows: limits.maxRows,
+        sharedStrings,
+        chooseColumns: (header) => {
+          columns = findColumns(header, redact);
+          return new Set([columns.number, columns.answer, ...columns.extras.keys()]);
+        },
+      },
+    );
+    for await (const batch of rows) {
+      for (const row of batch) {
+        const record = toRecord(row, columns!, redact);
+        if (record) yield record;
       }
-      if (++rows > limits.maxRows) {
-        throw new WaError(ErrorCodes.RESULT_TOO_LARGE, `The result file has more than ${limits.maxRows} rows.`);
-      }
-      const number = resultNumber(values[numberColumn]);
-      const whatsapp = resultAnswer(values[answerColumn]);
-      if (number && whatsapp) yield { number, whatsapp };
     }
-    break; // the first sheet only
-  }
-  if (!sawSheet || numberColumn < 0) {
-    throw new WaError(ErrorCodes.RESULT_COLUMNS_NOT_FOUND, 'The result file has no sheet with a header row.');
+  } finally {
+    await workbook.close();
   }
 }
 
-/** A number cell as E.164: text with or without `+`, or a numeric cell. */
-function resultNumber(value: unknown): string | undefined {
-  const text = cellText(value).replace(/[\s\-().]/g, '');
-  const digits = text.startsWith('+') ? text.slice(1) : text.startsWith('00') ? text.slice(2) : text;
+interface ResultColumns {
+  number: number;
+  answer: number;
+  /** Product columns: column -> name in `extras`. */
+  extras: Map<number, string>;
+}
+
+function findColumns(header: SheetRow, redact: Redact): ResultColumns {
+  let number: number | undefined;
+  let answer: number | undefined;
+  const extras = new Map<number, string>();
+  for (const [column, text] of [...header].sort(([a], [b]) => a - b)) {
+    const key = headerKey(text);
+    if (number === undefined && NUMBER_HEADERS.has(key)) number = column;
+    else if (answer === undefined && ANSWER_HEADERS.has(key)) answer = column;
+    else if (EXTRA_HEADERS.has(key) && ![...extras.values()].includes(EXTRA_HEADERS.get(key)!)) {
+      extras.set(column, EXTRA_HEADERS.get(key)!);
+    }
+  }
+  if (number === undefined || answer === undefined) {
+    const shown = [...header.values()].slice(0, 12).map((text) => redact(text.slice(0, 40)));
+    throw new WaError(
+      ErrorCodes.RESULT_COLUMNS_NOT_FOUND,
+      `The result file's columns could not be found: expected a number column and a whatsapp column, the first row reads ${JSON.stringify(shown)}.`,
+    );
+  }
+  return { number, answer, extras };
+}
+
+function toRecord(row: SheetRow, columns: ResultColumns, redact: Redact): ResultRecord | undefined {
+  const number = resultNumber(row.get(columns.number) ?? '');
+  const whatsapp = resultAnswer(row.get(columns.answer) ?? '');
+  if (!number || !whatsapp) return undefined;
+  if (columns.extras.size === 0) return { number, whatsapp };
+  const extras: Record<string, string> = {};
+  for (const [column, name] of columns.extras) extras[name] = redact(row.get(column) ?? '');
+  return { number, whatsapp, extras };
+}
+
+/** A number cell as E.164: text with or without `+` or `00`, or a numeric cell's digits. */
+function resultNumber(text: string): string | undefined {
+  const compact = text.replace(/[\s\-().]/g, '');
+  const digits = compact.startsWith('+') ? compact.slice(1) : compact.startsWith('00') ? compact.slice(2) : compact;
   return /^[1-9]\d{6,14}$/.test(digits) ? `+${digits}` : undefined;
 }
 
-function resultAnswer(value: unknown): Answer | undefined {
-  if (value === true) return 'yes';
-  if (value === false) return 'no';
-  const text = cellText(value).trim().toLowerCase();
-  if (YES.has(text)) return 'yes';
-  if (NO.has(text)) return 'no';
+function resultAnswer(text: string): Answer | undefined {
+  const answer = text.trim().toLowerCase();
+  if (YES.has(answer)) return 'yes';
+  if (NO.has(answer)) return 'no';
   return undefined;
-}
-
-/**
- * Finds the workbook: the file itself, or the `.xlsx` inside a `.zip` (an xlsx is a zip too;
- * it is told apart by its `[Content_Types].xml`). Checks the declared sizes against the limit
- * before anything is inflated, and counts real bytes while extracting, against zip bombs.
- */
-async function unwrapZip(path: string, workDirectory: string, limits: ResultFileLimits): Promise<string> {
-  const entries = await readZipDirectory(path);
-  if (!entries) throw new WaError(ErrorCodes.BAD_RESPONSE, 'The result file is neither an .xlsx workbook nor a .zip.');
-  if (entries.some((entry) => entry.name === '[Content_Types].xml')) {
-    checkDeclaredSize(entries, limits);
-    return path;
-  }
-  const inner = entries.find((entry) => /\.xlsx$/i.test(entry.name));
-  if (!inner) {
-    throw new WaError(
-      ErrorCodes.BAD_RESPONSE,
-      `The result .zip holds no .xlsx (it holds ${entries.map((entry) => entry.name).join(', ') || 'nothing'}).`,
-    );
-  }
-  if (inner.uncompressedSize > limits.maxUnzippedBytes) throw unzippedTooLarge(limits);
-  const innerPath = join(workDirectory, 'result.xlsx');
-  let written = 0;
-  const cap = new Transform({
-    transform(chunk: Buffer, _encoding, callback) {
-      written += chunk.length;
-      callback(written > limits.maxUnzippedBytes ? unzippedTooLarge(limits) : null, chunk);
-    },
-  });
-  await pipeline(await openZipEntry(path, inner), cap, createWriteStream(innerPath));
-  const innerEntries = await readZipDirectory(innerPath);
-  if (!innerEntries) throw new WaError(ErrorCodes.BAD_RESPONSE, 'The .xlsx inside the result .zip is not a workbook.');
-  checkDeclaredSize(innerEntries, limits);
-  return innerPath;
-}
-
-function checkDeclaredSize(entries: readonly ZipDirectoryEntry[], limits: ResultFileLimits): void {
-  const declared = entries.reduce((sum, entry) => sum + entry.uncompressedSize, 0);
-  if (declared > limits.maxUnzippedBytes) throw unzippedTooLarge(limits);
-}
-
-function unzippedTooLarge(limits: ResultFileLimits): WaError {
-  return new WaError(
-    ErrorCodes.RESULT_TOO_LARGE,
-    `The result file unzips to more than ${limits.maxUnzippedBytes} bytes.`,
-  );
 }

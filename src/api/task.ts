@@ -1,3 +1,4 @@
+import type { Redact } from './redact.js';
 import { ErrorCodes, WaError } from '../errors.js';
 import { excerpt } from './status-errors.js';
 
@@ -35,20 +36,20 @@ export interface Amount {
 const STATUSES: readonly string[] = ['pending', 'processing', 'completed', 'exported', 'failed'];
 
 /** Parses and checks a task body; anything unexpected is `WA_BAD_RESPONSE`, never a guess. */
-export function parseTask(text: string, what: string): ProviderTask {
+export function parseTask(text: string, what: string, redact: Redact = (shown) => shown): ProviderTask {
   let body: unknown;
   try {
     body = JSON.parse(text);
   } catch (cause) {
-    throw new WaError(ErrorCodes.BAD_RESPONSE, `The ${what} answer is not JSON: "${excerpt(text, 80)}".`, {
+    throw new WaError(ErrorCodes.BAD_RESPONSE, `The ${what} answer is not JSON: "${excerpt(redact(text), 80)}".`, {
       cause,
-      bodyExcerpt: excerpt(text),
+      bodyExcerpt: excerpt(redact(text)),
     });
   }
   const record = (body && typeof body === 'object' ? body : {}) as Record<string, unknown>;
   const problem = (field: string) =>
     new WaError(ErrorCodes.BAD_RESPONSE, `The ${what} answer has no valid \`${field}\`.`, {
-      bodyExcerpt: excerpt(text),
+      bodyExcerpt: excerpt(redact(text)),
     });
   if (typeof record.task_id !== 'string' || record.task_id === '') throw problem('task_id');
   if (typeof record.status !== 'string' || !STATUSES.includes(record.status)) throw problem('status');
@@ -74,7 +75,7 @@ export function parseTask(text: string, what: string): ProviderTask {
   if (estimated) task.estimatedAmount = estimated;
   const actual = amountOf(record.actual_amount);
   if (actual) task.actualAmount = actual;
-  if (typeof record.message === 'string' && record.message !== '') task.message = excerpt(record.message, 200);
+  if (typeof record.message === 'string' && record.message !== '') task.message = excerpt(redact(record.message), 200);
   if (task.status === 'exported' && !task.resultUrl) throw problem('result_url');
   return task;
 }

@@ -20,9 +20,13 @@ export function requireSecureUrl(raw: string | URL, what: string): URL {
   );
 }
 
+/**
+ * Only literal loopback: `127.0.0.0/8`, `::1` and the name `localhost`. A name under `.localhost`
+ * is not trusted, because nothing guarantees how this machine resolves it (RFC 6761 only asks).
+ */
 export function isLoopbackHost(hostname: string): boolean {
   const host = hostname.replace(/^\[|\]$/g, '').toLowerCase();
-  if (host === 'localhost' || host.endsWith('.localhost')) return true;
+  if (host === 'localhost') return true;
   if (isIP(host) === 4) return host.startsWith('127.');
   return host === '::1';
 }

@@ -1,62 +1,26 @@
-import { readFile } from 'node:fs/promises';
-import type { Readable, Writable } from 'node:stream';
+import { writeFile } from 'node:fs/promises';
+import { type Readable, Writable } from 'node:stream';
 import { parseArgs } from 'node:util';
-import { DEFAULT_API_URL } from '../api/client.js';
-import { checkNumbers } from '../job/check-numbers.js';
+import { isWaError } from '../errors.js';
+import { type CheckJob, checkNumbers } from '../job/check-numbers.js';
 import type { CheckOptions } from '../job/options.js';
 import type { CheckSummary } from '../job/progress.js';
-import { formatOfPath, writeResults, type OutputFormat } from '../output/write-results.js';
+import { AtomicFile } from '../output/atomic-file.js';
+import { formatOfPath, type OutputFormat, writeToFile, writeToStream } from '../output/write-results.js';
 import { defaultCacheDir } from './cache-dir.js';
 import { numberFlag, UsageError } from './flags.js';
-import { formatReport, ProgressLine } from './report.js';
+import { checkOutputPath } from './output-target.js';
+import { ProgressLine } from './progress-line.js';
+import { apiUrlOf, readApiKey } from './provider-flags.js';
+import { formatReport, reportObject } from './report.js';
 
-export const CHECK_HELP = `Usage: wa-check check <input> [options]
+import { CHECK_HELP } from './check-help.js';
 
-Checks which numbers of a CSV, TXT or XLSX file (or - for stdin) have WhatsApp. Numbers are
-normalized to E.164 and deduplicated, cached answers are reused, and only new numbers are paid for.
-
-Output:
-  -o, --output <file>        write results here; the format follows the extension (.csv, .jsonl,
-                             .xlsx). Without it, CSV goes to stdout.
-  --format <csv|jsonl|xlsx>  force the output format
-  --order <input|completion> input order (default), or cached rows first
-
-Input:
-  --column <name|position>   the phone column (default: detected; positions start at 1)
-  --country <CC>             region of numbers without a country code, e.g. CH
-  --country-column <name>    a column with each row's region (ISO 3166 alpha-2)
-
-Provider:
-  --api-url <url>            default $WA_CHECK_API_URL or ${DEFAULT_API_URL}
-  --user-id <id>             default $WA_CHECK_USER_ID
-  --api-key-file <path>      a file holding the API key; default: the key in $WA_CHECK_API_KEY.
-                             The key is never taken from a flag (it would land in shell history).
-  --concurrency <n>          tasks at once (default 5, the provider's usual limit per key)
-  --task-size <n>            the largest task (default 50000)
-  --poll-interval <ms>       the shortest wait between two status reads (default 2000)
-
-Cache and cost:
-  --cache <dir>              the answer cache and task journal (default ${defaultCacheDir()})
-  --max-age <days>           re-check answers older than this (default 30)
-  --dry-run                  do everything up to the first upload; report what would be paid
-  --max-spend <n>            upload at most n numbers in this job
-  --resubmit-unconfirmed     check again numbers whose upload was never confirmed (may pay twice)
-
-Display:
-  --progress / --no-progress progress on stderr (default: only when stderr is a terminal)
-  --debug                    show stack traces of errors
-  -h, --help                 this help
-
-Exit codes: 0 all valid numbers answered; 1 error; 2 bad usage; 3 finished with unanswered numbers.
-
-Examples:
-  export WA_CHECK_API_KEY=... WA_CHECK_USER_ID=...
-  wa-check check contacts.csv -o results.csv --country CH
-  wa-check check leads.xlsx --column Mobile --country-column Country -o results.xlsx
-  wa-check check numbers.txt --dry-run
-`;
+export { CHECK_HELP };
 
 export const EXIT_INCOMPLETE = 3;
+/** 128 + SIGINT, as shells report a process killed by Ctrl-C: the second Ctrl-C, which quits at once. */
+export const EXIT_INTERRUPTED = 130;
 
 export interface CliEnvironment {
   env: NodeJS.ProcessEnv;
@@ -74,6 +38,8 @@ export async function checkCommand(argv: string[], io: CliEnvironment): Promise<
       output: { type: 'string', short: 'o' },
       format: { type: 'string' },
       order: { type: 'string' },
+      'formula-guard': { type: 'boolean' },
+      'report-json': { type: 'string' },
       column: { type: 'string' },
       country: { type: 'string' },
       'country-column': { type: 'string' },
@@ -105,24 +71,34 @@ export async function checkCommand(argv: string[], io: CliEnvironment): Promise<
   if (positionals.length !== 1)
     throw new UsageError(positionals.length === 0 ? 'Name the input file (or - for stdin).' : 'Give one input file.');
   const input = positionals[0]!;
-  const format = outputFormat(values.format, values.output);
+  // '-o -' is standard output, as '-' is standard input.
+  const output = values.output === '-' ? undefined : values.output;
+  // Before anything is read, looked up or paid: a job must not pay and then fail to write.
+  if (output !== undefined) await checkOutputPath(output, '-o', input);
+  const format = outputFormat(values.format, output);
+  if (values['report-json'] !== undefined) await checkOutputPath(values['report-json'], '--report-json', input);
   const dryRun = values['dry-run'] ?? false;
-  const apiKey = values['api-key-file']
-    ? (await readFile(values['api-key-file'], 'utf8')).trim()
-    : io.env.WA_CHECK_API_KEY;
+  const apiKey = await readApiKey(values['api-key-file'], io.env);
   const userId = values['user-id'] ?? io.env.WA_CHECK_USER_ID;
   if (!dryRun && !apiKey)
     throw new UsageError('No API key: set WA_CHECK_API_KEY or use --api-key-file (or try --dry-run).');
   if (!dryRun && !userId) throw new UsageError('No user id: use --user-id or set WA_CHECK_USER_ID.');
+  const apiUrl = apiUrlOf(values['api-url'], io.env);
   const order = values.order ?? 'input';
   if (order !== 'input' && order !== 'completion')
     throw new UsageError(`--order takes input or completion, got '${order}'.`);
   const maxAgeDays = numberFlag(values, 'max-age');
   const pollFloor = numberFlag(values, 'poll-interval');
 
+  const file = output === undefined ? undefined : new AtomicFile(output);
+  await file?.removeStale();
   const stop = new AbortController();
   const onSignal = () => {
-    if (stop.signal.aborted) process.exit(130);
+    if (stop.signal.aborted) {
+      const partial = keepPartial(file);
+      if (partial) io.stderr.write(`\nPartial results: ${partial}\n`);
+      process.exit(EXIT_INTERRUPTED);
+    }
     io.stderr.write(
       '\nStopping: no new tasks; tasks already at the provider are collected by the next run. Press Ctrl-C again to quit now.\n',
     );
@@ -151,26 +127,93 @@ export async function checkCommand(argv: string[], io: CliEnvironment): Promise<
       dryRun && !apiKey
         ? undefined
         : {
-            apiUrl: values['api-url'] ?? io.env.WA_CHECK_API_URL ?? DEFAULT_API_URL,
+            apiUrl,
             apiKey: apiKey!,
             userId: userId ?? 'dry-run',
             ...(pollFloor !== undefined && { poll: { floorMs: pollFloor } }),
           },
   };
+  const writeOptions = { formulaGuard: values['formula-guard'] ?? true };
 
   let summary: CheckSummary;
   try {
     const job = checkNumbers(input === '-' ? io.stdin : input, options);
-    await writeResults(job, format, values.output ?? io.stdout);
+    if (file) await writeToFile(job.blocks(), format, file.tempPath, writeOptions);
+    // A dry run's answer is its estimate: rows of 'dry_run' only when asked for with -o.
+    else if (dryRun && values.output === undefined) await drain(job);
+    else await writeToStream(job.blocks(), format, terminalAware(io, progress), writeOptions);
     summary = await job.summary;
+  } catch (error) {
+    // Stopped by Ctrl-C and failed on the way out: what was written is still worth keeping.
+    const partial = stop.signal.aborted ? keepPartial(file) : undefined;
+    if (partial) io.stderr.write(`Partial results:     ${partial} (interrupted; ${output} is left as it was)\n`);
+    await file?.discard();
+    // The reader went away (`| head`): the job stopped with the loop above; nothing more to say.
+    if (file === undefined && isClosedOutput(error)) return 0;
+    if (values['report-json'] !== undefined && isWaError(error))
+      await writeReportJson(values['report-json'], { error: { code: error.code, message: error.message } });
+    throw error;
   } finally {
     progress?.done();
     process.off('SIGINT', onSignal);
     process.off('SIGTERM', onSignal);
   }
+  const interrupted = stop.signal.aborted;
+  const partial = interrupted ? keepPartial(file) : undefined;
+  if (!interrupted) await file?.commit();
   io.stderr.write(formatReport(summary));
-  if (values.output) io.stderr.write(`Results:             ${values.output}\n`);
-  return summary.complete || (dryRun && summary.unanswered === summary.dryRun?.numbers) ? 0 : EXIT_INCOMPLETE;
+  if (partial) io.stderr.write(`Partial results:     ${partial} (interrupted; ${output} is left as it was)\n`);
+  else if (output) io.stderr.write(`Results:             ${output}\n`);
+  // A job stopped by one Ctrl-C finishes with its rows 'aborted': unanswered numbers, exit 3.
+  const exitCode = summary.complete || (dryRun && summary.unanswered === summary.dryRun?.numbers) ? 0 : EXIT_INCOMPLETE;
+  if (values['report-json'] !== undefined)
+    await writeReportJson(
+      values['report-json'],
+      reportObject(summary, { exitCode, output: partial ?? output ?? null }),
+    );
+  return exitCode;
+}
+
+/** The partial results kept under their own name, or undefined when there are none to keep. */
+function keepPartial(file: AtomicFile | undefined): string | undefined {
+  try {
+    return file?.keepPartialSync();
+  } catch {
+    return undefined; // not written yet
+  }
+}
+
+async function drain(job: CheckJob): Promise<void> {
+  for await (const block of job.blocks()) void block;
+}
+
+async function writeReportJson(path: string, report: unknown): Promise<void> {
+  const file = new AtomicFile(path);
+  try {
+    await writeFile(file.tempPath, `${JSON.stringify(report, null, 2)}\n`, { flag: 'wx' });
+    await file.commit();
+  } finally {
+    await file.discard();
+  }
+}
+
+/**
+ * Standard output, cleared of the progress line before each write when both go to a terminal:
+ * a CSV row must not be glued onto the end of the status line.
+ */
+function terminalAware(io: CliEnvironment, progress: ProgressLine | undefined): Writable {
+  if (!progress || !(io.stdout as { isTTY?: boolean }).isTTY) return io.stdout;
+  return new Writable({
+    write(chunk, _encoding, callback) {
+      progress.clear();
+      io.stdout.write(chunk, callback);
+    },
+  });
+}
+
+function isClosedOutput(error: unknown): boolean {
+  const code = (error as NodeJS.ErrnoException | undefined)?.code;
+  return code === 'EPIPE' || code === 'ERR_STREAM_DESTROYED';
 }
 
 function outputFormat(forced: string | undefined, output: string | undefined): OutputFormat {

@@ -1,10 +1,8 @@
+import { readFileSync } from 'node:fs';
 import { isWaError } from '../errors.js';
-import { CACHE_HELP, cacheCommand } from './cache-command.js';
-import { CHECK_HELP, checkCommand, type CliEnvironment } from './check-command.js';
-import { DEMO_HELP, demoCommand } from './demo-command.js';
+import type { CliEnvironment } from './check-command.js';
 import { UsageError } from './flags.js';
-import { SERVE_HELP, serveCommand } from './serve-command.js';
-import { SIMULATE_HELP, simulateCommand } from './simulate-command.js';
+import { unknownOptionMessage } from './suggest.js';
 
 const MAIN_HELP = `Usage: wa-check <command> [options]
 
@@ -16,8 +14,10 @@ Commands:
   demo             try it all on the built-in simulator: no key, no network
   simulate         run the local simulator of the provider's API
   cache            inspect, export or prune the local answer cache
+  serve            the provider's API for your own clients, with this cache in front
 
-Run 'wa-check <command> --help' for a command's options.
+Run 'wa-check help <command>' (or 'wa-check <command> --help') for a command's options,
+'wa-check --version' for the version.
 `;
 
 const EXIT_ERROR = 1;
@@ -28,22 +28,56 @@ interface Command {
   run(argv: string[], io: CliEnvironment): Promise<number>;
 }
 
-const COMMANDS: Record<string, Command> = {
-  check: { help: CHECK_HELP, run: checkCommand },
-  demo: { help: DEMO_HELP, run: demoCommand },
-  simulate: { help: SIMULATE_HELP, run: (argv, io) => simulateCommand(argv, io.stdout) },
-  cache: { help: CACHE_HELP, run: cacheCommand },
-  serve: { help: SERVE_HELP, run: serveCommand },
+// Loaded on use: `--version`, `help` and a typo answer without loading the job, LevelDB and the
+// simulator (a third of a second of start-up).
+const COMMANDS: Record<string, () => Promise<Command>> = {
+  check: async () => {
+    const { CHECK_HELP, checkCommand } = await import('./check-command.js');
+    return { help: CHECK_HELP, run: checkCommand };
+  },
+  demo: async () => {
+    const { DEMO_HELP, demoCommand } = await import('./demo-command.js');
+    return { help: DEMO_HELP, run: demoCommand };
+  },
+  simulate: async () => {
+    const { SIMULATE_HELP, simulateCommand } = await import('./simulate-command.js');
+    return { help: SIMULATE_HELP, run: (argv, io) => simulateCommand(argv, io.stdout) };
+  },
+  cache: async () => {
+    const { CACHE_HELP, cacheCommand } = await import('./cache-command.js');
+    return { help: CACHE_HELP, run: cacheCommand };
+  },
+  serve: async () => {
+    const { SERVE_HELP, serveCommand } = await import('./serve-command.js');
+    return { help: SERVE_HELP, run: serveCommand };
+  },
 };
+
+function commandNamed(name: string): Promise<Command> | undefined {
+  return Object.hasOwn(COMMANDS, name) ? COMMANDS[name]!() : undefined;
+}
 
 /** Runs the CLI and returns its exit code. Errors print their code and one helpful line. */
 export async function main(argv: string[], io: CliEnvironment): Promise<number> {
   const [name, ...rest] = argv;
+  if (name === '--version' || name === '-V' || name === 'version') {
+    io.stdout.write(`wa-check ${packageVersion()}\n`);
+    return 0;
+  }
+  if (name === 'help' && rest[0] !== undefined) {
+    const topic = await commandNamed(rest[0]);
+    if (topic) {
+      io.stdout.write(topic.help);
+      return 0;
+    }
+    io.stderr.write(`wa-check: no help on '${rest[0]}': it is not a command.\n\n${MAIN_HELP}`);
+    return EXIT_USAGE;
+  }
   if (name === undefined || name === '--help' || name === '-h' || name === 'help') {
     io.stdout.write(MAIN_HELP);
     return name === undefined ? EXIT_USAGE : 0;
   }
-  const command = COMMANDS[name];
+  const command = await commandNamed(name);
   if (!command) {
     io.stderr.write(`wa-check: unknown command '${name}'.\n\n${MAIN_HELP}`);
     return EXIT_USAGE;
@@ -56,7 +90,13 @@ export async function main(argv: string[], io: CliEnvironment): Promise<number> 
     );
   } catch (error) {
     if (error instanceof UsageError || (error as { code?: string }).code?.startsWith('ERR_PARSE_ARGS')) {
-      io.stderr.write(`wa-check ${name}: ${(error as Error).message}\n\nRun 'wa-check ${name} --help' for usage.\n`);
+      const message = unknownOptionMessage(error as Error, command.help) ?? (error as Error).message;
+      io.stderr.write(`wa-check ${name}: ${message}\n\nRun 'wa-check ${name} --help' for usage.\n`);
+      return EXIT_USAGE;
+    }
+    // An option or column that does not fit the input is a usage mistake too, found a little later.
+    if (isWaError(error, 'WA_INVALID_OPTION')) {
+      io.stderr.write(`wa-check: ${error.code}: ${error.message}\n\nRun 'wa-check ${name} --help' for usage.\n`);
       return EXIT_USAGE;
     }
     if (isWaError(error)) io.stderr.write(`wa-check: ${error.code}: ${error.message}\n`);
@@ -64,4 +104,12 @@ export async function main(argv: string[], io: CliEnvironment): Promise<number> 
     if (debug && error instanceof Error && error.stack) io.stderr.write(`${error.stack}\n`);
     return EXIT_ERROR;
   }
+}
+
+/** The version in package.json (two folders up from src/cli and from dist/cli alike). */
+function packageVersion(): string {
+  const manifest = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as {
+    version: string;
+  };
+  return manifest.version;
 }

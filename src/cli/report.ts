@@ -1,25 +1,34 @@
-import type { CheckSummary, JobProgress } from '../job/progress.js';
+import type { CheckSummary } from '../job/progress.js';
 
 const count = (value: number) => value.toLocaleString('en-US');
+const plural = (n: number, word: string) => `${count(n)} ${word}${n === 1 ? '' : 's'}`;
 
-/** The final report, printed after every job: what was read, paid, saved and left unanswered. */
+/**
+ * The final report, printed after every job: what was read, saved, paid and left unanswered.
+ * Each figure appears once. After a resume, answers can come from tasks an earlier run paid for:
+ * they are said to be so, rather than shown as answers of no task paid by nobody.
+ */
 export function formatReport(summary: CheckSummary): string {
+  const fromEarlierRun = Math.max(0, summary.answeredByApi - summary.numbersCharged);
+  const share = summary.uniqueNumbers > 0 ? Math.round((100 * summary.cacheHits) / summary.uniqueNumbers) : 0;
   const lines = [
-    `Rows read:           ${count(summary.rows)} (${count(summary.invalidRows)} invalid, ${count(summary.duplicateRows)} duplicate)`,
+    `Rows read:           ${count(summary.rows)} (${count(summary.invalidRows)} invalid, ${count(summary.duplicateRows)} duplicate: not paid twice)`,
     `Unique numbers:      ${count(summary.uniqueNumbers)}`,
-    `From the cache:      ${count(summary.cacheHits)} (not paid again)`,
-    `Answered by the API: ${count(summary.answeredByApi)} in ${count(summary.tasks)} task${summary.tasks === 1 ? '' : 's'}`,
-    `Numbers paid for:    ${count(summary.numbersCharged)}${summary.numbersUnconfirmed ? ` (+${count(summary.numbersUnconfirmed)} unconfirmed, perhaps paid)` : ''}`,
-    `Saved:               ${count(summary.savedByCache)} by the cache, ${count(summary.duplicateRows)} by dedupe`,
+    `From the cache:      ${count(summary.cacheHits)} of ${count(summary.uniqueNumbers)} numbers (${share}%) saved, not paid again`,
+    `Answered by the API: ${answeredByApi(summary, fromEarlierRun)}`,
+    `Numbers paid for:    ${count(summary.numbersCharged)}${fromEarlierRun > 0 ? ' in this run' : ''}${summary.numbersUnconfirmed ? ` (+${count(summary.numbersUnconfirmed)} unconfirmed, perhaps paid)` : ''}`,
   ];
   if (summary.dryRun) {
     lines.push(
-      `Dry run:             would upload ${count(summary.dryRun.numbers)} numbers in ${count(summary.dryRun.tasks)} task${summary.dryRun.tasks === 1 ? '' : 's'}; nothing was paid`,
+      `Dry run:             would upload ${count(summary.dryRun.numbers)} numbers in ${plural(summary.dryRun.tasks, 'task')}; nothing was paid`,
     );
   }
-  if (summary.unanswered > 0) {
-    const reasons = Object.entries(summary.unansweredByReason).map(([reason, n]) => `${count(n)} ${reason}`);
-    lines.push(`Unanswered:          ${count(summary.unanswered)} (${reasons.join(', ')})`);
+  // In a dry run, numbers left for the provider are the estimate above, not a shortfall.
+  const reasons = Object.entries(summary.unansweredByReason).filter(([reason]) => reason !== 'dry_run');
+  const unanswered = reasons.reduce((sum, [, n]) => sum + n, 0);
+  if (unanswered > 0) {
+    const byReason = reasons.map(([reason, n]) => `${count(n)} ${reason}`);
+    lines.push(`Unanswered:          ${count(unanswered)} (${byReason.join(', ')})`);
     if (summary.unansweredByReason.create_unconfirmed) {
       lines.push('  create_unconfirmed: a task was sent but its answer was lost; it may be paid for. Run again with');
       lines.push('  --resubmit-unconfirmed to check those numbers anyway (they may be paid twice).');
@@ -32,62 +41,19 @@ export function formatReport(summary: CheckSummary): string {
   return `${lines.join('\n')}\n`;
 }
 
-/**
- * One status line for a terminal, redrawn in place: rows read, invalid, duplicates, cache hits,
- * tasks with their progress, numbers answered, and an ETA from the provider's observed rate.
- */
-export class ProgressLine {
-  readonly #out: NodeJS.WritableStream;
-  #samples: Array<{ at: number; done: number }> = [];
-  #width = 0;
+function answeredByApi(summary: CheckSummary, fromEarlierRun: number): string {
+  const inTasks = `in ${plural(summary.tasks, 'task')}`;
+  if (fromEarlierRun === 0) return `${count(summary.answeredByApi)} ${inTasks}`;
+  const earlier = `from tasks an earlier run paid for`;
+  if (summary.tasks === 0) return `${count(summary.answeredByApi)} ${earlier}`;
+  return `${count(summary.answeredByApi)} (${count(summary.answeredByApi - fromEarlierRun)} ${inTasks} of this run, ${count(fromEarlierRun)} ${earlier})`;
+}
 
-  constructor(out: NodeJS.WritableStream) {
-    this.#out = out;
-  }
-
-  update(progress: JobProgress): void {
-    const parts = [
-      `${progress.phase}`,
-      `rows ${count(progress.rows)}`,
-      `invalid ${count(progress.invalidRows)}`,
-      `dup ${count(progress.duplicateRows)}`,
-      `cached ${count(progress.cacheHits)}`,
-    ];
-    if (progress.phase !== 'reading') {
-      const tasks = progress.tasksRunning;
-      const inTasks = tasks.reduce((sum, task) => sum + task.numbers, 0);
-      const checked = tasks.reduce((sum, task) => sum + Math.min(task.checked, task.numbers), 0);
-      const done = progress.answeredByApi + checked;
-      this.#samples.push({ at: Date.now(), done });
-      this.#samples = this.#samples.filter((sample) => sample.at > Date.now() - 60_000);
-      parts.push(
-        `tasks ${tasks.length}${inTasks ? ` (${Math.floor((100 * checked) / inTasks)}%)` : ''}`,
-        `answered ${count(progress.answeredByApi)}`,
-      );
-      const eta = this.#eta(progress.toCheck - checked);
-      if (eta) parts.push(`ETA ${eta}`);
-    }
-    const line = parts.join(' · ');
-    this.#out.write(`\r${line.padEnd(this.#width)}`);
-    this.#width = line.length;
-  }
-
-  /** Clears the line before other output. */
-  done(): void {
-    if (this.#width > 0) this.#out.write(`\r${' '.repeat(this.#width)}\r`);
-    this.#width = 0;
-  }
-
-  #eta(remaining: number): string | undefined {
-    const first = this.#samples[0];
-    const last = this.#samples.at(-1);
-    if (!first || !last || last.at - first.at < 2000 || last.done <= first.done) return undefined;
-    const rate = ((last.done - first.done) * 1000) / (last.at - first.at);
-    const seconds = Math.max(0, remaining) / rate;
-    return seconds < 90
-      ? `${Math.ceil(seconds)}s`
-      : seconds < 5400
-        ? `${Math.ceil(seconds / 60)}m`
-        : `${(seconds / 3600).toFixed(1)}h`;
-  }
+/** The summary as JSON for CI and schedulers (`--report-json`): the figures, and where results went. */
+export function reportObject(
+  summary: CheckSummary,
+  extra: { exitCode: number; output: string | null },
+): CheckSummary & { exitCode: number; output: string | null; savedShare: number } {
+  const savedShare = summary.uniqueNumbers > 0 ? summary.cacheHits / summary.uniqueNumbers : 0;
+  return { ...summary, savedShare, ...extra };
 }

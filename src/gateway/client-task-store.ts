@@ -1,6 +1,6 @@
 import { mkdir, open, rename } from 'node:fs/promises';
 import { join } from 'node:path';
-import { DURABLE_WRITE, stringSublevel, type Database, type StringSublevel } from '../cache/level-result-cache.js';
+import { DURABLE_WRITE, stringSublevel, type Database, type StringSublevel } from '../store/cache-folder.js';
 import { buildResultFile } from '../simulator/result-file.js';
 import type { ClientTaskRecord, NumberOutcome } from './client-task.js';
 

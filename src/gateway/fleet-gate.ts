@@ -1,4 +1,4 @@
-import type { ResultCache } from '../cache/result-cache.js';
+import type { ResultCache } from '../store/result-cache.js';
 import type { NumberClaims } from '../store/redis/number-claims.js';
 import type { RedisTaskJournal } from '../store/redis/redis-task-journal.js';
 import type { NumberOutcome } from './client-task.js';

@@ -1,8 +1,9 @@
 import { Level } from 'level';
-import { type Database, LevelResultCache } from '../cache/level-result-cache.js';
-import type { ResultCache } from '../cache/result-cache.js';
+import type { Database } from '../store/cache-folder.js';
+import { LevelResultCache } from '../store/level-result-cache.js';
+import type { ResultCache } from '../store/result-cache.js';
 import { ErrorCodes, WaError } from '../errors.js';
-import { LevelTaskJournal, type TaskJournal } from '../job/task-journal.js';
+import type { TaskJournal } from '../store/task-journal.js';
 import { NumberClaims } from '../store/redis/number-claims.js';
 import { RedisResultCache } from '../store/redis/redis-result-cache.js';
 import { RedisTaskJournal } from '../store/redis/redis-task-journal.js';
@@ -39,7 +40,7 @@ export async function openStorage(options: StorageOptions): Promise<GatewayStora
     const cache = await LevelResultCache.open(options.stateDir);
     return {
       cache,
-      journal: new LevelTaskJournal(cache.database),
+      journal: cache.journal,
       db: cache.database,
       fleet: undefined,
       close: () => cache.close(),

@@ -2,7 +2,7 @@ import { createServer, type IncomingMessage, type ServerResponse } from 'node:ht
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { WaClient, type WaClientOptions } from '../api/client.js';
-import { DEFAULT_MAX_AGE_MS } from '../cache/result-cache.js';
+import { DEFAULT_MAX_AGE_MS } from '../store/result-cache.js';
 import { LinkSigner } from '../simulator/signed-link.js';
 import { checkNonNegativeNumber, checkPositiveInteger } from '../validate.js';
 import type { ClientKeys } from './client-keys.js';

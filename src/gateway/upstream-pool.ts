@@ -4,9 +4,9 @@
 import PQueue from 'p-queue';
 import type { WaClient } from '../api/client.js';
 import { sleep } from '../api/retry.js';
-import { isFresh, type ResultCache } from '../cache/result-cache.js';
+import { isFresh, type ResultCache } from '../store/result-cache.js';
 import { CreateUnconfirmedError, ErrorCodes, isWaError } from '../errors.js';
-import { taskKey, type JournalEntry, type TaskJournal } from '../job/task-journal.js';
+import { taskKey, type JournalEntry, type TaskJournal } from '../store/task-journal.js';
 import type { NumberOutcome } from './client-task.js';
 import type { FleetGate } from './fleet-gate.js';
 

@@ -1,4 +1,4 @@
-import { DURABLE_WRITE, stringSublevel, type Database, type StringSublevel } from '../cache/level-result-cache.js';
+import { DURABLE_WRITE, stringSublevel, type Database, type StringSublevel } from '../store/cache-folder.js';
 
 /** What one client used: every count is of numbers. */
 export interface ClientUsage {

@@ -1,26 +1,22 @@
+import { once } from 'node:events';
 import { createReadStream } from 'node:fs';
 import { stat } from 'node:fs/promises';
 import { extname } from 'node:path';
 import { Readable } from 'node:stream';
-import { StringDecoder } from 'node:string_decoder';
 import { ErrorCodes, WaError } from '../errors.js';
-import { cellText } from '../spreadsheet/cell-text.js';
-import { chooseColumns, type ColumnChoice, type ColumnRef } from './columns.js';
-import { CsvParser, isMalformed, sniffDelimiter, type ParsedRow } from './csv-parser.js';
+import type { ColumnRef } from './columns.js';
+import { CountryNames } from './country-names.js';
+import { isZip } from './input-bytes.js';
+import { BATCH_ROWS, withCountry, type InputRow, type TabularOptions } from './tabular.js';
+import { readText } from './text-input.js';
+import { readXlsx } from './xlsx-input.js';
 
-/** One data row of the input, before normalization. */
-export interface InputRow {
-  /** The phone cell's text as it was (empty when the row had none). */
-  input: string;
-  /** The row's region, from the country column. */
-  country: string | undefined;
-  /** Set when the row itself could not be read: why. */
-  malformed: string | undefined;
-}
+export type { ColumnChosen, ColumnsChosen, InputRow } from './tabular.js';
 
 /** A number with its region, as library users may pass them. */
 export interface InputRecord {
   number: string;
+  /** ISO 3166 alpha-2 or alpha-3, or an English country name. */
   country?: string | undefined;
 }
 
@@ -32,22 +28,31 @@ export type InputFormat = 'csv' | 'txt' | 'xlsx';
  */
 export type InputSource = string | Readable | AsyncIterable<string | InputRecord> | Iterable<string | InputRecord>;
 
-export interface ReadInputOptions {
+export interface ReadInputOptions extends TabularOptions {
   /** The phone column: a header name or a position (the first column is 1). Detected otherwise. */
   column?: ColumnRef | undefined;
-  /** The column with each row's region (ISO 3166 alpha-2). */
+  /**
+   * The column with each row's region: ISO 3166 alpha-2 (`CH`), alpha-3 (`CHE`) or an English
+   * name (`Switzerland`), any case. Detected by its header otherwise. A cell that names no
+   * country we know makes its row `unknown_country`.
+   */
   countryColumn?: ColumnRef | undefined;
   /** Forces a format instead of detecting it. */
   format?: InputFormat | undefined;
 }
 
-const BATCH_ROWS = 4096;
-const SAMPLE_ROWS = 100;
+/** Bytes read before deciding what an input is: its encoding, whether it is text, its delimiter. */
 const SNIFF_BYTES = 64 * 1024;
 
 /**
  * Reads any input as batches of rows, streaming: memory holds one batch and a small sample
- * used to find the columns, never the file.
+ * used to find the columns, never the file. Every data row of the input is one InputRow, in
+ * order, blank ones included: the n-th row read is the n-th data row a person sees in the file
+ * (TXT: the line; CSV: the record after the header; XLSX: the sheet row after the header).
+ *
+ * The source is closed however the reading ends (the last row, an error, or a consumer that
+ * stops early): a path's file, a Readable (destroyed), an iterator (its `return()` is called, so
+ * a generator runs its `finally`).
  */
 export async function* readInput(source: InputSource, options: ReadInputOptions = {}): AsyncGenerator<InputRow[]> {
   if (typeof source === 'string') {
@@ -55,18 +60,7 @@ export async function* readInput(source: InputSource, options: ReadInputOptions 
   } else if (source instanceof Readable && !source.readableObjectMode) {
     yield* readByteStream(source, options.format, options);
   } else {
-    // An object stream or iterable may still carry bytes (Readable.from([buffer])): peek.
-    const iterator = (Symbol.asyncIterator in source ? source[Symbol.asyncIterator]() : source[Symbol.iterator]()) as
-      | AsyncIterator<unknown>
-      | Iterator<unknown>;
-    const first = await iterator.next();
-    if (first.done) return;
-    const all = (async function* () {
-      yield first.value;
-      for (let next = await iterator.next(); !next.done; next = await iterator.next()) yield next.value;
-    })();
-    if (first.value instanceof Uint8Array) yield* readByteStream(Readable.from(all), options.format, options);
-    else yield* readValues(all as AsyncIterable<string | InputRecord>);
+    yield* readIterable(source, options);
   }
 }
 
@@ -91,168 +85,111 @@ async function* readFile(path: string, options: ReadInputOptions): AsyncGenerato
         : extension === '.csv' || extension === '.tsv'
           ? 'csv'
           : undefined);
-  if (format === 'xlsx') {
-    yield* readXlsx(path, options);
-    return;
+  const stream = createReadStream(path, { highWaterMark: 1024 * 1024 });
+  try {
+    yield* readByteStream(stream, format, options);
+  } finally {
+    // Closed before the consumer's `break` returns: a caller may delete or rewrite the file next.
+    if (!stream.closed) {
+      const closed = once(stream, 'close');
+      stream.destroy();
+      await closed;
+    }
   }
-  yield* readByteStream(createReadStream(path, { highWaterMark: 1024 * 1024 }), format, options);
 }
 
+/** A byte stream, which this reader owns from now on: it is destroyed when reading ends. */
 async function* readByteStream(
   stream: Readable,
   format: InputFormat | undefined,
   options: ReadInputOptions,
 ): AsyncGenerator<InputRow[]> {
-  const chunks = stream[Symbol.asyncIterator]() as AsyncIterator<Uint8Array | string>;
-  // Gather enough of the start to tell a workbook from text and to sniff the delimiter.
-  const head: Buffer[] = [];
-  let headLength = 0;
-  let ended = false;
-  while (headLength < SNIFF_BYTES) {
-    const next = await chunks.next();
-    if (next.done) {
-      ended = true;
-      break;
-    }
-    const chunk = toBuffer(next.value);
-    head.push(chunk);
-    headLength += chunk.length;
-  }
-  const start = Buffer.concat(head);
-  async function* all(): AsyncGenerator<Buffer> {
-    yield start;
-    if (ended) return;
-    for (let next = await chunks.next(); !next.done; next = await chunks.next()) {
-      yield toBuffer(next.value);
-    }
-  }
-  const isWorkbook = start.length >= 4 && start.readUInt32LE(0) === 0x04034b50;
-  if (format === 'xlsx' || (format === undefined && isWorkbook)) {
-    yield* readXlsx(Readable.from(all()), options);
-    return;
-  }
-  const decoder = new StringDecoder('utf8');
-  const sampleText = decoder.write(start).replace(/^\uFEFF/, '');
-  const delimiter = format === 'txt' ? undefined : sniffDelimiter(sampleText);
-  const parser = new CsvParser({ delimiter });
-
-  async function* rows(): AsyncGenerator<ParsedRow[]> {
-    yield parser.push(sampleText, ended);
-    if (ended) return;
-    for (let next = await chunks.next(); !next.done; next = await chunks.next()) {
-      yield parser.push(decoder.write(toBuffer(next.value)), false);
-    }
-    yield parser.push(decoder.end(), true);
-  }
-  // Once the columns are known, only the phone and country fields are made.
-  yield* tabular(rows(), options, (choice) =>
-    parser.project(choice.country === undefined ? [choice.phone] : [choice.phone, choice.country]),
-  );
-}
-
-async function* readXlsx(input: string | Readable, options: ReadInputOptions): AsyncGenerator<InputRow[]> {
-  // Loaded on first use: exceljs takes ~120 ms to load, which every CSV read (and the input
-  // worker's start) would otherwise pay.
-  const { default: ExcelJS } = await import('exceljs');
-  const reader = new ExcelJS.stream.xlsx.WorkbookReader(input, {
-    sharedStrings: 'cache',
-    hyperlinks: 'ignore',
-    styles: 'ignore',
-    worksheets: 'emit',
-    entries: 'ignore',
-  });
-  async function* rows(): AsyncGenerator<ParsedRow[]> {
-    try {
-      for await (const sheet of reader) {
-        let batch: ParsedRow[] = [];
-        for await (const row of sheet) {
-          const values = row.values as unknown[];
-          const cells: string[] = [];
-          for (let i = 1; i < values.length; i++) cells.push(cellText(values[i]));
-          if (cells.some((cell) => cell !== '')) batch.push(cells);
-          if (batch.length >= BATCH_ROWS) {
-            yield batch;
-            batch = [];
-          }
-        }
-        yield batch;
-        break; // the first sheet only
-      }
-    } catch (cause) {
-      if (cause instanceof WaError) throw cause;
-      throw new WaError(ErrorCodes.INPUT_UNREADABLE, `The workbook cannot be read: ${(cause as Error).message}.`, {
-        cause,
-      });
-    }
-  }
-  yield* tabular(rows(), options);
-}
-
-/** Finds the columns from a sample of the first rows, then maps every row to an InputRow. */
-async function* tabular(
-  batches: AsyncIterable<ParsedRow[]>,
-  options: ReadInputOptions,
-  chosen?: (choice: ColumnChoice) => void,
-): AsyncGenerator<InputRow[]> {
-  let choice: ColumnChoice | undefined;
-  const pending: ParsedRow[] = [];
-  let out: InputRow[] = [];
-  const emit = (row: ParsedRow) => {
-    if (isMalformed(row)) {
-      out.push({ input: row.text, country: undefined, malformed: row.malformed });
+  let rest: Readable | undefined;
+  try {
+    if (format === 'xlsx') {
+      yield* readXlsx(stream, options);
       return;
     }
-    const input = row[choice!.phone];
-    if (input === undefined)
-      out.push({ input: row.join(','), country: undefined, malformed: 'row has no phone column' });
-    else
-      out.push({
-        input,
-        country: choice!.country === undefined ? undefined : row[choice!.country],
-        malformed: undefined,
-      });
-  };
-  const decide = () => {
-    const sample = pending.filter((row): row is string[] => !isMalformed(row));
-    choice = chooseColumns(sample, options);
-    chosen?.(choice);
-    let skipHeader = choice.hasHeader;
-    for (const row of pending) {
-      if (skipHeader && !isMalformed(row)) {
-        skipHeader = false;
-        continue;
+    const chunks = stream[Symbol.asyncIterator]() as AsyncIterator<Uint8Array | string>;
+    // Gather enough of the start to tell a workbook from text, and text from binary.
+    const head: Buffer[] = [];
+    let headLength = 0;
+    let ended = false;
+    while (headLength < SNIFF_BYTES) {
+      const next = await chunks.next();
+      if (next.done) {
+        ended = true;
+        break;
       }
-      emit(row);
+      const chunk = toBuffer(next.value);
+      head.push(chunk);
+      headLength += chunk.length;
     }
-    pending.length = 0;
-  };
-  for await (const batch of batches) {
-    for (const row of batch) {
-      if (choice) emit(row);
-      else {
-        pending.push(row);
-        if (pending.length >= SAMPLE_ROWS) decide();
-      }
-      if (out.length >= BATCH_ROWS) {
-        yield out;
-        out = [];
-      }
+    const start = Buffer.concat(head);
+    const following = ended
+      ? undefined
+      : (async function* () {
+          for (let next = await chunks.next(); !next.done; next = await chunks.next()) yield toBuffer(next.value);
+        })();
+    if (format === undefined && isZip(start)) {
+      rest = Readable.from(following ? prepend(start, following) : [start]);
+      yield* readXlsx(rest, options);
+      return;
     }
+    yield* readText(start, following, format, options);
+  } finally {
+    rest?.destroy();
+    stream.destroy();
   }
-  if (!choice && pending.length > 0) decide();
-  if (out.length > 0) yield out;
 }
 
-async function* readValues(
-  values: AsyncIterable<string | InputRecord> | Iterable<string | InputRecord>,
+async function* prepend(first: Buffer, following: AsyncIterable<Buffer>): AsyncGenerator<Buffer> {
+  yield first;
+  yield* following;
+}
+
+/** Iterables and object streams; one that yields bytes (Readable.from([buffer])) is read as a file. */
+async function* readIterable(
+  source: AsyncIterable<unknown> | Iterable<unknown>,
+  options: ReadInputOptions,
 ): AsyncGenerator<InputRow[]> {
+  const iterator = (Symbol.asyncIterator in source ? source[Symbol.asyncIterator]() : source[Symbol.iterator]()) as
+    | AsyncIterator<unknown>
+    | Iterator<unknown>;
+  let finished = false;
+  try {
+    const first = await iterator.next();
+    if (first.done) {
+      finished = true;
+      return;
+    }
+    const all = (async function* () {
+      yield first.value;
+      for (let next = await iterator.next(); !next.done; next = await iterator.next()) yield next.value;
+      finished = true;
+    })();
+    if (first.value instanceof Uint8Array) yield* readByteStream(Readable.from(all), options.format, options);
+    else yield* readValues(all);
+  } finally {
+    if (!finished) await iterator.return?.();
+  }
+}
+
+async function* readValues(values: AsyncIterable<unknown>): AsyncGenerator<InputRow[]> {
+  const countries = new CountryNames();
   let out: InputRow[] = [];
   for await (const value of values) {
-    if (typeof value === 'string') out.push({ input: value, country: undefined, malformed: undefined });
-    else if (value && typeof value === 'object' && typeof value.number === 'string') {
-      out.push({ input: value.number, country: value.country, malformed: undefined });
+    if (typeof value === 'string') out.push(withCountry(value, undefined, countries));
+    else if (isRecord(value)) {
+      const country = typeof value.country === 'string' ? value.country : undefined;
+      out.push(withCountry(value.number, country, countries));
     } else {
-      out.push({ input: String(value), country: undefined, malformed: 'not a string or { number } record' });
+      out.push({
+        input: String(value),
+        country: undefined,
+        malformed: 'not a string or { number } record',
+        unknownCountry: undefined,
+      });
     }
     if (out.length >= BATCH_ROWS) {
       yield out;
@@ -260,6 +197,10 @@ async function* readValues(
     }
   }
   if (out.length > 0) yield out;
+}
+
+function isRecord(value: unknown): value is InputRecord {
+  return typeof value === 'object' && value !== null && typeof (value as InputRecord).number === 'string';
 }
 
 function toBuffer(chunk: Uint8Array | string): Buffer {

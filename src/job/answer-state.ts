@@ -30,6 +30,23 @@ export const State = {
 
 export type StateCode = (typeof State)[keyof typeof State];
 
+/*
+ * The job's other sentinels, each with one encoding, used the same way in every stage:
+ * - a row without a valid number has the key NO_NUMBER (in batches and result blocks) and the
+ *   row state INVALID_ROW (in pass 1's states and result blocks), with a reason code (an index
+ *   into INVALID_REASONS) beside it; only the spool's file stores it otherwise (see spool.ts);
+ * - NumberTable.get() answers NOT_IN_TABLE for a number the table does not hold.
+ */
+
+/** The key of a row without a valid number (no E.164 number is 0). */
+export const NO_NUMBER = 0;
+
+/** The state of a row that holds no valid number (its reason code says why). Above every State. */
+export const INVALID_ROW = 255;
+
+/** What NumberTable.get() and addOrGet() answer for a number the table does not hold (yet). */
+export const NOT_IN_TABLE = -1;
+
 /** The `reason` shown for an unanswered number; stable values, listed in the README. */
 export const UNANSWERED_REASONS: Record<number, string> = {
   [State.UNKNOWN]: 'not_checked',

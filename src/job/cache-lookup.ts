@@ -1,9 +1,10 @@
 import { stat } from 'node:fs/promises';
-import { isFresh, type ResultCache } from '../cache/result-cache.js';
-import { e164ToKey, keyToE164, type NumberTable } from '../dedupe/number-table.js';
+import PQueue from 'p-queue';
+import { isFresh } from '../store/result-cache.js';
+import type { CompleteResultCache } from '../store/with-defaults.js';
+import { e164ToKey, keyToE164 } from '../dedupe/number-table.js';
 import type { InputSource } from '../input/read-input.js';
-import { State } from './answer-state.js';
-import type { JobCounts } from './progress.js';
+import type { JobState } from './job-state.js';
 
 const LOOKUP_BATCH = 1000;
 const LOOKUPS_IN_FLIGHT = 4;
@@ -15,10 +16,9 @@ const SCAN_ALWAYS_BELOW = 100_000;
 const BYTES_PER_ROW = 25;
 
 export interface CacheLookupDeps {
-  cache: ResultCache;
-  /** The job's table: numbers it answers get CACHE_YES or CACHE_NO, and a cache hit is counted. */
-  table: NumberTable;
-  counts: JobCounts;
+  cache: CompleteResultCache;
+  /** The job's state: numbers the cache answers get CACHE_YES or CACHE_NO, each a cache hit. */
+  state: JobState;
   maxAgeMs: number;
 }
 
@@ -54,24 +54,31 @@ export class CacheLookup {
 
   /** After the input is read: looks up the numbers still UNKNOWN, unless `scanned` already did. */
   async lookUpUnknown(scanned: boolean): Promise<void> {
-    const unique = this.#deps.counts.uniqueNumbers;
+    const unique = this.#deps.state.counts.uniqueNumbers;
     if (unique === 0 || scanned) return;
     const size = await this.#deps.cache.estimateSize();
     if (size <= SCAN_FACTOR * unique + SCAN_ALWAYS_BELOW) {
       await this.#readThrough(size, false);
       return;
     }
-    const inFlight = new Set<Promise<void>>();
+    const lookups = new PQueue({ concurrency: LOOKUPS_IN_FLIGHT });
+    let failure: { error: unknown } | undefined;
+    const lookUp = (numbers: readonly string[]) => {
+      lookups.add(() => this.#lookUp(numbers)).catch((error: unknown) => (failure ??= { error }));
+    };
     let batch: string[] = [];
-    for (const key of this.#deps.table.keysWithState(State.UNKNOWN)) {
+    for (const key of this.#deps.state.unknownNumbers()) {
       batch.push(keyToE164(key));
       if (batch.length < LOOKUP_BATCH) continue;
-      const lookup = this.#lookUp(batch).finally(() => inFlight.delete(lookup));
-      inFlight.add(lookup);
+      lookUp(batch);
       batch = [];
-      if (inFlight.size >= LOOKUPS_IN_FLIGHT) await Promise.race(inFlight);
+      // No batch waits beyond the four in flight: numbers become strings only as the cache keeps up.
+      await lookups.onSizeLessThan(1);
+      if (failure) break;
     }
-    await Promise.all([...inFlight, this.#lookUp(batch)]);
+    if (batch.length > 0 && !failure) lookUp(batch);
+    await lookups.onIdle();
+    if (failure) throw failure.error;
   }
 
   /**
@@ -80,39 +87,29 @@ export class CacheLookup {
    * table as unseen, so that a row still to come needs one lookup, not two.
    */
   async #readThrough(size: number, whileReading: boolean): Promise<void> {
-    const { cache, table, counts, maxAgeMs } = this.#deps;
-    if (whileReading) table.reserve(size);
+    const { cache, state, maxAgeMs } = this.#deps;
+    if (whileReading) state.reserveForCache(size);
     const now = Date.now();
     for await (const { length, keys, checkedAtSeconds, yes } of cache.answerBatches()) {
       for (let i = 0; i < length; i++) {
         // A number may come again, older: its first fresh answer is the one (see answerBatches).
         if (now - checkedAtSeconds[i]! * 1000 > maxAgeMs) continue;
-        const key = keys[i]!;
-        const isYes = yes[i] === 1;
-        const state = whileReading
-          ? table.addOrGet(key, isYes ? State.CACHED_YES_UNSEEN : State.CACHED_NO_UNSEEN)
-          : table.get(key);
-        if (state === State.UNKNOWN) {
-          counts.cacheHits++;
-          table.set(key, isYes ? State.CACHE_YES : State.CACHE_NO);
-        }
+        state.takeCachedAnswer(keys[i]!, yes[i] === 1, whileReading);
       }
     }
   }
 
   async #lookUp(numbers: readonly string[]): Promise<void> {
     if (numbers.length === 0) return;
-    const { cache, table, counts, maxAgeMs } = this.#deps;
+    const { cache, state, maxAgeMs } = this.#deps;
     const answers = await cache.getMany(numbers);
     const now = Date.now();
     for (let i = 0; i < numbers.length; i++) {
       const answer = answers[i];
-      const key = e164ToKey(numbers[i]!);
-      // A task resumed from the journal may have answered this number while it was looked up.
-      if (isFresh(answer, maxAgeMs, now) && table.get(key) === State.UNKNOWN) {
-        counts.cacheHits++;
-        table.set(key, answer.whatsapp === 'yes' ? State.CACHE_YES : State.CACHE_NO);
-      }
+      // Answers only a number still UNKNOWN: a task resumed from the journal may have answered
+      // it while it was looked up.
+      if (isFresh(answer, maxAgeMs, now))
+        state.takeCachedAnswer(e164ToKey(numbers[i]!), answer.whatsapp === 'yes', false);
     }
   }
 }

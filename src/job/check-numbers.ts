@@ -21,7 +21,10 @@ export function checkNumbers(input: InputSource, options: CheckOptions): CheckJo
 }
 
 export class CheckJob implements AsyncIterable<CheckResult> {
-  /** Resolves when the results are drained; rejects when the job fails. */
+  /**
+   * Resolves when the results are drained, or once the job has stopped when the consumer leaves
+   * early (`finished: false`); rejects when the job fails.
+   */
   readonly summary: Promise<CheckSummary>;
   readonly #input: InputSource;
   readonly #options: ResolvedCheckOptions;
@@ -57,14 +60,20 @@ export class CheckJob implements AsyncIterable<CheckResult> {
     if (this.#started) throw new Error('A CheckJob can be consumed once.');
     this.#started = true;
     const run = new JobRun(this.#input, this.#options);
+    let finished = false;
+    let failed = false;
     try {
       yield* run.execute();
-      this.#resolveSummary(run.summary());
+      finished = true;
     } catch (error) {
+      failed = true;
       this.#rejectSummary(error);
       throw error;
     } finally {
-      await run.dispose();
+      // Runs too when the consumer stops early (`break`, `return()`): the job stops, then settles.
+      const disposed = run.dispose();
+      if (!failed) disposed.then(() => this.#resolveSummary(run.summary(finished)), this.#rejectSummary);
+      await disposed;
     }
   }
 }

@@ -15,12 +15,13 @@ export const INVALID_REASONS = [
   'not_a_phone_number',
   'invalid_number',
   'needs_country',
+  'unknown_country',
 ] as const;
 const REASON_CODES = new Map<string, number>(INVALID_REASONS.map((reason, code) => [reason, code]));
 
 /** One batch of rows after normalization, in row order. */
 export interface IngestBatch {
-  /** Each row's number as a float64 key; 0 for a row without a valid number. */
+  /** Each row's number as a float64 key; NO_NUMBER (0) for a row without a valid number. */
   keys: Float64Array;
   /** Each row's phone text as it was. */
   inputs: string[];
@@ -43,6 +44,10 @@ export async function* normalizeRows(input: InputSource, options: NormalizeOptio
       inputs[i] = row.input;
       if (row.malformed !== undefined) {
         reasons[i] = REASON_CODES.get('malformed_row')!;
+        continue;
+      }
+      if (row.unknownCountry !== undefined) {
+        reasons[i] = REASON_CODES.get('unknown_country')!;
         continue;
       }
       const normalized = normalizeNumber(row.input, toRegion(row.country) ?? options.country);

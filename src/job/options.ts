@@ -1,13 +1,13 @@
 import { isSupportedCountry, type CountryCode } from 'libphonenumber-js/max';
 import type { WaClient, WaClientOptions } from '../api/client.js';
-import type { ResultCache } from '../cache/result-cache.js';
-import { DEFAULT_MAX_AGE_MS } from '../cache/result-cache.js';
+import type { ResultCache } from '../store/result-cache.js';
+import { DEFAULT_MAX_AGE_MS } from '../store/result-cache.js';
 import { invalidOption } from '../errors.js';
 import type { ColumnRef } from '../input/columns.js';
 import type { InputFormat } from '../input/read-input.js';
 import { checkNonNegativeNumber, checkOneOf, checkPositiveInteger } from '../validate.js';
 import type { JobProgress } from './progress.js';
-import type { TaskJournal } from './task-journal.js';
+import type { TaskJournal } from '../store/task-journal.js';
 
 export interface CheckOptions {
   /** The provider client, or the options to make one. Not needed for a dry run. */

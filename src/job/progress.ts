@@ -50,6 +50,12 @@ export interface CheckSummary extends JobCounts {
   taskErrors: Array<{ code: string; message: string }>;
   /** True when every valid number got an answer. */
   complete: boolean;
+  /**
+   * False when the consumer stopped reading before the last result (`break`, `return()`): the
+   * counts are as far as the job got, no task was created after, and tasks left at the provider
+   * are collected, without paying again, by the next run on the same cache.
+   */
+  finished: boolean;
   elapsedMs: number;
 }
 

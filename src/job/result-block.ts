@@ -1,5 +1,5 @@
 import { keyToE164 } from '../dedupe/number-table.js';
-import { answerOf, reasonOf, sourceOf } from './answer-state.js';
+import { answerOf, INVALID_ROW, NO_NUMBER, reasonOf, sourceOf } from './answer-state.js';
 import { INVALID_REASONS } from './normalize-rows.js';
 
 /** The answer for one input row. */
@@ -18,8 +18,8 @@ export interface CheckResult {
   duplicate: boolean;
 }
 
-/** The state of a row that holds no valid number (its reason says why). */
-export const INVALID_ROW = 255;
+// Re-exported where the writers have always found it; defined with the other states.
+export { INVALID_ROW } from './answer-state.js';
 
 /**
  * A batch of results as parallel columns, in output order. The job hands rows to writers in
@@ -32,7 +32,7 @@ export class ResultBlock {
   length: number;
   /** Each row's number in the input, counted from 1 (integers print faster than floats). */
   readonly rows: Uint32Array;
-  /** Each row's number as a key (see NumberTable); 0 for an invalid row. */
+  /** Each row's number as a key (see NumberTable); NO_NUMBER for an invalid row. */
   readonly keys: Float64Array;
   /** Each row's answer state (answer-state.ts), or INVALID_ROW. */
   readonly states: Uint8Array;
@@ -65,7 +65,7 @@ export class ResultBlock {
   addInvalid(row: number, input: string, reasonCode: number): void {
     const at = this.length++;
     this.rows[at] = row;
-    this.keys[at] = 0;
+    this.keys[at] = NO_NUMBER;
     this.states[at] = INVALID_ROW;
     this.duplicates[at] = 0;
     this.inputs.push(input);

@@ -2,13 +2,17 @@ import { createReadStream, createWriteStream, type WriteStream } from 'node:fs';
 import { open } from 'node:fs/promises';
 import { once } from 'node:events';
 import { StringDecoder } from 'node:string_decoder';
+import { NO_NUMBER } from './answer-state.js';
 
 /**
  * Rows pass 1 could not answer, kept on disk for pass 2 so memory never holds the input. Two
- * files in step: `<path>.keys`, one float64 per row (the number's key, or minus the code of why
- * the row has none, see INVALID_REASONS), and `<path>.text`, one line per row (its input, escaped
- * so a quoted CSV field with tabs or newlines stays on one line). The keys alone are read back
- * quickly, in input order, to plan the tasks.
+ * files in step: `<path>.keys`, one float64 per row, and `<path>.text`, one line per row (its
+ * input, escaped so a quoted CSV field with tabs or newlines stays on one line). The keys alone
+ * are read back quickly, in input order, to plan the tasks.
+ *
+ * In the keys file only, a row without a number is stored as minus its reason code (an index
+ * into INVALID_REASONS), so that one float64 says both; what is read back uses the job's one
+ * encoding: key NO_NUMBER, and the reason code beside it.
  */
 export class SpoolWriter {
   readonly #keys: WriteStream;
@@ -72,9 +76,24 @@ const FLUSH_ROWS = 4096;
 
 /** A batch of spooled rows, in input order, as parallel columns (no object per row). */
 export interface SpoolBatch {
-  /** The number's key, or minus the reason code of a row without one. */
+  /** The number's key, or NO_NUMBER for a row without one. */
   keys: Float64Array;
+  /** Why a row has no number (an index into INVALID_REASONS); 0 for a row that has one. */
+  reasons: Uint8Array;
   inputs: string[];
+}
+
+/** Splits stored values into keys and reason codes, in place for the keys (see SpoolWriter). */
+function decodeInvalid(keys: Float64Array): Uint8Array {
+  const reasons = new Uint8Array(keys.length);
+  for (let i = 0; i < keys.length; i++) {
+    const value = keys[i]!;
+    if (value < 0) {
+      reasons[i] = -value;
+      keys[i] = NO_NUMBER;
+    }
+  }
+  return reasons;
 }
 
 /** Reads the spool back in batches of rows, in input order. */
@@ -94,13 +113,16 @@ export async function* readSpool(path: string): AsyncGenerator<SpoolBatch> {
       position += bytes.length;
       return batch;
     };
-    for await (const inputs of readLines(`${path}.text`)) yield { keys: await readKeys(inputs.length), inputs };
+    for await (const inputs of readLines(`${path}.text`)) {
+      const batch = await readKeys(inputs.length);
+      yield { keys: batch, reasons: decodeInvalid(batch), inputs };
+    }
   } finally {
     await keys.close();
   }
 }
 
-/** The spool's keys alone, in input order, a chunk at a time. */
+/** The spool's keys alone (NO_NUMBER for a row without a number), in input order, a chunk at a time. */
 export async function* readSpoolKeys(path: string): AsyncGenerator<Float64Array> {
   let carry: Buffer = Buffer.alloc(0);
   for await (const chunk of createReadStream(`${path}.keys`, { highWaterMark: 1024 * 1024 }) as AsyncIterable<Buffer>) {
@@ -108,7 +130,11 @@ export async function* readSpoolKeys(path: string): AsyncGenerator<Float64Array>
     const whole = bytes.length - (bytes.length % 8);
     carry = bytes.subarray(whole);
     // Copied, so the float64s are aligned whatever the chunk's offset.
-    if (whole > 0) yield new Float64Array(new Uint8Array(bytes.subarray(0, whole)).buffer);
+    if (whole > 0) {
+      const keys = new Float64Array(new Uint8Array(bytes.subarray(0, whole)).buffer);
+      decodeInvalid(keys);
+      yield keys;
+    }
   }
 }
 

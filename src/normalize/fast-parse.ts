@@ -1,4 +1,4 @@
-import { Metadata } from 'libphonenumber-js/max';
+import { readMetadata } from './metadata-shape.js';
 
 /**
  * Fast paths for the two common shapes of phone text, each answering exactly what
@@ -194,25 +194,9 @@ const TYPE_ORDER = [
   'VOICEMAIL',
 ];
 
-/** The parts of libphonenumber-js's Metadata used here (its typings declare few of them). */
-interface MetadataApi {
-  hasCountry(country: string): boolean;
-  hasCallingCode(code: string): boolean;
-  getCountryCodesForCallingCode(code: string): string[] | undefined;
-  selectNumberingPlan(countryOrCallingCode: string): MetadataApi;
-  numberingPlan: {
-    callingCode(): string;
-    IDDPrefix(): string | undefined;
-    possibleLengths(): number[] | undefined;
-    leadingDigits(): string | undefined;
-    nationalNumberPattern(): string;
-    nationalPrefixForParsing(): string | undefined;
-    hasTypes(): boolean;
-    type(name: string): { pattern(): string; possibleLengths(): number[] | undefined } | undefined;
-  };
-}
-
-const metadata = new Metadata() as unknown as MetadataApi;
+// Internals of libphonenumber-js, its shape checked as the module loads: a changed shape fails
+// here, loudly, instead of giving wrong answers.
+const metadata = readMetadata();
 /** Calling codes are 1 to 3 digits with no leading 0: plans by number, without string keys. */
 const plansByCode: Array<CallingCodePlan | null | undefined> = new Array(1000);
 

@@ -7,9 +7,16 @@ import { neutralizeFormula } from './formula-guard.js';
 
 const NEEDS_QUOTES = /[",\n\r]/;
 
-/** One result as a CSV line (with its newline). */
-export function csvLine(result: CheckResult): string {
-  return `${resultCells(result, neutralizeFormula).map(csvField).join(',')}\n`;
+export interface CsvOptions {
+  /** Prefix text cells a spreadsheet would run as a formula with `'`. @default true */
+  formulaGuard?: boolean | undefined;
+}
+
+/** One result as a CSV line (with its newline); `formulaGuard: false` keeps text cells as read. */
+export function csvLine(result: CheckResult, options?: CsvOptions): string {
+  return `${resultCells(result, options?.formulaGuard === false ? keepText : neutralizeFormula)
+    .map(csvField)
+    .join(',')}\n`;
 }
 
 /**
@@ -20,7 +27,8 @@ export function csvLine(result: CheckResult): string {
  * cell is copied code unit by code unit, and only a cell that needs quotes or holds non-ASCII
  * text is formatted as text.
  */
-export function csvBytes(block: ResultBlock): Buffer {
+export function csvBytes(block: ResultBlock, options?: CsvOptions): Buffer {
+  const formulaGuard = options?.formulaGuard !== false;
   const { rows, keys, states, duplicates, inputs, reasonCodes } = block;
   let inputUnits = 0;
   for (let i = 0; i < block.length; i++) inputUnits += inputs[i]!.length;
@@ -31,7 +39,7 @@ export function csvBytes(block: ResultBlock): Buffer {
   for (let i = 0; i < block.length; i++) {
     at = writeInteger(buffer, at, rows[i]!);
     buffer[at++] = COMMA;
-    at = writeTextCell(buffer, at, inputs[i]!);
+    at = writeTextCell(buffer, at, inputs[i]!, formulaGuard);
     buffer[at++] = COMMA;
     const state = states[i]!;
     let tail: Uint8Array;
@@ -69,16 +77,16 @@ const NUMBER_TAILS: Uint8Array[] = Array.from({ length: INVALID_ROW * 2 }, (_, i
 const INVALID_TAILS: Uint8Array[] = INVALID_REASONS.map((reason) => Buffer.from(`,,,${csvText(reason)},false\n`));
 
 /** A text cell as csvText gives it; ASCII that needs no quotes is copied as it is. */
-function writeTextCell(buffer: Buffer, at: number, text: string): number {
+function writeTextCell(buffer: Buffer, at: number, text: string, formulaGuard: boolean): number {
   const start = at;
   const first = text.charCodeAt(0);
   // neutralizeFormula: = + - @ \t \r
-  if (first === 61 || first === 43 || first === 45 || first === 64 || first === 9 || first === 13)
+  if (formulaGuard && (first === 61 || first === 43 || first === 45 || first === 64 || first === 9 || first === 13))
     buffer[at++] = APOSTROPHE;
   for (let i = 0; i < text.length; i++) {
     const code = text.charCodeAt(i);
     if (code >= 0x80 || code === QUOTE || code === COMMA || code === 10 || code === 13)
-      return start + buffer.write(csvText(text), start, 'utf8');
+      return start + buffer.write(formulaGuard ? csvText(text) : csvField(text), start, 'utf8');
     buffer[at++] = code;
   }
   return at;
@@ -121,6 +129,10 @@ function writeBelow1e8(buffer: Buffer, at: number, value: number, minDigits: num
 /** A text cell, guarded against formulas, then quoted when it must be. */
 function csvText(text: string): string {
   return csvField(neutralizeFormula(text));
+}
+
+function keepText(text: string): string {
+  return text;
 }
 
 function csvField(text: string): string {

@@ -1,12 +1,14 @@
 import { createWriteStream } from 'node:fs';
-import { once } from 'node:events';
-import type { Writable } from 'node:stream';
+import { PassThrough, type Writable } from 'node:stream';
 import ExcelJS from 'exceljs';
+import { ErrorCodes, WaError } from '../errors.js';
 import type { CheckResult } from '../job/result-block.js';
 import { ResultBlock, toResults } from '../job/result-block.js';
+import { AtomicFile } from './atomic-file.js';
 import { OUTPUT_COLUMNS, resultCells } from './columns.js';
 import { csvBytes, csvLine } from './csv-format.js';
-import { neutralizeFormula } from './formula-guard.js';
+import { jsonLine } from './jsonl-format.js';
+import { StreamSink } from './stream-sink.js';
 
 export type OutputFormat = 'csv' | 'jsonl' | 'xlsx';
 
@@ -18,75 +20,209 @@ export function formatOfPath(path: string): OutputFormat | undefined {
   return extension === 'ndjson' ? 'jsonl' : (extension as OutputFormat);
 }
 
-/** What writeResults takes: a job (its `blocks()`, the fast form), or batches of results. */
-export type ResultSource = { blocks(): AsyncIterable<ResultBlock> } | AsyncIterable<CheckResult[] | ResultBlock>;
+/** One item of a result source: a result, a batch of results, or a column block. */
+export type ResultItem = CheckResult | readonly CheckResult[] | ResultBlock;
 
 /**
- * Writes results to a file or stream as they come, in bounded memory (the XLSX writer
- * streams too). Returns the number of rows written.
+ * What writeResults takes: a job (read through its `blocks()`, the fast form), or any iterable or
+ * async iterable of results, batches of results or blocks.
+ */
+export type ResultSource = { blocks(): AsyncIterable<ResultBlock> } | AsyncIterable<ResultItem> | Iterable<ResultItem>;
+
+export interface WriteResultsOptions {
+  /**
+   * CSV only: text cells a spreadsheet would run as a formula (`=`, `+`, `-`, `@`, tab, CR first)
+   * get a leading `'`. XLSX cells are typed text and JSONL is for programs: both keep values as read.
+   * @default true
+   */
+  formulaGuard?: boolean | undefined;
+}
+
+/**
+ * Writes results to a file or stream as they come, in bounded memory, and returns the number of
+ * rows written. A file is written beside its target and moved over it only when complete: an
+ * error leaves no half file, and an existing file as it was. The format follows the path's
+ * extension (`.csv`, `.jsonl`/`.ndjson`, `.xlsx`) unless given; a stream gets CSV by default.
  *
  * @example
  * const job = checkNumbers('contacts.csv', options);
- * await writeResults(job, 'csv', 'results.csv');
+ * await writeResults(job, 'results.csv');
+ * await writeResults(someResults, 'jsonl', process.stdout);
  */
+export function writeResults(source: ResultSource, target: string, options?: WriteResultsOptions): Promise<number>;
+export function writeResults(
+  source: ResultSource,
+  format: OutputFormat | undefined,
+  target: string | Writable,
+  options?: WriteResultsOptions,
+): Promise<number>;
 export async function writeResults(
   source: ResultSource,
-  format: OutputFormat,
-  target: string | Writable,
+  formatOrTarget: OutputFormat | string | undefined,
+  targetOrOptions?: string | Writable | WriteResultsOptions,
+  maybeOptions?: WriteResultsOptions,
 ): Promise<number> {
-  const batches = 'blocks' in source ? source.blocks() : source;
-  if (format === 'xlsx') return writeXlsx(asResults(batches), target);
-  const stream = typeof target === 'string' ? createWriteStream(target) : target;
-  let rows = 0;
+  const targetGiven = typeof targetOrOptions === 'string' || isWritable(targetOrOptions);
+  const target = (targetGiven ? targetOrOptions : formatOrTarget) as string | Writable;
+  const options = (targetGiven ? maybeOptions : targetOrOptions) as WriteResultsOptions | undefined;
+  const format = resolveFormat(targetGiven ? (formatOrTarget as OutputFormat | undefined) : undefined, target);
+  const batches = batchesOf(source);
+  if (typeof target !== 'string') return writeToStream(batches, format, target, options);
+  const file = new AtomicFile(target);
+  await file.removeStale();
   try {
-    if (format === 'csv') await write(stream, `${OUTPUT_COLUMNS.join(',')}\n`);
-    for await (const batch of batches) {
-      let chunk: string | Uint8Array = '';
-      if (format === 'csv' && batch instanceof ResultBlock) {
-        chunk = csvBytes(batch);
-      } else {
-        for (const result of batch instanceof ResultBlock ? toResults(batch) : batch) {
-          chunk += format === 'csv' ? csvLine(result) : `${JSON.stringify(result)}\n`;
-        }
-      }
-      rows += batch.length;
-      await write(stream, chunk);
-    }
+    const rows = await writeToFile(batches, format, file.tempPath, options);
+    await file.commit();
+    return rows;
   } finally {
-    if (typeof target === 'string')
-      await new Promise<void>((resolve, reject) =>
-        stream.end((error?: Error | null) => (error ? reject(error) : resolve())),
-      );
+    await file.discard();
+  }
+}
+
+/**
+ * Writes results into a new file at `path` (which must not exist) and closes it. The CLI uses it
+ * with an AtomicFile of its own, to decide what becomes of the file when a job is interrupted.
+ */
+export async function writeToFile(
+  batches: AsyncIterable<ResultBlock | readonly CheckResult[]>,
+  format: OutputFormat,
+  path: string,
+  options?: WriteResultsOptions,
+): Promise<number> {
+  const sink = new StreamSink(createWriteStream(path, { flags: 'wx' }));
+  try {
+    const rows = await writeBatches(batches, format, sink, options);
+    await sink.end();
+    return rows;
+  } catch (error) {
+    await sink.abandon();
+    throw error;
+  }
+}
+
+/** Writes results to a stream the caller owns: it is not ended. */
+export async function writeToStream(
+  batches: AsyncIterable<ResultBlock | readonly CheckResult[]>,
+  format: OutputFormat,
+  stream: Writable,
+  options?: WriteResultsOptions,
+): Promise<number> {
+  const sink = new StreamSink(stream, { awaitEachWrite: true });
+  try {
+    return await writeBatches(batches, format, sink, options);
+  } finally {
+    sink.release();
+  }
+}
+
+async function writeBatches(
+  batches: AsyncIterable<ResultBlock | readonly CheckResult[]>,
+  format: OutputFormat,
+  sink: StreamSink,
+  options: WriteResultsOptions | undefined,
+): Promise<number> {
+  if (format === 'xlsx') return writeXlsx(batches, sink);
+  let rows = 0;
+  if (format === 'csv') await sink.write(`${OUTPUT_COLUMNS.join(',')}\n`);
+  for await (const batch of batches) {
+    let chunk: string | Uint8Array = '';
+    if (format === 'csv' && batch instanceof ResultBlock) {
+      chunk = csvBytes(batch, options);
+    } else {
+      for (const result of batch instanceof ResultBlock ? toResults(batch) : batch)
+        chunk += format === 'csv' ? csvLine(result, options) : jsonLine(result);
+    }
+    rows += batch.length;
+    await sink.write(chunk);
   }
   return rows;
 }
 
-async function writeXlsx(batches: AsyncIterable<CheckResult[]>, target: string | Writable): Promise<number> {
-  const workbook = new ExcelJS.stream.xlsx.WorkbookWriter(
-    typeof target === 'string'
-      ? { filename: target, useStyles: false, useSharedStrings: false }
-      : { stream: target, useStyles: false, useSharedStrings: false },
-  );
+/** XLSX cells are typed: text stays text (never a formula), so inputs are kept exactly as read. */
+async function writeXlsx(batches: AsyncIterable<ResultBlock | readonly CheckResult[]>, sink: StreamSink) {
+  // exceljs ends the stream it writes to; a relay keeps the caller's stream (stdout) open.
+  const relay = new PassThrough();
+  let relayError: unknown;
+  const relayed = new Promise<void>((resolve, reject) => {
+    relay.on('data', (chunk: Buffer) => {
+      relay.pause();
+      sink.write(chunk).then(
+        () => relay.resume(),
+        (error: unknown) => {
+          relayError = error;
+          reject(error);
+        },
+      );
+    });
+    relay.on('end', resolve);
+    relay.on('error', reject);
+  });
+  relayed.catch(() => {}); // awaited below; a failure while rows are added is seen through relayError
+  const workbook = new ExcelJS.stream.xlsx.WorkbookWriter({ stream: relay, useStyles: false, useSharedStrings: false });
   const sheet = workbook.addWorksheet('Results');
   sheet.addRow([...OUTPUT_COLUMNS]).commit();
   let rows = 0;
-  for await (const batch of batches) {
-    for (const result of batch) {
-      const cells: Array<string | number> = resultCells(result, neutralizeFormula);
-      cells[0] = result.row;
-      sheet.addRow(cells).commit();
+  try {
+    for await (const batch of batches) {
+      for (const result of batch instanceof ResultBlock ? toResults(batch) : batch) {
+        const cells: Array<string | number> = resultCells(result, (text) => text);
+        cells[0] = result.row;
+        sheet.addRow(cells).commit();
+      }
+      rows += batch.length;
+      if (relayError !== undefined) throw relayError;
     }
-    rows += batch.length;
+    sheet.commit();
+    await Promise.all([workbook.commit(), relayed]);
+  } catch (error) {
+    relay.destroy();
+    throw error;
   }
-  sheet.commit();
-  await workbook.commit();
   return rows;
 }
 
-async function* asResults(batches: AsyncIterable<CheckResult[] | ResultBlock>): AsyncGenerator<CheckResult[]> {
-  for await (const batch of batches) yield batch instanceof ResultBlock ? toResults(batch) : batch;
+/** Results from any source, in batches: a job's blocks, or single results gathered into batches. */
+async function* batchesOf(source: ResultSource): AsyncGenerator<ResultBlock | readonly CheckResult[]> {
+  if ('blocks' in source && typeof source.blocks === 'function') {
+    yield* source.blocks();
+    return;
+  }
+  if (!(Symbol.asyncIterator in source) && !(Symbol.iterator in source))
+    throw new WaError(
+      ErrorCodes.INVALID_OPTION,
+      'writeResults takes a CheckJob or an (async) iterable of results, batches of results or blocks.',
+    );
+  let pending: CheckResult[] = [];
+  for await (const item of source as AsyncIterable<ResultItem>) {
+    if (item instanceof ResultBlock || Array.isArray(item)) {
+      if (pending.length > 0) yield pending;
+      pending = [];
+      yield item as ResultBlock | readonly CheckResult[];
+    } else {
+      pending.push(item as CheckResult);
+      if (pending.length >= 1024) {
+        yield pending;
+        pending = [];
+      }
+    }
+  }
+  if (pending.length > 0) yield pending;
 }
 
-async function write(stream: Writable, chunk: string | Uint8Array): Promise<void> {
-  if (chunk.length > 0 && !stream.write(chunk)) await once(stream, 'drain');
+function resolveFormat(format: OutputFormat | undefined, target: string | Writable): OutputFormat {
+  if (format !== undefined) {
+    if (format === 'csv' || format === 'jsonl' || format === 'xlsx') return format;
+    throw new WaError(ErrorCodes.INVALID_OPTION, `The output format should be csv, jsonl or xlsx, got '${format}'.`);
+  }
+  if (typeof target !== 'string') return 'csv';
+  const byPath = formatOfPath(target);
+  if (byPath) return byPath;
+  throw new WaError(
+    ErrorCodes.INVALID_OPTION,
+    `Cannot tell the output format of '${target}': name it .csv, .jsonl or .xlsx, or give the format.`,
+  );
+}
+
+function isWritable(value: unknown): value is Writable {
+  return typeof value === 'object' && value !== null && typeof (value as Writable).write === 'function';
 }

@@ -2,7 +2,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { createTask } from './create-handler.js';
 import { fail } from './error-answer.js';
 import type { FaultTarget } from './faults.js';
-import { delay, preciseNow, sendHtml, sendJson } from './http-helpers.js';
+import { delay, sendHtml, sendJson } from './http-helpers.js';
 import type { SimulatorState } from './state.js';
 import { readLegacyTask, readV1Task } from './status-handler.js';
 
@@ -48,7 +48,7 @@ export function createApiHandler(state: SimulatorState) {
     if (typeof key !== 'string' || key !== state.options.apiKey) {
       return fail(state, response, 401, 'invalid or missing api key');
     }
-    const now = Date.now();
+    const now = state.options.clock();
     let waitMs = state.rateLimiter?.check(key, now) ?? 0;
     if (waitMs === 0 && route.call === 'balance') waitMs = state.balanceRateLimiter?.check(key, now) ?? 0;
     if (waitMs > 0) {
@@ -75,7 +75,7 @@ export function createApiHandler(state: SimulatorState) {
       case 'balance':
         if (fault?.kind === 'html') return sendHtml(response);
         state.ledger.balanceReads++;
-        return sendJson(response, 200, state.account.body(preciseNow()));
+        return sendJson(response, 200, state.account.body(state.options.clock()));
     }
   };
 }

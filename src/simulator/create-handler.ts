@@ -2,7 +2,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { MAX_TASK_ROWS, PRODUCTS, type Product } from '../api/products.js';
 import { fail } from './error-answer.js';
 import type { Fault } from './faults.js';
-import { preciseNow, readBody, sendHtml, sendJson } from './http-helpers.js';
+import { readBody, sendHtml, sendJson } from './http-helpers.js';
 import { parseMultipart } from './multipart.js';
 import type { PriceKey } from './options.js';
 import type { SimulatorState } from './state.js';
@@ -68,7 +68,7 @@ export async function createTask(
     return fail(state, response, 400, `row count ${numbers.length} is above the maximum of ${MAX_TASK_ROWS}`);
   }
 
-  const now = preciseNow();
+  const now = state.options.clock();
   const charge = state.account.charge(kind, numbers.length, now);
   if (!charge.ok) return fail(state, response, 402, charge.reason);
   const task = state.tasks.create(apiKey, numbers, now, {

@@ -21,7 +21,7 @@ export function createDownloadHandler(state: SimulatorState) {
       url.pathname,
       url.searchParams.get('expires'),
       url.searchParams.get('signature'),
-      Date.now(),
+      state.options.clock(),
     );
     if (request.method !== 'GET' || !match || verdict !== 'ok') {
       const reason = verdict === 'expired' ? 'Request has expired' : 'Access Denied';

@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { PRODUCT_SPECS, PRODUCTS, type Product } from '../api/products.js';
+import { preciseNow } from './http-helpers.js';
 import {
   checkFraction,
   checkNonEmptyString,
@@ -170,6 +171,12 @@ export interface SimulatorOptions {
    * @default null
    */
   balanceRateLimit?: { requests: number; windowMs: number } | null;
+  /**
+   * The simulator's time, in ms since the epoch: task progress, link expiry and rate limits follow
+   * it. Tests pass a virtual clock (shared with `WaClient`'s `clock`) to assert timing exactly.
+   * @default the wall clock
+   */
+  clock?: () => number;
 }
 
 export type ResolvedSimulatorOptions = Required<
@@ -216,6 +223,7 @@ export function resolveSimulatorOptions(options: SimulatorOptions = {}): Resolve
       credit: options.account?.credit ?? 0,
     },
     balanceRateLimit: options.balanceRateLimit ?? null,
+    clock: options.clock ?? preciseNow,
   };
   checkNonEmptyString('apiKey', resolved.apiKey);
   checkNonNegativeNumber('port', resolved.port);

@@ -2,7 +2,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { fail } from './error-answer.js';
 import type { Fault } from './faults.js';
 import { parseFormFields } from './form.js';
-import { preciseNow, readBody, sendHtml, sendJson } from './http-helpers.js';
+import { readBody, sendHtml, sendJson } from './http-helpers.js';
 import type { SimulatorState } from './state.js';
 import { taskBody } from './task-body.js';
 
@@ -53,5 +53,5 @@ async function answerTask(
   if (fault?.kind === 'html') return sendHtml(response);
   await state.hooks.beforeStatus?.(taskId);
   state.ledger.statusReads++;
-  sendJson(response, 200, taskBody(state, state.tasks.get(taskId)!, preciseNow()));
+  sendJson(response, 200, taskBody(state, state.tasks.get(taskId)!, state.options.clock()));
 }

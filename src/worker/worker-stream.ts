@@ -12,6 +12,7 @@ import { ErrorCodes, WaError, type ErrorCode } from '../errors.js';
  */
 type StreamMessage<T> =
   | { type: 'item'; item: T }
+  | { type: 'note'; note: unknown }
   | { type: 'done' }
   | { type: 'error'; code: string | undefined; message: string };
 
@@ -28,12 +29,16 @@ export function workerScriptExists(script: URL): boolean {
   return existsSync(fileURLToPath(script));
 }
 
-/** The consuming side. `failureCode` types errors that carry no code of ours. */
+/**
+ * The consuming side. `failureCode` types errors that carry no code of ours. `onNote` receives
+ * what the worker sends with `sendNote` (e.g. the input columns it chose), in order with the items.
+ */
 export async function* workerStream<T>(
   script: URL,
   workerData: unknown,
   failureCode: ErrorCode,
   resourceLimits?: ResourceLimits,
+  onNote?: (note: unknown) => void,
 ): AsyncGenerator<T> {
   const worker = new Worker(script, { workerData, resourceLimits });
   const inbox: Array<StreamMessage<T>> = [];
@@ -60,6 +65,10 @@ export async function* workerStream<T>(
       }
       const message = inbox.shift()!;
       if (message.type === 'done') return;
+      if (message.type === 'note') {
+        onNote?.(message.note);
+        continue;
+      }
       if (message.type === 'error') {
         throw new WaError(
           message.code && KNOWN_CODES.has(message.code) ? (message.code as ErrorCode) : failureCode,
@@ -72,6 +81,11 @@ export async function* workerStream<T>(
   } finally {
     await worker.terminate();
   }
+}
+
+/** The worker's side: a note for the consumer's `onNote`, outside the flow of items. */
+export function sendNote(port: MessagePort, note: unknown): void {
+  port.postMessage({ type: 'note', note } satisfies StreamMessage<never>);
 }
 
 /** The worker's side: sends each item of `source`, transferring what `transfer` names. */

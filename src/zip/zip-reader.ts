@@ -1,96 +1,196 @@
-import { open, type FileHandle } from 'node:fs/promises';
-import { createInflateRaw } from 'node:zlib';
-import type { Readable } from 'node:stream';
-
-export interface ZipDirectoryEntry {
-  name: string;
-  method: number;
-  compressedSize: number;
-  uncompressedSize: number;
-  localHeaderOffset: number;
-}
-
-const END_OF_CENTRAL_DIRECTORY = 0x06054b50;
-const CENTRAL_HEADER = 0x02014b50;
-const LOCAL_HEADER = 0x04034b50;
+import { Transform, type Readable, type TransformCallback } from 'node:stream';
+import yauzl from 'yauzl';
+import { crc32 } from './crc32.js';
 
 /**
- * Reads the central directory of a zip file on disk. Returns undefined when the file is not a
- * zip at all. Zip64 archives are not supported: a result file that large is over our caps anyway.
+ * Why a zip could not be read: `invalid` (not a zip, damaged, lying about an entry) or
+ * `too-large` (over a cap). The caller turns it into its own typed error.
  */
-export async function readZipDirectory(path: string): Promise<ZipDirectoryEntry[] | undefined> {
-  const file = await open(path, 'r');
-  try {
-    const { size } = await file.stat();
-    const tailLength = Math.min(size, 22 + 0xffff);
-    const tail = await readAt(file, size - tailLength, tailLength);
-    let endOffset = -1;
-    for (let i = tail.length - 22; i >= 0; i--) {
-      if (tail.readUInt32LE(i) === END_OF_CENTRAL_DIRECTORY) {
-        endOffset = i;
-        break;
-      }
-    }
-    if (endOffset < 0) return undefined;
-    const count = tail.readUInt16LE(endOffset + 10);
-    const directorySize = tail.readUInt32LE(endOffset + 12);
-    const directoryOffset = tail.readUInt32LE(endOffset + 16);
-    if (directoryOffset + directorySize > size) return undefined;
-    const directory = await readAt(file, directoryOffset, directorySize);
-    const entries: ZipDirectoryEntry[] = [];
-    let at = 0;
-    for (let i = 0; i < count; i++) {
-      if (at + 46 > directory.length || directory.readUInt32LE(at) !== CENTRAL_HEADER) return undefined;
-      const nameLength = directory.readUInt16LE(at + 28);
-      const extraLength = directory.readUInt16LE(at + 30);
-      const commentLength = directory.readUInt16LE(at + 32);
-      entries.push({
-        method: directory.readUInt16LE(at + 10),
-        compressedSize: directory.readUInt32LE(at + 20),
-        uncompressedSize: directory.readUInt32LE(at + 24),
-        localHeaderOffset: directory.readUInt32LE(at + 42),
-        name: directory.toString('utf8', at + 46, at + 46 + nameLength),
-      });
-      at += 46 + nameLength + extraLength + commentLength;
-    }
-    return entries;
-  } finally {
-    await file.close();
+export class ZipError extends Error {
+  readonly kind: 'invalid' | 'too-large';
+
+  constructor(kind: 'invalid' | 'too-large', message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = 'ZipError';
+    this.kind = kind;
   }
 }
 
-/** Streams one entry's uncompressed bytes (stored or deflated). */
-export async function openZipEntry(path: string, entry: ZipDirectoryEntry): Promise<Readable> {
-  const file = await open(path, 'r');
-  let dataStart: number;
-  try {
-    const local = await readAt(file, entry.localHeaderOffset, 30);
-    if (local.length < 30 || local.readUInt32LE(0) !== LOCAL_HEADER) {
-      throw new Error(`zip entry ${entry.name} has no local header`);
+/**
+ * Inflated bytes allowed across every entry read from one or more archives, counted as they are
+ * produced (never as headers claim), so one budget bounds a whole result file.
+ */
+export class InflateBudget {
+  readonly maxBytes: number;
+  #used = 0;
+
+  constructor(maxBytes: number) {
+    this.maxBytes = maxBytes;
+  }
+
+  get used(): number {
+    return this.#used;
+  }
+
+  /** Counts `bytes` more; throws `too-large` past the budget. */
+  take(bytes: number, what: string): void {
+    this.#used += bytes;
+    if (this.#used > this.maxBytes) {
+      throw new ZipError('too-large', `${what} unzips to more than the ${this.maxBytes}-byte limit.`);
     }
-    dataStart = entry.localHeaderOffset + 30 + local.readUInt16LE(26) + local.readUInt16LE(28);
+  }
+}
+
+export interface ZipEntryInfo {
+  name: string;
+  /** As the central directory claims; only ever trusted to refuse early. */
+  declaredSize: number;
+}
+
+export interface OpenZipOptions {
+  /**
+   * Entries listed at most (a workbook has a dozen).
+   * @default 10_000
+   */
+  maxEntries?: number;
+}
+
+/**
+ * A zip file on disk, read with yauzl (Zip64, checked sizes, no trust in local headers) plus what
+ * yauzl leaves out: a CRC-32 check of every entry read and caps on inflated bytes.
+ */
+export class ZipArchive {
+  readonly #zip: yauzl.ZipFile;
+  readonly #entries: Map<string, yauzl.Entry>;
+
+  private constructor(zip: yauzl.ZipFile, entries: Map<string, yauzl.Entry>) {
+    this.#zip = zip;
+    this.#entries = entries;
+  }
+
+  /** Opens `path` and lists its entries; `invalid` when it is not a readable zip. */
+  static async open(path: string, options: OpenZipOptions = {}): Promise<ZipArchive> {
+    const maxEntries = options.maxEntries ?? 10_000;
+    let zip: yauzl.ZipFile;
+    try {
+      zip = await yauzl.openPromise(path, { lazyEntries: true, autoClose: false, validateEntrySizes: true });
+    } catch (cause) {
+      // A file that cannot be opened at all is a local problem, not a bad zip.
+      if ((cause as NodeJS.ErrnoException).syscall !== undefined) throw cause;
+      throw new ZipError('invalid', `not a zip file (${(cause as Error).message})`, { cause });
+    }
+    if (zip.entryCount > maxEntries) {
+      zip.close();
+      throw new ZipError('invalid', `the zip lists ${zip.entryCount} entries, more than the ${maxEntries} allowed`);
+    }
+    const entries = new Map<string, yauzl.Entry>();
+    try {
+      for await (const entry of zip.eachEntry()) {
+        // Part names in a workbook are case-insensitive (ECMA-376 part 2, 9.1.1.1).
+        if (!entry.fileName.endsWith('/')) entries.set(entry.fileName.toLowerCase(), entry);
+      }
+    } catch (cause) {
+      zip.close();
+      throw new ZipError('invalid', `the zip's directory is damaged (${(cause as Error).message})`, { cause });
+    }
+    return new ZipArchive(zip, entries);
+  }
+
+  get entries(): ZipEntryInfo[] {
+    return [...this.#entries.values()].map((entry) => ({ name: entry.fileName, declaredSize: entry.uncompressedSize }));
+  }
+
+  has(name: string): boolean {
+    return this.#entries.has(name.toLowerCase());
+  }
+
+  /**
+   * Streams one entry's bytes. They count against `maxBytes` for this entry and against
+   * `budget` as they are inflated; the stream fails with a `ZipError` past either, when the
+   * entry holds more or fewer bytes than declared, or when its CRC-32 does not match.
+   */
+  async openEntry(name: string, maxBytes: number, budget: InflateBudget): Promise<Readable> {
+    const entry = this.#entries.get(name.toLowerCase());
+    if (!entry) throw new ZipError('invalid', `the zip has no entry ${name}`);
+    if (entry.isEncrypted()) throw new ZipError('invalid', `the zip entry ${name} is encrypted`);
+    const limit = Math.min(maxBytes, budget.maxBytes - budget.used);
+    if (entry.uncompressedSize > limit) {
+      throw new ZipError(
+        'too-large',
+        `the zip entry ${name} declares ${entry.uncompressedSize} bytes, over the ${limit}-byte limit`,
+      );
+    }
+    let raw: Readable;
+    try {
+      raw = await this.#zip.openReadStreamPromise(entry);
+    } catch (cause) {
+      throw new ZipError('invalid', `the zip entry ${name} cannot be read (${(cause as Error).message})`, { cause });
+    }
+    const checked = new EntryCheck(name, entry.crc32, maxBytes, budget);
+    raw.on('error', (cause) =>
+      checked.destroy(
+        cause instanceof ZipError
+          ? cause
+          : new ZipError('invalid', `the zip entry ${name} is damaged (${cause.message})`, { cause }),
+      ),
+    );
+    checked.on('close', () => raw.destroy());
+    return raw.pipe(checked);
+  }
+
+  close(): void {
+    this.#zip.close();
+  }
+}
+
+/** Counts an entry's bytes as they come and checks its CRC-32 at the end. */
+class EntryCheck extends Transform {
+  readonly #name: string;
+  readonly #expectedCrc: number;
+  readonly #maxBytes: number;
+  readonly #budget: InflateBudget;
+  #bytes = 0;
+  #crc = 0;
+
+  constructor(name: string, expectedCrc: number, maxBytes: number, budget: InflateBudget) {
+    super();
+    this.#name = name;
+    this.#expectedCrc = expectedCrc;
+    this.#maxBytes = maxBytes;
+    this.#budget = budget;
+  }
+
+  override _transform(chunk: Buffer, _encoding: BufferEncoding, callback: TransformCallback): void {
+    this.#bytes += chunk.length;
+    try {
+      if (this.#bytes > this.#maxBytes) {
+        throw new ZipError('too-large', `the zip entry ${this.#name} unzips to more than ${this.#maxBytes} bytes`);
+      }
+      this.#budget.take(chunk.length, `the zip entry ${this.#name}`);
+    } catch (error) {
+      callback(error as Error);
+      return;
+    }
+    this.#crc = crc32(chunk, this.#crc);
+    callback(null, chunk);
+  }
+
+  override _flush(callback: TransformCallback): void {
+    if (this.#crc !== this.#expectedCrc) {
+      callback(new ZipError('invalid', `the zip entry ${this.#name} is damaged (CRC-32 mismatch)`));
+    } else callback();
+  }
+}
+
+/** Lists a zip's entries, or undefined when `path` is not a readable zip. */
+export async function readZipDirectory(path: string): Promise<ZipEntryInfo[] | undefined> {
+  let archive: ZipArchive;
+  try {
+    archive = await ZipArchive.open(path);
   } catch (error) {
-    await file.close();
+    if (error instanceof ZipError) return undefined;
     throw error;
   }
-  const raw = file.createReadStream({
-    start: dataStart,
-    end: Math.max(dataStart, dataStart + entry.compressedSize - 1),
-    autoClose: true,
-  });
-  if (entry.method === 0) return raw;
-  if (entry.method !== 8) {
-    raw.destroy();
-    throw new Error(`zip entry ${entry.name} uses unsupported compression method ${entry.method}`);
-  }
-  const inflate = createInflateRaw();
-  raw.on('error', (error) => inflate.destroy(error));
-  inflate.on('close', () => raw.destroy());
-  return raw.pipe(inflate);
-}
-
-async function readAt(file: FileHandle, position: number, length: number): Promise<Buffer> {
-  const buffer = Buffer.alloc(length);
-  const { bytesRead } = await file.read(buffer, 0, length, position);
-  return buffer.subarray(0, bytesRead);
+  archive.close();
+  return archive.entries;
 }

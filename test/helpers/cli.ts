@@ -10,7 +10,7 @@ export interface CliRun {
   stderr: string;
 }
 
-/** Starts the built CLI (`npm test` builds it first) as a child process. */
+/** Starts the built CLI (dist/, built by the vitest global setup) as a child process. */
 export function startCli(
   args: string[],
   env: Record<string, string> = {},

@@ -1,4 +1,5 @@
 import ExcelJS from 'exceljs';
+import { type Clock, systemClock } from '../../src/api/clock.js';
 import type { RunningSimulator } from '../../src/simulator/index.js';
 
 // Raw HTTP against the simulator, as curl would talk to it: the contract tests check the wire.
@@ -58,13 +59,18 @@ export async function status(sim: RunningSimulator, taskId: string, userId = 'te
   return (await response.json()) as RawTask;
 }
 
-export async function waitExported(sim: RunningSimulator, taskId: string, timeoutMs = 20_000): Promise<RawTask> {
-  const deadline = Date.now() + timeoutMs;
+/** Polls until the task is exported or failed; with a virtual `clock`, its waits move that clock on. */
+export async function waitExported(
+  sim: RunningSimulator,
+  taskId: string,
+  clock: Clock = systemClock,
+): Promise<RawTask> {
+  const deadline = clock.now() + 20_000;
   for (;;) {
     const task = await status(sim, taskId);
     if (task.status === 'exported' || task.status === 'failed') return task;
-    if (Date.now() > deadline) throw new Error(`task ${taskId} still ${task.status}`);
-    await new Promise((resolve) => setTimeout(resolve, 20));
+    if (clock.now() > deadline) throw new Error(`task ${taskId} still ${task.status}`);
+    await clock.sleep(20);
   }
 }
 

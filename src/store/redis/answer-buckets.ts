@@ -1,5 +1,5 @@
-import type { CachedAnswer } from '../../cache/result-cache.js';
-import { keyOfStoredNumber } from '../../cache/answer-log.js';
+import type { CachedAnswer } from '../result-cache.js';
+import { keyOfStoredNumber } from '../answer-batch.js';
 
 /**
  * Where an answer lives in Redis, chosen for memory: a few bytes per answer instead of a key

@@ -19,8 +19,8 @@
  *   (the journal again).
  */
 import type { Redis } from 'ioredis';
-import { type CachedAnswer, isFresh, type ResultCache } from '../../cache/result-cache.js';
-import type { JournalEntry } from '../../job/task-journal.js';
+import { type CachedAnswer, isFresh, type ResultCache } from '../result-cache.js';
+import type { JournalEntry } from '../task-journal.js';
 import {
   closeConnection,
   connectRedis,

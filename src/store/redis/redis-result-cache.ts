@@ -1,7 +1,7 @@
 import type { Redis } from 'ioredis';
 import { keyToE164 } from '../../dedupe/number-table.js';
 import { ErrorCodes, WaError } from '../../errors.js';
-import type { AnswerBatch, CachedAnswer, ResultCache } from '../../cache/result-cache.js';
+import type { AnswerBatch, CachedAnswer, ResultCache } from '../result-cache.js';
 import { AnswerBuckets, DEFAULT_BUCKET_DIGITS, packAnswer, unpackAnswer, unpackColumns } from './answer-buckets.js';
 import {
   closeConnection,

@@ -22,7 +22,7 @@
  */
 import type { Redis } from 'ioredis';
 import { ErrorCodes, WaError } from '../../errors.js';
-import type { JournalEntry, TaskJournal } from '../../job/task-journal.js';
+import type { JournalEntry, TaskJournal } from '../task-journal.js';
 import type { NumberClaims } from './number-claims.js';
 import {
   accountTag,

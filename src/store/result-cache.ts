@@ -9,30 +9,34 @@ export interface CachedAnswer {
 
 /**
  * Where answers live between jobs, so a number is paid for once. Only `yes` and `no` are ever
- * stored: a failure is no answer. Every implementation passes the same contract test suite
- * (test/result-cache-contract.ts).
+ * stored: a failure is no answer.
+ *
+ * To write your own, implement the four core methods; the optional ones are fast paths a job
+ * uses when they are there (see `withDefaults`). Then run the contract suite against it:
+ * `resultCacheContract` from `wa-bulk-checker/testing`.
  */
 export interface ResultCache {
   /** Looks numbers up in one batch; `undefined` where there is no answer. */
   getMany(numbers: readonly string[]): Promise<Array<CachedAnswer | undefined>>;
-  /** Stores answers durably: once this resolves, they survive a crash. */
+  /** Stores answers durably: once this resolves, they survive a crash. A later put of a number replaces its answer. */
   putMany(entries: ReadonlyArray<readonly [string, CachedAnswer]>): Promise<void>;
   deleteMany(numbers: readonly string[]): Promise<void>;
-  /** Every stored answer, in number order. */
-  entries(): AsyncIterable<[string, CachedAnswer]>;
-  /**
-   * Every stored answer in bulk, as columns, for a job that reads the whole cache: the fast form
-   * of `entries()`, in no particular order. A number may come more than once: its first
-   * appearance is its current answer, and a later one is never more recent (so a reader can skip
-   * stale answers and keep the first fresh one).
-   */
-  answerBatches(): AsyncIterable<AnswerBatch>;
-  /**
-   * Roughly how many answers are stored. A job whose numbers are a large share of the cache
-   * reads it through in order (`entries()`) instead of looking each number up.
-   */
-  estimateSize(): Promise<number>;
   close(): Promise<void>;
+  /** Optional: every stored answer, in number order. */
+  entries?(): AsyncIterable<[string, CachedAnswer]>;
+  /**
+   * Optional: every stored answer in bulk, as columns, for a job that reads the whole cache: the
+   * fast form of `entries()`, in no particular order. A number may come more than once: its
+   * first appearance is its current answer, and a later one is never more recent (so a reader
+   * can skip stale answers and keep the first fresh one).
+   */
+  answerBatches?(): AsyncIterable<AnswerBatch>;
+  /**
+   * Optional: roughly how many answers are stored. A job whose numbers are a large share of the
+   * cache reads it through (`answerBatches()`) instead of looking each number up; a cache that
+   * cannot say is always looked up.
+   */
+  estimateSize?(): Promise<number>;
 }
 
 /** Answers as columns. Keys are numbers as NumberTable keys (`e164ToKey`). */

@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { ErrorCodes, WaError } from '../errors.js';
-import { DURABLE_WRITE, stringSublevel, type Database, type StringSublevel } from '../cache/level-result-cache.js';
+import { DURABLE_WRITE, storageError, stringSublevel, type Database, type StringSublevel } from './cache-folder.js';
 
 /**
  * Where a task stands, as recorded durably around its upload:
@@ -40,24 +40,51 @@ export function taskKey(numbers: readonly string[]): string {
   return hash.digest('hex').slice(0, 24);
 }
 
-/** The journal in the cache's own LevelDB folder, so answers and the record of payments agree. */
+/** Runs a write after the writes queued before it (the cache folder's one write queue). */
+export type SerialWrites = <T>(write: () => Promise<T>) => Promise<T>;
+
+/**
+ * The journal in the cache's own LevelDB folder, so answers and the record of payments agree.
+ * A LevelResultCache makes its folder's (`cache.journal`), on the folder's write queue.
+ */
 export class LevelTaskJournal implements TaskJournal {
   readonly #entries: StringSublevel;
+  readonly #serially: SerialWrites;
+  readonly #path: string;
 
-  constructor(db: Database) {
-    this.#entries = stringSublevel(db, 'journal');
+  constructor(database: Database, serially: SerialWrites = (write) => write()) {
+    this.#entries = stringSublevel(database, 'journal');
+    this.#serially = serially;
+    this.#path = database.location;
   }
 
   async write(entry: JournalEntry): Promise<void> {
     const stored = entry.state === 'done' ? { ...entry, numbers: [] } : entry;
-    await this.#entries.batch([{ type: 'put', key: entry.id, value: JSON.stringify(stored) }], DURABLE_WRITE);
+    await this.#durably(() =>
+      this.#entries.batch([{ type: 'put', key: entry.id, value: JSON.stringify(stored) }], DURABLE_WRITE),
+    );
   }
 
   async remove(id: string): Promise<void> {
-    await this.#entries.batch([{ type: 'del', key: id }], DURABLE_WRITE);
+    await this.#durably(() => this.#entries.batch([{ type: 'del', key: id }], DURABLE_WRITE));
+  }
+
+  /** A write, synced before it resolves, its LevelDB errors as WaErrors that name their cause. */
+  async #durably(write: () => Promise<void>): Promise<void> {
+    await this.#serially(write).catch((error) => {
+      throw storageError(this.#path, error);
+    });
   }
 
   async open(): Promise<JournalEntry[]> {
+    try {
+      return await this.#readOpen();
+    } catch (error) {
+      throw storageError(this.#path, error);
+    }
+  }
+
+  async #readOpen(): Promise<JournalEntry[]> {
     const entries: JournalEntry[] = [];
     for await (const [key, value] of this.#entries.iterator()) {
       let entry: JournalEntry;

@@ -1,4 +1,4 @@
-import { answerBatchOf } from './answer-log.js';
+import { answerBatchOf } from './answer-batch.js';
 import type { AnswerBatch, CachedAnswer, ResultCache } from './result-cache.js';
 
 /** A ResultCache in memory: for tests and short-lived library use; nothing survives the process. */
@@ -6,7 +6,10 @@ export class MemoryResultCache implements ResultCache {
   readonly #answers = new Map<string, CachedAnswer>();
 
   async getMany(numbers: readonly string[]): Promise<Array<CachedAnswer | undefined>> {
-    return numbers.map((number) => this.#answers.get(number));
+    return numbers.map((number) => {
+      const answer = this.#answers.get(number);
+      return answer && { ...answer };
+    });
   }
 
   async putMany(entries: ReadonlyArray<readonly [string, CachedAnswer]>): Promise<void> {

@@ -1,39 +1,37 @@
 import { randomBytes } from 'node:crypto';
 import { open, rename, unlink, type FileHandle } from 'node:fs/promises';
-import { e164ToKey } from '../dedupe/number-table.js';
-import type { AnswerBatch, CachedAnswer } from './result-cache.js';
+import {
+  AnswerLogDamaged,
+  decodeRecordsReversed,
+  decodeSoundRecords,
+  encodeRecords,
+  latestSecondsOf,
+  RECORD_BYTES,
+} from './answer-log-records.js';
+import type { AnswerBatch } from './result-cache.js';
+
+export { AnswerLogDamaged };
 
 /**
- * The answer log: every answer the cache stores, appended as a fixed 16-byte record to one file
- * beside the database. LevelDB stays the source of truth; the log is its read-optimized copy for
- * jobs that read the whole cache. Reading 7.7M answers through LevelDB's iterator costs ~4 s of
- * CPU (a key and a value string per answer, made on the JavaScript thread); reading them from the
- * log is one sequential file read and a typed-array walk.
- *
- * The log is trusted only as far as a marker in the database says: the marker (the log's random
- * token and how many records belong to it) is written in the same LevelDB batch as the answers
- * it covers, after their records are on disk. Records past the marker's count (a crash between
- * the two writes) are ignored and overwritten; a missing, short or foreign file, or a missing
- * marker, means no log, and the next full read of the database writes a new one.
+ * The answer log's file: a 32-byte header (magic, byte order, the log's random token), then
+ * fixed 16-byte records, each with its own checksum. What the records are trusted for is the
+ * protocol's business (answer-log.ts).
  */
 
 /** The log's file name in the cache folder (LevelDB ignores names it does not recognize). */
 export const ANSWER_LOG_FILE = 'wa-answers.bin';
 
-const MAGIC = 'WAANSLG1';
+/** Version 2: records carry a checksum (a version 1 log is not ours any more, and is rebuilt). */
+const MAGIC = 'WAANSLG2';
 const HEADER_BYTES = 32;
-/** A record: key as float64 (0), checked-at seconds as uint32 (8), flag byte (12), 3 spare. */
-const RECORD_BYTES = 16;
 /** Written in the platform's byte order; a log moved to a machine with the other order is ignored. */
 const BYTE_ORDER_CHECK = 0x01020304;
-const FLAG_YES = 1;
-const FLAG_NO = 2;
 /** Records per read when the log is read back: 1 MB. */
 const READ_RECORDS = 65_536;
 
 /**
  * Which log the database vouches for, how many of its records, and the latest checked-at second
- * among them. Appends never go back in time (see `canAppend`), so a number's later records are
+ * among them. Appends never go back in time (see `AnswerLog`), so a number's later records are
  * never older than its earlier ones: read newest first, its first record is its current answer.
  */
 export interface LogMarker {
@@ -42,43 +40,6 @@ export interface LogMarker {
   latestSeconds: number;
   /** Records for a number an earlier record already holds (answers checked again): dead weight to every read. */
   superseded: number;
-}
-
-export function formatMarker(marker: LogMarker): string {
-  return `${marker.token}:${marker.count}:${marker.latestSeconds}:${marker.superseded}`;
-}
-
-export function parseMarker(text: string | undefined): LogMarker | undefined {
-  const match = text === undefined ? null : /^([0-9a-f]{32}):(\d+):(\d+)(?::(\d+))?$/.exec(text);
-  return match
-    ? { token: match[1]!, count: Number(match[2]), latestSeconds: Number(match[3]), superseded: Number(match[4] ?? 0) }
-    : undefined;
-}
-
-/** Below this many records a log is never worth rewriting. */
-const COMPACT_ABOVE_RECORDS = 100_000;
-
-/**
- * Whether a full read should come from LevelDB instead, which writes the log anew without its
- * superseded records: once they are more than half of it (a list checked again every month would
- * otherwise grow the log by its size each time, and every read with it).
- */
-export function needsCompaction(marker: LogMarker): boolean {
-  return marker.count > COMPACT_ABOVE_RECORDS && marker.superseded * 2 > marker.count;
-}
-
-/**
- * Whether answers can go to the end of the log: none may be older than what it holds (a clock
- * set back, or answers stored with old times). If one is, the log is dropped and rebuilt later.
- */
-export function canAppend(marker: LogMarker, answers: ReadonlyArray<readonly [string, CachedAnswer]>): boolean {
-  let latest = marker.latestSeconds;
-  for (const [, answer] of answers) {
-    const seconds = checkedAtSecondsOf(answer);
-    if (seconds < latest) return false;
-    latest = seconds;
-  }
-  return true;
 }
 
 /** The log file at `path`: checks, appends and reads against a marker the caller keeps. */
@@ -146,9 +107,43 @@ export class AnswerLogFile {
         const start = Math.max(0, end - READ_RECORDS);
         const bytes = new Uint8Array(chunk, 0, (end - start) * RECORD_BYTES);
         await readFully(file, bytes, HEADER_BYTES + start * RECORD_BYTES);
-        yield decodeRecordsReversed(chunk, end - start);
+        yield decodeRecordsReversed(chunk, end - start, start);
         end = start;
       }
+    } finally {
+      await file.close();
+    }
+  }
+
+  /**
+   * Every record in the file from `from` on, whatever a marker says, in file order, leaving out
+   * those that fail their checksum (counted): what a repair, or a restore of records the database
+   * lost, can take from the log. Undefined when the file is missing or not a log of ours.
+   */
+  async readSound(from = 0): Promise<{ token: string; batches: AnswerBatch[]; damaged: number } | undefined> {
+    let file: FileHandle | undefined;
+    try {
+      file = await open(this.path, 'r');
+    } catch {
+      return undefined;
+    }
+    try {
+      const header = Buffer.alloc(HEADER_BYTES);
+      await readFully(file, header, 0).catch(() => header.fill(0));
+      const token = headerToken(header);
+      if (token === undefined) return undefined;
+      const records = Math.floor(((await file.stat()).size - HEADER_BYTES) / RECORD_BYTES);
+      const batches: AnswerBatch[] = [];
+      let damaged = 0;
+      const chunk = new ArrayBuffer(READ_RECORDS * RECORD_BYTES);
+      for (let start = from; start < records; start += READ_RECORDS) {
+        const count = Math.min(READ_RECORDS, records - start);
+        await readFully(file, new Uint8Array(chunk, 0, count * RECORD_BYTES), HEADER_BYTES + start * RECORD_BYTES);
+        const sound = decodeSoundRecords(chunk, count);
+        batches.push(sound.batch);
+        damaged += sound.damaged;
+      }
+      return { token, batches, damaged };
     } finally {
       await file.close();
     }
@@ -204,84 +199,6 @@ export class AnswerLogWriter {
     await this.#file.close().catch(() => {});
     await unlink(`${this.#path}.tmp`).catch(() => {});
   }
-}
-
-/** 42 -> '+42' and back are exact for E.164 (at most 15 digits); anything else has no key. */
-export function keyOfStoredNumber(number: string): number {
-  if (number.length < 2 || number.length > 16 || number.charCodeAt(0) !== 43) return 0;
-  for (let i = 1; i < number.length; i++) {
-    const code = number.charCodeAt(i);
-    if (code < 48 || code > 57) return 0;
-  }
-  return e164ToKey(number);
-}
-
-/** Answers as columns; numbers that are not E.164, and missing answers, are left out. */
-export function answerBatchOf(
-  answers: Iterable<readonly [string, CachedAnswer | undefined]>,
-  capacity: number,
-): AnswerBatch {
-  const batch: AnswerBatch = {
-    length: 0,
-    keys: new Float64Array(capacity),
-    checkedAtSeconds: new Uint32Array(capacity),
-    yes: new Uint8Array(capacity),
-  };
-  for (const [number, answer] of answers) {
-    const key = keyOfStoredNumber(number);
-    if (key === 0 || !answer) continue;
-    const at = batch.length++;
-    batch.keys[at] = key;
-    batch.checkedAtSeconds[at] = checkedAtSecondsOf(answer);
-    batch.yes[at] = answer.whatsapp === 'yes' ? 1 : 0;
-  }
-  return batch;
-}
-
-/** The seconds a cached answer is stamped with (as the database stores them). */
-export function checkedAtSecondsOf(answer: CachedAnswer): number {
-  return Math.min(0xffff_ffff, Math.max(0, Math.floor(answer.checkedAt / 1000)));
-}
-
-/** A batch as log records. */
-function encodeRecords(batch: AnswerBatch): Uint8Array {
-  const bytes = new Uint8Array(batch.length * RECORD_BYTES);
-  const words = new Float64Array(bytes.buffer);
-  const seconds = new Uint32Array(bytes.buffer);
-  for (let i = 0; i < batch.length; i++) {
-    words[i * 2] = batch.keys[i]!;
-    seconds[i * 4 + 2] = batch.checkedAtSeconds[i]!;
-    bytes[i * RECORD_BYTES + 12] = batch.yes[i] === 1 ? FLAG_YES : FLAG_NO;
-  }
-  return bytes;
-}
-
-function latestSecondsOf(batch: AnswerBatch): number {
-  let latest = 0;
-  for (let i = 0; i < batch.length; i++) latest = Math.max(latest, batch.checkedAtSeconds[i]!);
-  return latest;
-}
-
-function decodeRecordsReversed(chunk: ArrayBuffer, count: number): AnswerBatch {
-  const words = new Float64Array(chunk);
-  const seconds = new Uint32Array(chunk);
-  const bytes = new Uint8Array(chunk);
-  const batch: AnswerBatch = {
-    length: 0,
-    keys: new Float64Array(count),
-    checkedAtSeconds: new Uint32Array(count),
-    yes: new Uint8Array(count),
-  };
-  for (let record = count - 1; record >= 0; record--) {
-    const flag = bytes[record * RECORD_BYTES + 12];
-    // A record never written (zeros, after an unclean stop) is no answer.
-    if (flag !== FLAG_YES && flag !== FLAG_NO) continue;
-    const at = batch.length++;
-    batch.keys[at] = words[record * 2]!;
-    batch.checkedAtSeconds[at] = seconds[record * 4 + 2]!;
-    batch.yes[at] = flag === FLAG_YES ? 1 : 0;
-  }
-  return batch;
 }
 
 function encodeHeader(token: string): Uint8Array {

@@ -1,0 +1,155 @@
+import { chooseColumns, type ColumnChoice, type ColumnRef } from './columns.js';
+import { CountryNames } from './country-names.js';
+import { isMalformed, type ParsedRow } from './csv-parser.js';
+
+/** One data row of the input, before normalization. */
+export interface InputRow {
+  /** The phone cell's text as it was (empty when the row had none). */
+  input: string;
+  /** The row's region, ISO 3166 alpha-2 in upper case, read from its country cell. */
+  country: string | undefined;
+  /** Set when the row itself could not be read: why. */
+  malformed: string | undefined;
+  /** Set when the row's country cell names no country we know: the cell as it was. */
+  unknownCountry: string | undefined;
+}
+
+/** One column a reader uses, and how it was found. */
+export interface ColumnChosen {
+  /** Its position; the first column is 1. */
+  position: number;
+  /** Its header cell, when the input has a header row. */
+  header: string | undefined;
+  /** `named`: the caller named it (`column`, `countryColumn`); `detected`: found by header or values. */
+  how: 'named' | 'detected';
+}
+
+/**
+ * The columns a file or byte stream is read by, reported once through `onColumns` before the
+ * first row, e.g. for a CLI's "phone: column 2 'Mobile' (detected)". Iterables have none.
+ */
+export interface ColumnsChosen {
+  /** Whether the first row was a header, skipped. */
+  hasHeader: boolean;
+  phone: ColumnChosen;
+  /** The country column; undefined when there is none. */
+  country: ColumnChosen | undefined;
+}
+
+export interface TabularOptions {
+  /** The phone column: a header name or a position (the first column is 1). Detected otherwise. */
+  column?: ColumnRef | undefined;
+  /** The column with each row's country (alpha-2, alpha-3 or English name). Detected by header otherwise. */
+  countryColumn?: ColumnRef | undefined;
+  /** Called once, when the columns are chosen. */
+  onColumns?: ((columns: ColumnsChosen) => void) | undefined;
+}
+
+export const BATCH_ROWS = 4096;
+const SAMPLE_ROWS = 100;
+
+/** What a tabular reader may add: a parser to narrow once columns are known, and cells that hold no value. */
+export interface TabularHooks {
+  chosen?: (choice: ColumnChoice) => void;
+  /** Why a cell has no usable value (an error cell, a formula never computed), if so. */
+  problemOf?: (row: string[], column: number) => string | undefined;
+}
+
+/**
+ * Finds the columns from a sample of the first rows, then maps every row to an InputRow: one per
+ * row after the header, blank rows included (they answer `empty`), so that a result's `row` is
+ * the row a person sees. Blank rows above a header are not data rows.
+ */
+export async function* tabular(
+  batches: AsyncIterable<ParsedRow[]>,
+  options: TabularOptions,
+  hooks: TabularHooks = {},
+): AsyncGenerator<InputRow[]> {
+  const countries = new CountryNames();
+  const { problemOf } = hooks;
+  let phone = 0;
+  let country: number | undefined;
+  let decided = false;
+  const pending: ParsedRow[] = [];
+  let out: InputRow[] = [];
+  const emit = (row: ParsedRow) => {
+    if (isMalformed(row)) {
+      out.push({ input: row.text, country: undefined, malformed: row.malformed, unknownCountry: undefined });
+      return;
+    }
+    if (row.length === 0) {
+      out.push({ input: '', country: undefined, malformed: undefined, unknownCountry: undefined });
+      return;
+    }
+    const input = row[phone];
+    if (input === undefined) {
+      out.push({
+        input: row.join(','),
+        country: undefined,
+        malformed: 'row has no phone column',
+        unknownCountry: undefined,
+      });
+      return;
+    }
+    const problem = problemOf?.(row, phone);
+    if (problem !== undefined) {
+      out.push({ input, country: undefined, malformed: problem, unknownCountry: undefined });
+      return;
+    }
+    out.push(withCountry(input, country === undefined ? undefined : row[country], countries));
+  };
+  const decide = () => {
+    const sample = pending.filter((row): row is string[] => !isMalformed(row) && row.length > 0);
+    const choice = chooseColumns(sample, options);
+    decided = true;
+    phone = choice.phone;
+    country = choice.country;
+    options.onColumns?.(describe(choice, sample[0], options));
+    hooks.chosen?.(choice);
+    let beforeHeader = choice.hasHeader;
+    for (const row of pending) {
+      if (beforeHeader && !isMalformed(row)) {
+        if (row.length > 0) beforeHeader = false;
+        continue;
+      }
+      emit(row);
+    }
+    pending.length = 0;
+  };
+  for await (const batch of batches) {
+    for (const row of batch) {
+      if (decided) emit(row);
+      else {
+        pending.push(row);
+        if (pending.length >= SAMPLE_ROWS) decide();
+      }
+      if (out.length >= BATCH_ROWS) {
+        yield out;
+        out = [];
+      }
+    }
+  }
+  if (!decided && pending.length > 0) decide();
+  if (out.length > 0) yield out;
+}
+
+function describe(choice: ColumnChoice, first: string[] | undefined, options: TabularOptions): ColumnsChosen {
+  const column = (position: number, named: boolean): ColumnChosen => ({
+    position: position + 1,
+    header: choice.hasHeader ? first?.[position] : undefined,
+    how: named ? 'named' : 'detected',
+  });
+  return {
+    hasHeader: choice.hasHeader,
+    phone: column(choice.phone, options.column !== undefined),
+    country: choice.country === undefined ? undefined : column(choice.country, options.countryColumn !== undefined),
+  };
+}
+
+/** The row of a phone text and its country cell: the cell's region, or the cell itself when it names none. */
+export function withCountry(input: string, cell: string | undefined, countries: CountryNames): InputRow {
+  const region = cell ? countries.regionOf(cell) : undefined;
+  if (region === null && cell!.trim() !== '')
+    return { input, country: undefined, malformed: undefined, unknownCountry: cell };
+  return { input, country: region ?? undefined, malformed: undefined, unknownCountry: undefined };
+}

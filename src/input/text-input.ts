@@ -1,0 +1,52 @@
+import { ErrorCodes, WaError } from '../errors.js';
+import { CsvParser, sniffDelimiter, type ParsedRow } from './csv-parser.js';
+import { chunkDecoder, describeBinary, sniffEncoding } from './input-bytes.js';
+import { tabular, type InputRow, type TabularOptions } from './tabular.js';
+
+/** Excel's first line naming the delimiter (`sep=;`): honoured, and not a row. */
+const EXCEL_SEPARATOR_LINE = /^sep=(.)\r?(?:\n|$)/i;
+
+/**
+ * CSV or a plain text list (`txt`: one number per line), from its first block `head` and the
+ * chunks that follow it. The encoding is taken from a byte-order mark (UTF-8, UTF-16LE/BE), and
+ * an input that is not text at all (a zip, a PDF, zero bytes) is refused with
+ * WA_INPUT_UNREADABLE, saying what it looks like, rather than read as rows of garbage.
+ */
+export async function* readText(
+  head: Buffer,
+  more: AsyncIterable<Buffer> | undefined,
+  format: 'csv' | 'txt' | undefined,
+  options: TabularOptions,
+): AsyncGenerator<InputRow[]> {
+  const { encoding, bomLength } = sniffEncoding(head);
+  const binary = encoding === 'utf8' ? describeBinary(head) : undefined;
+  if (binary !== undefined) {
+    throw new WaError(
+      ErrorCodes.INPUT_UNREADABLE,
+      `The input looks like ${binary}, not ${format === 'txt' ? 'a text list' : 'CSV or a text list'}.`,
+    );
+  }
+  const decoder = chunkDecoder(encoding);
+  let sampleText = decoder.write(head.subarray(bomLength));
+  if (more === undefined) sampleText += decoder.end();
+  let delimiter: string | undefined;
+  const separatorLine = EXCEL_SEPARATOR_LINE.exec(sampleText);
+  if (separatorLine) {
+    sampleText = sampleText.slice(separatorLine[0].length);
+    delimiter = format === 'txt' ? undefined : separatorLine[1];
+  } else {
+    delimiter = format === 'txt' ? undefined : sniffDelimiter(sampleText);
+  }
+  const parser = new CsvParser({ delimiter });
+
+  async function* rows(): AsyncGenerator<ParsedRow[]> {
+    yield parser.push(sampleText, more === undefined);
+    if (more === undefined) return;
+    for await (const chunk of more) yield parser.push(decoder.write(chunk), false);
+    yield parser.push(decoder.end(), true);
+  }
+  // Once the columns are known, only the phone and country fields are made.
+  yield* tabular(rows(), options, {
+    chosen: (choice) => parser.project(choice.country === undefined ? [choice.phone] : [choice.phone, choice.country]),
+  });
+}

@@ -1,0 +1,236 @@
+import { e164ToKey, NumberTable } from '../dedupe/number-table.js';
+import { INVALID_ROW, NO_NUMBER, NOT_IN_TABLE, State, type StateCode, UNANSWERED_REASONS } from './answer-state.js';
+import { emptyCounts, type JobCounts } from './progress.js';
+import { RowFlags } from './row-flags.js';
+
+/**
+ * Each row's state right after dedupe (INVALID_ROW for a row without a number), and 1 where it
+ * repeats an earlier row.
+ */
+export interface Deduped {
+  states: Uint8Array;
+  duplicates: Uint8Array;
+}
+
+/** States that answer a number. */
+const ANSWERED = [State.CACHE_YES, State.CACHE_NO, State.API_YES, State.API_NO] as const;
+/** States of a number left without an answer, each with its reason (UNANSWERED_REASONS). */
+const UNANSWERED = [
+  State.TO_CHECK,
+  State.IN_FLIGHT,
+  State.NOT_ANSWERED,
+  State.CREATE_UNCONFIRMED,
+  State.MAX_SPEND,
+  State.DRY_RUN,
+  State.TASK_ERROR,
+  State.ABORTED,
+] as const;
+
+/**
+ * The one owner of a job's state: each unique number's state (the number table), which rows
+ * repeat an earlier row's number, what a previous run left in the journal, and the counts. The
+ * stages read it freely and change it only through the methods below, so each count moves in
+ * one place. The per-row work (dedupe, reading the cache through) is done here in typed arrays.
+ */
+export class JobState {
+  readonly #table = new NumberTable(1 << 16);
+  /** Rows (counted from 0) whose number an earlier row already had. */
+  readonly #duplicates = new RowFlags();
+  /** Numbers a previous run left in the journal: IN_FLIGHT (to collect) or CREATE_UNCONFIRMED. */
+  readonly #journaled = new NumberTable(16);
+  /** What resumed tasks settled for numbers not read from the input yet. */
+  readonly #settledEarly = new NumberTable(16);
+  readonly #counts: JobCounts = emptyCounts();
+  #rowsAnsweredEarly = 0;
+  /** For progress: numbers to check when checking began, and how many have been settled since. */
+  #toCheck = 0;
+  #settled = 0;
+  /** Wakes pass 2 when it waits for an answer (see nextSettle). */
+  #wake: (() => void) | undefined;
+  /** How many numbers ended in each state, counted once when the job ended. */
+  #finalStates: Uint32Array | undefined;
+
+  /** The counts so far. Read them; they change only through this class's methods. */
+  get counts(): Readonly<JobCounts> {
+    return this.#counts;
+  }
+
+  /** Rows answered in pass 1: the first rows of the input, in order. */
+  get rowsAnsweredEarly(): number {
+    return this.#rowsAnsweredEarly;
+  }
+
+  /** Numbers still waiting to be uploaded or answered, for progress. */
+  get toCheckLeft(): number {
+    return Math.max(0, this.#toCheck - this.#settled);
+  }
+
+  /** A number's state, or NOT_IN_TABLE. */
+  stateOf(key: number): number {
+    return this.#table.get(key);
+  }
+
+  /** Whether the row (counted from 0) repeats an earlier row's number. */
+  isDuplicateRow(row: number): boolean {
+    return this.#duplicates.has(row);
+  }
+
+  /**
+   * Counts a batch's rows and records which repeat an earlier row's number. Returns each row's
+   * state as it stands now and its duplicate flag, so that answering the batch needs no second
+   * lookup per row.
+   */
+  dedupe(keys: Float64Array): Deduped {
+    const counts = this.#counts;
+    const table = this.#table;
+    const states = new Uint8Array(keys.length);
+    const duplicates = new Uint8Array(keys.length);
+    for (let i = 0; i < keys.length; i++) {
+      const key = keys[i]!;
+      const row = counts.rows++;
+      if (key === NO_NUMBER) {
+        counts.invalidRows++;
+        states[i] = INVALID_ROW;
+        continue;
+      }
+      const state = table.addOrGet(key, State.UNKNOWN);
+      if (state === NOT_IN_TABLE) {
+        counts.uniqueNumbers++;
+        states[i] = State.UNKNOWN;
+      } else if (state === State.CACHED_YES_UNSEEN || state === State.CACHED_NO_UNSEEN) {
+        // The first row of a number the cache scan put in the table.
+        counts.uniqueNumbers++;
+        counts.cacheHits++;
+        states[i] = state === State.CACHED_YES_UNSEEN ? State.CACHE_YES : State.CACHE_NO;
+        table.set(key, states[i]!);
+      } else {
+        counts.duplicateRows++;
+        this.#duplicates.set(row);
+        states[i] = state;
+        duplicates[i] = 1;
+      }
+    }
+    return { states, duplicates };
+  }
+
+  /** Pass 1 answered every row before `row` (counted from 0). */
+  answeredEarlyUpTo(row: number): void {
+    this.#rowsAnsweredEarly = row;
+  }
+
+  /** Makes room for `count` numbers more, before the cache is read through. */
+  reserveForCache(count: number): void {
+    this.#table.reserve(count);
+  }
+
+  /**
+   * A fresh answer from the cache. It answers a number still UNKNOWN (one cache hit); with
+   * `unseenToo` (the input is still being read), a number not read yet is kept as unseen, so
+   * that its first row is answered without a second lookup.
+   */
+  takeCachedAnswer(key: number, yes: boolean, unseenToo: boolean): void {
+    const table = this.#table;
+    const state = unseenToo
+      ? table.addOrGet(key, yes ? State.CACHED_YES_UNSEEN : State.CACHED_NO_UNSEEN)
+      : table.get(key);
+    if (state === State.UNKNOWN) {
+      this.#counts.cacheHits++;
+      table.set(key, yes ? State.CACHE_YES : State.CACHE_NO);
+    }
+  }
+
+  /** Numbers not looked up in the cache yet. Setting states while iterating is safe. */
+  unknownNumbers(): Generator<number> {
+    return this.#table.keysWithState(State.UNKNOWN);
+  }
+
+  /** A number held by a task a previous run left in the journal (IN_FLIGHT or CREATE_UNCONFIRMED). */
+  holdForJournal(e164: string, state: typeof State.IN_FLIGHT | typeof State.CREATE_UNCONFIRMED): void {
+    this.#journaled.add(e164ToKey(e164), state);
+  }
+
+  /**
+   * What the cache did not answer is to be checked, unless a resumed task already settled it or
+   * a journaled task holds it. Returns how many numbers are TO_CHECK.
+   */
+  planUnknown(): number {
+    // Setting a state moves no key, so the table can be walked while it changes: no copy of
+    // what may be millions of keys.
+    for (const key of this.#table.keysWithState(State.UNKNOWN)) {
+      const early = this.#settledEarly.get(key);
+      const journaled = this.#journaled.get(key);
+      this.#table.set(key, early !== NOT_IN_TABLE ? early : journaled !== NOT_IN_TABLE ? journaled : State.TO_CHECK);
+    }
+    const counts = this.#table.countStates();
+    this.#toCheck = counts[State.TO_CHECK]! + counts[State.IN_FLIGHT]!;
+    return counts[State.TO_CHECK]!;
+  }
+
+  /** Numbers to check, in table order. */
+  numbersToCheck(): Generator<number> {
+    return this.#table.keysWithState(State.TO_CHECK);
+  }
+
+  /** A dry run stops before uploading: these numbers would have been. */
+  markDryRun(keys: Float64Array): void {
+    for (const key of keys) this.#table.set(key, State.DRY_RUN);
+  }
+
+  /** What became of a number sent to the provider (or held back from it). Wakes pass 2. */
+  settle(e164: string, state: StateCode): void {
+    const key = e164ToKey(e164);
+    if (this.#wake) {
+      // Runs after the synchronous loop that settles a whole task's numbers.
+      const wake = this.#wake;
+      this.#wake = undefined;
+      wake();
+    }
+    if (this.#table.set(key, state)) this.#settled++;
+    // A task resumed from the journal can finish before the input is read: keep its word.
+    else if (!this.#settledEarly.add(key, state)) this.#settledEarly.set(key, state);
+  }
+
+  /** Resolves the next time a number is settled. */
+  nextSettle(): Promise<void> {
+    return new Promise<void>((resolve) => (this.#wake = resolve));
+  }
+
+  /** The provider confirmed a task of `numbers` numbers: they are paid for. */
+  taskCreated(numbers: number): void {
+    this.#counts.tasks++;
+    this.#counts.numbersUploaded += numbers;
+    this.#counts.numbersCharged += numbers;
+  }
+
+  /** A create went out and its answer was lost: perhaps paid, not answered. */
+  createUnconfirmed(numbers: number): void {
+    this.#counts.numbersUploaded += numbers;
+    this.#counts.numbersUnconfirmed += numbers;
+  }
+
+  /** The provider answered `numbers` numbers (stored in the cache). */
+  answeredByApi(numbers: number): void {
+    this.#counts.answeredByApi += numbers;
+  }
+
+  /** Counts the final states once, at the end of the job (a pass over millions of slots). */
+  finish(): void {
+    const states = this.#table.countStates();
+    this.#finalStates = states;
+    let answered = 0;
+    for (const state of ANSWERED) answered += states[state]!;
+    this.#counts.unanswered = this.#counts.uniqueNumbers - answered;
+  }
+
+  /** Unanswered unique numbers by reason. */
+  unansweredByReason(): Record<string, number> {
+    const states = this.#finalStates ?? this.#table.countStates();
+    const byReason: Record<string, number> = {};
+    for (const state of UNANSWERED) {
+      const count = states[state]!;
+      const reason = UNANSWERED_REASONS[state]!;
+      if (count > 0) byReason[reason] = (byReason[reason] ?? 0) + count;
+    }
+    return byReason;
+  }
+}

@@ -1,0 +1,275 @@
+import PQueue from 'p-queue';
+import type { WaClient } from '../api/client.js';
+import type { ProviderTask } from '../api/task.js';
+import type { ResultCache } from '../store/result-cache.js';
+import { keyToE164 } from '../dedupe/number-table.js';
+import { asWaError, CreateUnconfirmedError, ErrorCodes, isWaError, type WaError } from '../errors.js';
+import { State } from './answer-state.js';
+import { type CollectDeps, collectTask, type SubmittedTask } from './collect-task.js';
+import type { JobState } from './job-state.js';
+import type { TaskProgress } from './progress.js';
+import { planTaskSizes, type TaskSizing } from './task-plan.js';
+import { taskKey, type JournalEntry, type TaskJournal } from '../store/task-journal.js';
+
+export interface TaskRunnerDeps {
+  client: WaClient;
+  cache: ResultCache;
+  journal: TaskJournal;
+  /** Where each number's fate and the job's counts are recorded. */
+  state: JobState;
+  sizing: TaskSizing;
+  /** Numbers this job may still upload (maxSpend), or Infinity. */
+  budget: number;
+  /** The caller's stop: no new tasks, and polls end. An upload under way is cut off too. */
+  signal: AbortSignal | undefined;
+  /** Something changed that a progress display would show. */
+  changed: () => void;
+}
+
+/** Numbers to check: an array of E.164 strings, or anything that slices into one. */
+export interface NumberList {
+  readonly length: number;
+  slice(from: number, to: number): string[];
+}
+
+/** A NumberList over number-table keys, made into E.164 strings a slice at a time. */
+export function keyList(keys: Float64Array): NumberList {
+  return { length: keys.length, slice: (from, to) => Array.from(keys.subarray(from, to), keyToE164) };
+}
+
+/** Errors after which no new task is created: the account or the request itself is wrong. */
+const FATAL = new Set<string>([
+  ErrorCodes.UNAUTHORIZED,
+  ErrorCodes.INSUFFICIENT_BALANCE,
+  ErrorCodes.BAD_REQUEST,
+  ErrorCodes.INSECURE_URL,
+]);
+
+/**
+ * Runs the job's tasks: create (journaled before and after) -> poll -> download -> reconcile ->
+ * store, at most `concurrency` at the provider at once. Numbers a task leaves unanswered are
+ * tried once more in a later task.
+ *
+ * Two p-queues: `#slots` holds a task from its create until the provider's processing ends
+ * (the provider frees its slot then, so ours frees too, and the next task starts processing
+ * while this one is exported and downloaded); `#tasks` holds every task to its very end.
+ */
+export class TaskRunner {
+  readonly running = new Map<string, TaskProgress>();
+  /** The first error that stopped new tasks, if any. */
+  fatal: WaError | undefined;
+  /** Errors of tasks that were paid for but could not be collected; the next run resumes them. */
+  readonly taskErrors: WaError[] = [];
+  readonly #deps: TaskRunnerDeps;
+  readonly #collect: CollectDeps;
+  readonly #slots: PQueue;
+  readonly #tasks = new PQueue();
+  /** Ends polls and downloads when the job stops (see stop()); creates are left to finish. */
+  readonly #stopCollecting = new AbortController();
+  #stopped = false;
+  #retry: string[] = [];
+  /** Creates go out one at a time (see #createOneAtATime). */
+  readonly #creates = new PQueue({ concurrency: 1 });
+  /** How long the last create took, to create the next task that much before a slot frees. */
+  #createMs = 0;
+  /** A journal or cache write that failed: the job must stop and say so. */
+  #failure: { error: unknown } | undefined;
+
+  constructor(deps: TaskRunnerDeps) {
+    this.#deps = deps;
+    this.#slots = new PQueue({ concurrency: deps.sizing.concurrency });
+    const stop = this.#stopCollecting.signal;
+    this.#collect = {
+      client: deps.client,
+      cache: deps.cache,
+      journal: deps.journal,
+      state: deps.state,
+      signal: deps.signal ? AbortSignal.any([deps.signal, stop]) : stop,
+      changed: deps.changed,
+    };
+  }
+
+  /** Picks up a task a previous run submitted: polled and collected, never uploaded again. */
+  resume(entry: JournalEntry): void {
+    const task = { id: entry.id, taskId: entry.taskId!, numbers: entry.numbers };
+    this.#inSlot((slotFree) => this.#collectTask(task, true, slotFree));
+  }
+
+  /**
+   * The consumer is gone: no task is created from now on, polls and downloads end, and tasks at
+   * the provider stay `submitted` in the journal for the next run to collect. A create already
+   * sent is let finish, so that it is journaled as submitted rather than left unconfirmed.
+   */
+  stop(): void {
+    this.#stopped = true;
+    this.#stopCollecting.abort();
+  }
+
+  /** Resolves when no task is queued or under way; throws a failed journal or cache write. */
+  async idle(): Promise<void> {
+    // Only a task in a slot adds tasks (a 413 split), and only before it leaves its slot.
+    await this.#slots.onIdle();
+    await this.#tasks.onIdle();
+    if (this.#failure) throw this.#failure.error;
+  }
+
+  /** Checks `numbers` in tasks (two rounds: the second for numbers the first left unanswered). */
+  async check(numbers: NumberList): Promise<void> {
+    await this.#round(numbers, true);
+    await this.idle();
+    const retry = this.#retry;
+    this.#retry = [];
+    await this.#round(retry, false);
+    await this.idle();
+  }
+
+  /**
+   * Runs `work` (one task) in `#tasks`, and in one of the `concurrency` slots until `work` calls
+   * `slotFree` or ends.
+   */
+  #inSlot(work: (slotFree: () => void) => Promise<void>): void {
+    void this.#slots.add(async () => {
+      let slotFree!: () => void;
+      const freed = new Promise<void>((resolve) => (slotFree = resolve));
+      const task = work(slotFree).catch((error: unknown) => {
+        this.#failure ??= { error };
+      });
+      void this.#tasks.add(() => task);
+      await Promise.race([freed, task]);
+    });
+  }
+
+  /**
+   * Plans the round's task sizes and queues them. A task's numbers become strings only when its
+   * turn comes, so millions of numbers to check never sit in memory as strings all at once.
+   */
+  async #round(numbers: NumberList, firstTry: boolean): Promise<void> {
+    const { state, sizing } = this.#deps;
+    const affordable = Math.max(0, Math.min(numbers.length, this.#deps.budget - state.counts.numbersUploaded));
+    for (let from = affordable; from < numbers.length; from += 10_000) {
+      for (const number of numbers.slice(from, Math.min(numbers.length, from + 10_000)))
+        state.settle(number, State.MAX_SPEND);
+    }
+    let at = 0;
+    for (const size of planTaskSizes(affordable, sizing)) {
+      const from = at;
+      at += size;
+      this.#inSlot(async (slotFree) => {
+        const slice = numbers.slice(from, from + size);
+        if (this.#holdBack(slice)) return;
+        const entry = preparedEntry(slice);
+        await this.#deps.journal.write(entry);
+        await this.#createAndCollect(entry, firstTry, slotFree);
+      });
+    }
+  }
+
+  /** Settles `numbers` without a create when the job stopped or cannot go on; true if it did. */
+  #holdBack(numbers: readonly string[]): boolean {
+    const stopped = this.#stopped || this.#deps.signal?.aborted === true;
+    if (!stopped && !this.fatal) return false;
+    for (const number of numbers) this.#deps.state.settle(number, this.fatal ? State.TASK_ERROR : State.ABORTED);
+    return true;
+  }
+
+  async #createAndCollect(entry: JournalEntry, firstTry: boolean, slotFree: () => void): Promise<void> {
+    const task = await this.#createOneAtATime(entry, firstTry);
+    if (task)
+      await this.#collectTask({ id: entry.id, taskId: task.taskId, numbers: entry.numbers }, firstTry, slotFree);
+  }
+
+  /**
+   * Creates are serialized: a crash (or a lost answer) can then leave at most one task whose
+   * payment is unconfirmed, instead of one per slot. A create takes well under a second and a
+   * task minutes, so the slots stay just as busy.
+   */
+  async #createOneAtATime(entry: JournalEntry, firstTry: boolean): Promise<ProviderTask | undefined> {
+    return this.#creates.add(() => this.#create(entry, firstTry));
+  }
+
+  async #create(entry: JournalEntry, firstTry: boolean): Promise<ProviderTask | undefined> {
+    const { client, journal, state, signal } = this.#deps;
+    const numbers = entry.numbers;
+    // Never sent: forget the task; its numbers are planned again by the next run.
+    if (this.#holdBack(numbers)) {
+      await journal.remove(entry.id);
+      return undefined;
+    }
+    await journal.write({ ...entry, state: 'uploading', updatedAt: Date.now() });
+    let task: ProviderTask;
+    const createStarted = Date.now();
+    try {
+      task = await client.createTask(numbers, { signal });
+      this.#createMs = Date.now() - createStarted;
+    } catch (error) {
+      await this.#createFailed(entry, error, firstTry);
+      return undefined;
+    }
+    await journal.write({ ...entry, state: 'submitted', taskId: task.taskId, updatedAt: Date.now() });
+    state.taskCreated(numbers.length);
+    return task;
+  }
+
+  async #createFailed(entry: JournalEntry, error: unknown, firstTry: boolean): Promise<void> {
+    const { journal, state } = this.#deps;
+    const numbers = entry.numbers;
+    if (error instanceof CreateUnconfirmedError) {
+      await journal.write({ ...entry, state: 'unconfirmed', updatedAt: Date.now() });
+      state.createUnconfirmed(numbers.length);
+      for (const number of numbers) state.settle(number, State.CREATE_UNCONFIRMED);
+      return;
+    }
+    // Any other failure was answered by the provider as not done (or never sent): nothing paid.
+    await journal.remove(entry.id);
+    if (isWaError(error, ErrorCodes.FILE_TOO_LARGE) && numbers.length > 1) {
+      // 413 is free: split the task in two and go on.
+      const half = Math.ceil(numbers.length / 2);
+      for (const part of [numbers.slice(0, half), numbers.slice(half)]) {
+        const smaller = preparedEntry(part);
+        await journal.write(smaller);
+        this.#inSlot((slotFree) => this.#createAndCollect(smaller, firstTry, slotFree));
+      }
+      return;
+    }
+    const aborted = isWaError(error, ErrorCodes.ABORTED);
+    if (!aborted) this.#stopOn(error);
+    for (const number of numbers) state.settle(number, aborted ? State.ABORTED : State.TASK_ERROR);
+  }
+
+  async #collectTask(task: SubmittedTask, firstTry: boolean, slotFree: () => void): Promise<void> {
+    const progress: TaskProgress = { taskId: task.taskId, numbers: task.numbers.length, status: 'pending', checked: 0 };
+    this.running.set(task.taskId, progress);
+    this.#deps.changed();
+    try {
+      const collected = await collectTask(this.#collect, task, progress, slotFree, this.#createMs);
+      if ('unanswered' in collected) {
+        this.#unanswered(collected.unanswered, firstTry);
+        return;
+      }
+      // Not collected: the task stays `submitted` in the journal, for the next run to collect.
+      const aborted = collected.error.code === ErrorCodes.ABORTED;
+      if (!aborted) this.taskErrors.push(collected.error);
+      for (const number of task.numbers) this.#deps.state.settle(number, aborted ? State.ABORTED : State.TASK_ERROR);
+    } finally {
+      this.running.delete(task.taskId);
+      this.#deps.changed();
+    }
+  }
+
+  #unanswered(numbers: readonly string[], firstTry: boolean): void {
+    for (const number of numbers) {
+      if (firstTry) this.#retry.push(number);
+      else this.#deps.state.settle(number, State.NOT_ANSWERED);
+    }
+  }
+
+  #stopOn(error: unknown): void {
+    const waError = asWaError(error);
+    if (FATAL.has(waError.code)) this.fatal ??= waError;
+    else this.taskErrors.push(waError);
+  }
+}
+
+function preparedEntry(numbers: string[]): JournalEntry {
+  return { id: taskKey(numbers), state: 'prepared', numbers, count: numbers.length, updatedAt: Date.now() };
+}

@@ -1,0 +1,33 @@
+import { expect, test } from 'vitest';
+import { writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { ErrorCodes } from '../src/errors.js';
+import { workerStream } from '../src/worker/worker-stream.js';
+import { openPaths } from './helpers/open-paths.js';
+import { useTempDirs } from './helpers/temp-dir.js';
+
+// Runs dist/: `npm run build` first.
+const NOTES_WORKER = new URL('./helpers/notes-worker.mjs', import.meta.url);
+const READ_WORKER = new URL('./helpers/read-worker.mjs', import.meta.url);
+const tempDir = useTempDirs();
+
+test('workerStream() - a note from the worker reaches onNote in order with the items', async () => {
+  const seen: unknown[] = [];
+  const stream = workerStream<number>(NOTES_WORKER, undefined, ErrorCodes.INPUT_UNREADABLE, undefined, (note) =>
+    seen.push(note),
+  );
+  for await (const item of stream) seen.push(item);
+  expect(seen).toEqual([0, { columns: 'chosen' }, 1, 2]);
+});
+
+test('workerStream() - a consumer that stops early: the worker is gone and the file it read is closed', async () => {
+  const path = join(await tempDir(), 'big.txt');
+  // More rows than the worker may run ahead (128 batches of 4,096): it is mid-file when the consumer leaves.
+  await writeFile(path, '+41798284651\n'.repeat(1_000_000));
+  for await (const batch of workerStream<unknown[]>(READ_WORKER, { path }, ErrorCodes.INPUT_UNREADABLE)) {
+    expect(batch.length).toBeGreaterThan(0);
+    expect(openPaths()).toContain(path);
+    break;
+  }
+  expect(openPaths()).not.toContain(path);
+});
