@@ -65,7 +65,7 @@ test('checkNumbers() - a bomb for a result file: a typed task error, nothing ans
     apiKey: 'key',
     userId: 'me',
     retry: { retries: 0, minDelayMs: 1, maxDelayMs: 1 },
-    poll: { floorMs: 5, ceilingMs: 20, noticeFloorMs: 5 },
+    poll: { floorMs: 10, ceilingMs: 20, noticeFloorMs: 5 },
   });
   const cacheDir = join(dir, 'cache');
   const job = checkNumbers(input, { client, cacheDir });

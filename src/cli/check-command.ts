@@ -1,7 +1,9 @@
 import { writeFile } from 'node:fs/promises';
 import { type Readable, Writable } from 'node:stream';
 import { parseArgs } from 'node:util';
-import { isWaError } from '../errors.js';
+import { DEFAULT_API_URL } from '../api/client.js';
+import { ProviderUnreachableError } from '../api/wait-errors.js';
+import { ErrorCodes, isWaError, WaError } from '../errors.js';
 import { type CheckJob, checkNumbers } from '../job/check-numbers.js';
 import type { CheckOptions } from '../job/options.js';
 import type { CheckSummary } from '../job/progress.js';
@@ -159,7 +161,9 @@ export async function checkCommand(argv: string[], io: CliEnvironment): Promise<
     if (file === undefined && isClosedOutput(error)) return 0;
     if (values['report-json'] !== undefined && isWaError(error))
       await writeReportJson(values['report-json'], { error: { code: error.code, message: error.message } });
-    throw error;
+    throw error instanceof ProviderUnreachableError
+      ? unreachable(error, apiUrlSource(values['api-url'], io.env))
+      : error;
   } finally {
     progress?.done();
     process.off('SIGINT', onSignal);
@@ -221,6 +225,22 @@ function terminalAware(io: CliEnvironment, progress: ProgressLine | undefined): 
 function isClosedOutput(error: unknown): boolean {
   const code = (error as NodeJS.ErrnoException | undefined)?.code;
   return code === 'EPIPE' || code === 'ERR_STREAM_DESTROYED';
+}
+
+/** Where this run took its API URL from, as the user would change it. */
+function apiUrlSource(flag: string | undefined, env: NodeJS.ProcessEnv): string {
+  if (flag !== undefined) return 'the --api-url flag';
+  if (env.WA_CHECK_API_URL) return 'WA_CHECK_API_URL';
+  return `the default (${DEFAULT_API_URL}), as neither --api-url nor WA_CHECK_API_URL is set`;
+}
+
+/** A wrong URL is the likeliest cause: say which one failed and where it was set. Nothing was paid. */
+function unreachable(error: ProviderUnreachableError, source: string): WaError {
+  return new WaError(
+    ErrorCodes.NETWORK,
+    `Could not reach the provider at ${error.origin} (${error.reason}); nothing was sent, nothing paid. That URL came from ${source}: give the right one with --api-url <url> or WA_CHECK_API_URL.`,
+    { cause: error },
+  );
 }
 
 function outputFormat(forced: string | undefined, output: string | undefined): OutputFormat {

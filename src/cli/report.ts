@@ -35,6 +35,7 @@ export function formatReport(summary: CheckSummary): string {
     }
     if (summary.unansweredByReason.task_error)
       lines.push('  task_error: run the same command again to collect those tasks; nothing is paid twice.');
+    lines.push(...reasonAdvice(summary));
     for (const error of summary.taskErrors) lines.push(`  ${error.code}: ${error.message}`);
   }
   for (const line of costLines(summary)) lines.push(line);
@@ -55,8 +56,10 @@ function costLines(summary: CheckSummary): string[] {
       `Minimum order:       ${count(topUp.numbers)} to check, minimum ${count(topUp.minimum)}: ${what} (--top-up ${topUp.policy})`,
     );
   }
-  if (summary.refreshed > 0 && !topUp)
-    lines.push(`Refreshed:           ${count(summary.refreshed)} cached answers bought again to reach the minimum`);
+  if ((summary.refreshed ?? 0) > 0 && !topUp)
+    lines.push(
+      `Refreshed:           ${count(summary.refreshed ?? 0)} cached answers bought again to reach the minimum`,
+    );
   const balance = summary.balance;
   if (balance) {
     const cost = balance.cost === undefined ? '' : `, this run ${balance.cost} ${balance.currency ?? ''}`.trimEnd();
@@ -83,4 +86,26 @@ export function reportObject(
 ): CheckSummary & { exitCode: number; output: string | null; savedShare: number } {
   const savedShare = summary.uniqueNumbers > 0 ? summary.cacheHits / summary.uniqueNumbers : 0;
   return { ...summary, savedShare, ...extra };
+}
+
+/** What to do about the reasons the provider's refusals and stuck tasks leave. */
+function reasonAdvice(summary: CheckSummary): string[] {
+  const reasons = summary.unansweredByReason;
+  const lines: string[] = [];
+  if (reasons.rate_limited) {
+    const when = summary.retryAt ?? 'a later time';
+    lines.push(`  rate_limited: the provider asked us to come back at ${when}; nothing was sent for those numbers,`);
+    lines.push('  nothing paid. Run the same command again after that time.');
+  }
+  if (reasons.task_stalled) {
+    lines.push('  task_stalled: the provider stopped moving those tasks, so this run stopped waiting; they are paid');
+    lines.push('  for and kept in the cache folder: run the same command again later to collect them.');
+  }
+  for (const reason of ['result_invalid', 'result_too_large'] as const) {
+    if (!reasons[reason]) continue;
+    lines.push(`  ${reason}: the provider's result file was rejected and nothing of it kept. The next run fetches`);
+    lines.push('  a fresh link once; a file rejected twice is not downloaded again (those numbers are paid for:');
+    lines.push("  ask the provider for the task's results).");
+  }
+  return lines;
 }

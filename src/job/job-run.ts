@@ -151,6 +151,7 @@ export class JobRun {
       ...(this.#balance && { balance: this.#balance }),
       notes: [...this.#notes],
       savedByRicherProducts: this.#fromRicher,
+      retryAt: this.#runner?.retryAt?.toISOString(),
       taskErrors: distinctErrors(this.#runner?.taskErrors ?? []),
       complete: finished && counts.unanswered === 0 && !this.#dryRun,
       finished,
@@ -233,7 +234,7 @@ export class JobRun {
           : undefined,
       budget: this.#options.maxSpend ?? Number.POSITIVE_INFINITY,
       signal: this.#options.signal,
-      changed: () => this.#report(false),
+      changed: (now) => this.#report(now === true),
     });
   }
 
@@ -249,6 +250,7 @@ export class JobRun {
       phase: writing ? 'writing' : this.#phase,
       toCheck: this.#state.toCheckLeft,
       tasksRunning: [...(this.#runner?.running.values() ?? [])].map((task) => ({ ...task })),
+      waiting: this.#runner?.waits.current(),
     });
   }
 }

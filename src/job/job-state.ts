@@ -24,6 +24,10 @@ const UNANSWERED = [
   State.DRY_RUN,
   State.TASK_ERROR,
   State.ABORTED,
+  State.RATE_LIMITED,
+  State.TASK_STALLED,
+  State.RESULT_INVALID,
+  State.RESULT_TOO_LARGE,
   State.BELOW_MINIMUM,
   State.INSUFFICIENT_BALANCE,
   State.DAILY_LIMIT,
@@ -202,7 +206,7 @@ export class JobState {
 
   /** Cached numbers outside the job whose answers a task bought again (the stale top-up). */
   refreshedByTopUp(numbers: number): void {
-    this.#counts.refreshed += numbers;
+    this.#counts.refreshed = (this.#counts.refreshed ?? 0) + numbers;
   }
 
   /** What became of a number sent to the provider (or held back from it). Wakes pass 2. */

@@ -1,4 +1,6 @@
 import type { BalanceReport, TopUpReport } from './cost-report.js';
+import type { JobWait } from './job-waits.js';
+
 /** One task at the provider, as last seen. */
 export interface TaskProgress {
   taskId: string;
@@ -35,7 +37,7 @@ export interface JobCounts {
    * Cached numbers outside the input whose oldest answers filled a task up to the provider's
    * minimum (`topUp: 'stale'`): paid for (in `numbersCharged`) and refreshed in the cache.
    */
-  refreshed: number;
+  refreshed?: number | undefined;
 }
 
 export interface JobProgress extends JobCounts {
@@ -43,6 +45,11 @@ export interface JobProgress extends JobCounts {
   /** Numbers waiting to be uploaded or answered. */
   toCheck: number;
   tasksRunning: TaskProgress[];
+  /**
+   * What the job waits for now, when the client announced a wait of a few seconds or more: a
+   * rate limit or retry first, else the next status read or download that ends first.
+   */
+  waiting?: JobWait | undefined;
 }
 
 export interface CheckSummary extends JobCounts {
@@ -66,6 +73,12 @@ export interface CheckSummary extends JobCounts {
   savedByRicherProducts?: number | undefined;
   /** Things the user should know about this run's cost and limits, as sentences. */
   notes?: string[] | undefined;
+  /**
+   * When the provider asked to be called again (ISO 8601), when it refused a create for longer
+   * than the client waits (`WA_RATE_LIMITED`): numbers not sent are `rate_limited`; run again
+   * after this time.
+   */
+  retryAt?: string | undefined;
   /** Errors of tasks that were paid for but could not be collected (first few, deduplicated). */
   taskErrors: Array<{ code: string; message: string }>;
   /** True when every valid number got an answer. */

@@ -1,13 +1,17 @@
+// Over 300 lines: slots, rounds and what each outcome of a create or a collect does to them
+// belong together, and parallel branches edit these methods in place.
 import PQueue from 'p-queue';
 import type { WaClient } from '../api/client.js';
 import type { ProviderTask } from '../api/task.js';
+import { ProviderUnreachableError, RetryLaterError } from '../api/wait-errors.js';
 import type { ResultCache } from '../store/result-cache.js';
 import { keyToE164 } from '../dedupe/number-table.js';
-import { asWaError, CreateUnconfirmedError, ErrorCodes, isWaError, type WaError } from '../errors.js';
-import { State, type StateCode } from './answer-state.js';
-import { type CollectDeps, collectTask, type SubmittedTask } from './collect-task.js';
+import { asWaError, CreateUnconfirmedError, ErrorCodes, isWaError, WaError } from '../errors.js';
+import { State, stateOfTaskFailure } from './answer-state.js';
+import { type CollectDeps, collectTask, RESULT_TRIES, type SubmittedTask } from './collect-task.js';
 import type { JobExtras } from './job-extras.js';
 import type { JobState } from './job-state.js';
+import { JobWaits } from './job-waits.js';
 import type { TaskProgress } from './progress.js';
 import { planTaskSizes, type TaskSizing } from './task-plan.js';
 import { taskKey, type JournalEntry, type TaskJournal } from '../store/task-journal.js';
@@ -32,8 +36,8 @@ export interface TaskRunnerDeps {
   budget: number;
   /** The caller's stop: no new tasks, and polls end. An upload under way is cut off too. */
   signal: AbortSignal | undefined;
-  /** Something changed that a progress display would show. */
-  changed: () => void;
+  /** Something changed that a progress display would show; `now` when it must not wait for the next tick. */
+  changed: (now?: boolean) => void;
 }
 
 /** Numbers to check: an array of E.164 strings, or anything that slices into one. */
@@ -70,6 +74,8 @@ export class TaskRunner {
   fatal: WaError | undefined;
   /** Errors of tasks that were paid for but could not be collected; the next run resumes them. */
   readonly taskErrors: WaError[] = [];
+  /** What the client waits for now (its `onWait` announcements), for progress. */
+  readonly waits: JobWaits;
   readonly #deps: TaskRunnerDeps;
   readonly #collect: CollectDeps;
   /** Cached numbers outside the job that fill tasks up to the minimum: refreshed, never retried. */
@@ -88,12 +94,16 @@ export class TaskRunner {
   #createMs = 0;
   /** A journal or cache write that failed: the job must stop and say so. */
   #failure: { error: unknown } | undefined;
+  /** When the provider asked us to come back (a Retry-After past the cap): no create until then. */
+  #retryAt: number | undefined;
 
   constructor(deps: TaskRunnerDeps) {
     this.#deps = deps;
     this.#slots = new PQueue({ concurrency: deps.sizing.concurrency });
+    this.waits = new JobWaits(deps.changed);
     const stop = this.#stopCollecting.signal;
     this.#collect = {
+      waits: this.waits,
       client: deps.client,
       cache: deps.cache,
       journal: deps.journal,
@@ -110,9 +120,28 @@ export class TaskRunner {
     for (const number of numbers) this.#topUps.add(number);
   }
 
-  /** Picks up a task a previous run submitted: polled and collected, never uploaded again. */
+  /** When the provider asked to be called again, if it refused a create for longer than we wait. */
+  get retryAt(): Date | undefined {
+    return this.#retryAt === undefined ? undefined : new Date(this.#retryAt);
+  }
+
+  /**
+   * Picks up a task a previous run submitted: polled and collected, never uploaded again. One
+   * whose result file was rejected is fetched once more with a fresh link, then only reported.
+   */
   resume(entry: JournalEntry): void {
-    const task = { id: entry.id, taskId: entry.taskId!, numbers: entry.numbers };
+    const task = { id: entry.id, taskId: entry.taskId!, numbers: entry.numbers, resultError: entry.resultError };
+    const rejected = entry.resultError;
+    if (rejected && rejected.tries >= RESULT_TRIES) {
+      this.taskErrors.push(
+        new WaError(
+          rejected.code,
+          `Task ${task.taskId}: ${rejected.message ?? 'its result file was rejected'} (rejected ${rejected.tries} times, not downloaded again)`,
+        ),
+      );
+      for (const number of task.numbers) this.#deps.state.settle(number, stateOfTaskFailure(rejected.code));
+      return;
+    }
     this.#inSlot((slotFree) => this.#collectTask(task, true, slotFree));
   }
 
@@ -206,8 +235,14 @@ export class TaskRunner {
   /** Settles `numbers` without a create when the job stopped or cannot go on; true if it did. */
   #holdBack(numbers: readonly string[]): boolean {
     const stopped = this.#stopped || this.#deps.signal?.aborted === true;
-    if (!stopped && !this.fatal && !this.#unpaid) return false;
-    const why = this.#unpaid ? State.INSUFFICIENT_BALANCE : this.fatal ? State.TASK_ERROR : State.ABORTED;
+    if (!stopped && !this.fatal && this.#retryAt === undefined && !this.#unpaid) return false;
+    const why = this.fatal
+      ? State.TASK_ERROR
+      : stopped
+        ? State.ABORTED
+        : this.#unpaid
+          ? State.INSUFFICIENT_BALANCE
+          : State.RATE_LIMITED;
     for (const number of numbers) this.#deps.state.settle(number, why);
     return true;
   }
@@ -239,11 +274,13 @@ export class TaskRunner {
     let task: ProviderTask;
     const createStarted = Date.now();
     try {
-      task = await client.createTask(numbers, { signal });
+      task = await client.createTask(numbers, { signal, onWait: this.waits.listener });
       this.#createMs = Date.now() - createStarted;
     } catch (error) {
       await this.#createFailed(entry, error, firstTry);
       return undefined;
+    } finally {
+      this.waits.over(CREATE_CALL);
     }
     await journal.write({ ...entry, state: 'submitted', taskId: task.taskId, updatedAt: Date.now() });
     state.taskCreated(numbers.length);
@@ -271,9 +308,20 @@ export class TaskRunner {
       }
       return;
     }
+    if (error instanceof RetryLaterError) {
+      // Nothing was created or paid. Asking again before retryAt would only be refused: the
+      // tasks in flight are collected, and the numbers not sent wait for a later run.
+      this.#comeBackAt(error);
+      for (const number of numbers) state.settle(number, State.RATE_LIMITED);
+      return;
+    }
     const aborted = isWaError(error, ErrorCodes.ABORTED);
     if (!aborted) this.#stopOn(error);
-    for (const number of numbers) state.settle(number, aborted ? State.ABORTED : settledAfter(error));
+    for (const number of numbers) state.settle(number, stateOfTaskFailure(asWaError(error).code));
+  }
+
+  #comeBackAt(error: RetryLaterError): void {
+    this.#retryAt = Math.max(this.#retryAt ?? 0, error.retryAt.getTime());
   }
 
   async #collectTask(task: SubmittedTask, firstTry: boolean, slotFree: () => void): Promise<void> {
@@ -287,10 +335,13 @@ export class TaskRunner {
         return;
       }
       // Not collected: the task stays `submitted` in the journal, for the next run to collect.
-      const aborted = collected.error.code === ErrorCodes.ABORTED;
-      if (!aborted) this.taskErrors.push(collected.error);
-      for (const number of task.numbers) this.#deps.state.settle(number, aborted ? State.ABORTED : State.TASK_ERROR);
+      const { error } = collected;
+      if (error instanceof ProviderUnreachableError) this.fatal ??= error;
+      else if (error.code !== ErrorCodes.ABORTED) this.taskErrors.push(error);
+      if (error instanceof RetryLaterError) this.#comeBackAt(error);
+      for (const number of task.numbers) this.#deps.state.settle(number, stateOfTaskFailure(error.code));
     } finally {
+      this.waits.over(task.taskId);
       this.running.delete(task.taskId);
       this.#deps.changed();
     }
@@ -311,17 +362,15 @@ export class TaskRunner {
     if (waError.code === ErrorCodes.INSUFFICIENT_BALANCE) {
       this.#unpaid = true;
       this.taskErrors.push(waError);
-    } else if (FATAL.has(waError.code)) this.fatal ??= waError;
+    }
+    // A provider never reached is a wrong URL (or no network): no task was created, none will be.
+    else if (FATAL.has(waError.code) || error instanceof ProviderUnreachableError) this.fatal ??= waError;
     else this.taskErrors.push(waError);
   }
 }
 
-/** The state a number is left in when its create failed with `error` (not aborted). */
-function settledAfter(error: unknown): StateCode {
-  if (isWaError(error, ErrorCodes.INSUFFICIENT_BALANCE)) return State.INSUFFICIENT_BALANCE;
-  if (isWaError(error, ErrorCodes.BELOW_MINIMUM)) return State.BELOW_MINIMUM;
-  return State.TASK_ERROR;
-}
+/** The client's name for a create call, under which its waits are announced. */
+const CREATE_CALL = 'task creation';
 
 function preparedEntry(numbers: string[]): JournalEntry {
   return { id: taskKey(numbers), state: 'prepared', numbers, count: numbers.length, updatedAt: Date.now() };

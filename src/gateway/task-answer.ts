@@ -1,0 +1,23 @@
+import { goTimestamp } from '../simulator/provider-format.js';
+import { type ClientTaskRecord, viewOf } from './client-task.js';
+
+/**
+ * A client task as the provider's API spells it for the dialect it was created through: the
+ * legacy fields always with `user_id`, v1 with `user_id` only when one was given; `result_url`
+ * once exported. Counters are of the client's own numbers.
+ */
+export function taskAnswer(task: ClientTaskRecord, resultUrl: () => string): Record<string, unknown> {
+  const view = viewOf(task);
+  const body: Record<string, unknown> = {
+    created_at: goTimestamp(task.createdAt),
+    updated_at: goTimestamp(view.updatedAt),
+    task_id: task.taskId,
+    ...((task.dialect === 'legacy' || task.userId !== '') && { user_id: task.userId }),
+    status: view.status,
+    total: view.total,
+    success: view.success,
+    failure: view.failure,
+  };
+  if (view.status === 'exported') body.result_url = resultUrl();
+  return body;
+}
