@@ -7,6 +7,7 @@ import { writeResults } from '../src/output/write-results.js';
 import { ErrorCodes } from '../src/errors.js';
 import { LevelResultCache } from '../src/store/level-result-cache.js';
 import { MemoryResultCache } from '../src/store/memory-result-cache.js';
+import { decodeProductAnswer, encodeProductAnswer } from '../src/store/product-answers.js';
 import type { ResultCache } from '../src/store/result-cache.js';
 import { clientFor } from './helpers/clients.js';
 import { useFastSimulators } from './helpers/fast-sim.js';
@@ -104,5 +105,15 @@ describe('checkNumbers() - v1 products', () => {
       message: expect.stringContaining('keeps ws answers only'),
     });
     expect(sim.ledger.tasksCreated).toBe(0);
+  });
+});
+
+describe('product answers as stored', () => {
+  test('encodeProductAnswer() / decodeProductAnswer() - extras round-trip; a damaged extras part keeps the yes/no', () => {
+    const answer = { whatsapp: 'yes' as const, checkedAt: 1_732_712_345_000, extras: { age: '31', gender: 'f\tx' } };
+    expect(decodeProductAnswer(encodeProductAnswer(answer))).toEqual(answer);
+    expect(decodeProductAnswer('n1732712345\t{"age":')).toEqual({ whatsapp: 'no', checkedAt: 1_732_712_345_000 });
+    expect(decodeProductAnswer('y1732712345')).toEqual({ whatsapp: 'yes', checkedAt: 1_732_712_345_000 });
+    expect(decodeProductAnswer('?1732712345\t{}')).toBeUndefined();
   });
 });
