@@ -105,7 +105,6 @@ export function toResults(block: ResultBlock): CheckResult[] {
         source: null,
         reason: invalidReasonOf(block, i),
         duplicate: false,
-        ...(block.extras && { extras: block.extras[i]! }),
       };
       continue;
     }
@@ -117,8 +116,10 @@ export function toResults(block: ResultBlock): CheckResult[] {
       source: sourceOf(state),
       reason: reasonOf(state),
       duplicate: block.duplicates[i] === 1,
-      ...(block.extras && { extras: block.extras[i]! }),
     };
   }
+  // Apart from the loop above: a ws job's results (the common case) get no extra work per row.
+  const extras = block.extras;
+  if (extras) for (let i = 0; i < block.length; i++) results[i]!.extras = extras[i]!;
   return results;
 }
