@@ -4,8 +4,10 @@
 
 // One job: check a list, stream its results, read its summary.
 export { CheckJob, checkNumbers } from './job/check-numbers.js';
-export type { CheckOptions } from './job/options.js';
+export type { CheckOptions, TopUpPolicy } from './job/options.js';
+export type { BalanceReport, TopUpReport } from './job/cost-report.js';
 export type { CheckSummary, JobCounts, JobProgress, TaskProgress } from './job/progress.js';
+export type { JobWait } from './job/job-waits.js';
 export type { CheckResult, ResultBlock } from './job/result-block.js';
 export type { ColumnChosen, ColumnsChosen, InputFormat, InputRecord, InputSource } from './input/read-input.js';
 
@@ -44,6 +46,6 @@ export { LevelResultCache } from './store/level-result-cache.js';
 export type { LevelResultCacheOptions } from './store/level-result-cache.js';
 export { MemoryResultCache } from './store/memory-result-cache.js';
 export { MemoryTaskJournal } from './store/task-journal.js';
-export type { JournalEntry, JournalState, TaskJournal } from './store/task-journal.js';
+export type { JournalEntry, JournalState, ResultError, TaskJournal } from './store/task-journal.js';
 export { repairCache, verifyCache } from './store/cache-repair.js';
 export type { CacheRepair, CacheVerification } from './store/cache-repair.js';

@@ -1,3 +1,4 @@
+// Hand-written rather than form-data/undici FormData: it streams millions of lines with an exact Content-Length, which lets the transport tell a fully sent upload (paid) from one that never left.
 import { randomBytes } from 'node:crypto';
 import { Readable } from 'node:stream';
 

@@ -1,7 +1,9 @@
 import { writeFile } from 'node:fs/promises';
 import { type Readable, Writable } from 'node:stream';
 import { parseArgs } from 'node:util';
-import { isWaError } from '../errors.js';
+import { DEFAULT_API_URL } from '../api/client.js';
+import { ProviderUnreachableError } from '../api/wait-errors.js';
+import { ErrorCodes, isWaError, WaError } from '../errors.js';
 import { type CheckJob, checkNumbers } from '../job/check-numbers.js';
 import type { ColumnChosen, ColumnsChosen } from '../input/read-input.js';
 import type { CheckOptions } from '../job/options.js';
@@ -10,6 +12,7 @@ import { AtomicFile } from '../output/atomic-file.js';
 import { formatOfPath, type OutputFormat, writeToFile, writeToStream } from '../output/write-results.js';
 import { defaultCacheDir } from './cache-dir.js';
 import { numberFlag, UsageError } from './flags.js';
+import { PRODUCT_FLAGS, productFlags } from './product-flags.js';
 import { checkOutputPath } from './output-target.js';
 import { ProgressLine } from './progress-line.js';
 import { apiUrlOf, readApiKey } from './provider-flags.js';
@@ -59,6 +62,7 @@ export async function checkCommand(argv: string[], io: CliEnvironment): Promise<
       progress: { type: 'boolean' },
       compact: { type: 'boolean' },
       help: { type: 'boolean', short: 'h' },
+      ...PRODUCT_FLAGS,
     },
   });
   if (values.help) {
@@ -84,7 +88,9 @@ export async function checkCommand(argv: string[], io: CliEnvironment): Promise<
   const userId = values['user-id'] ?? io.env.WA_CHECK_USER_ID;
   if (!dryRun && !apiKey)
     throw new UsageError('No API key: set WA_CHECK_API_KEY or use --api-key-file (or try --dry-run).');
-  if (!dryRun && !userId) throw new UsageError('No user id: use --user-id or set WA_CHECK_USER_ID.');
+  const product = productFlags(values, io.env);
+  if (!dryRun && !userId && product.client.api === 'legacy')
+    throw new UsageError('No user id: use --user-id or set WA_CHECK_USER_ID.');
   const apiUrl = apiUrlOf(values['api-url'], io.env);
   const order = values.order ?? 'input';
   if (order !== 'input' && order !== 'completion')
@@ -131,13 +137,16 @@ export async function checkCommand(argv: string[], io: CliEnvironment): Promise<
       io.stderr.write(`${describeColumns(columns)}\n`);
     },
     onProgress: progress ? (state) => progress.update(state) : undefined,
+    topUp: product.topUp,
+    pricePerNumber: product.pricePerNumber,
     client:
       dryRun && !apiKey
         ? undefined
         : {
             apiUrl,
             apiKey: apiKey!,
-            userId: userId ?? 'dry-run',
+            userId: userId || (product.client.api === 'legacy' ? 'dry-run' : undefined),
+            ...product.client,
             ...(pollFloor !== undefined && { poll: { floorMs: pollFloor } }),
           },
   };
@@ -160,7 +169,9 @@ export async function checkCommand(argv: string[], io: CliEnvironment): Promise<
     if (file === undefined && isClosedOutput(error)) return 0;
     if (values['report-json'] !== undefined && isWaError(error))
       await writeReportJson(values['report-json'], { error: { code: error.code, message: error.message } });
-    throw error;
+    throw error instanceof ProviderUnreachableError
+      ? unreachable(error, apiUrlSource(values['api-url'], io.env))
+      : error;
   } finally {
     progress?.done();
     process.off('SIGINT', onSignal);
@@ -230,6 +241,22 @@ function terminalAware(io: CliEnvironment, progress: ProgressLine | undefined): 
 function isClosedOutput(error: unknown): boolean {
   const code = (error as NodeJS.ErrnoException | undefined)?.code;
   return code === 'EPIPE' || code === 'ERR_STREAM_DESTROYED';
+}
+
+/** Where this run took its API URL from, as the user would change it. */
+function apiUrlSource(flag: string | undefined, env: NodeJS.ProcessEnv): string {
+  if (flag !== undefined) return 'the --api-url flag';
+  if (env.WA_CHECK_API_URL) return 'WA_CHECK_API_URL';
+  return `the default (${DEFAULT_API_URL}), as neither --api-url nor WA_CHECK_API_URL is set`;
+}
+
+/** A wrong URL is the likeliest cause: say which one failed and where it was set. Nothing was paid. */
+function unreachable(error: ProviderUnreachableError, source: string): WaError {
+  return new WaError(
+    ErrorCodes.NETWORK,
+    `Could not reach the provider at ${error.origin} (${error.reason}); nothing was sent, nothing paid. That URL came from ${source}: give the right one with --api-url <url> or WA_CHECK_API_URL.`,
+    { cause: error },
+  );
 }
 
 function outputFormat(forced: string | undefined, output: string | undefined): OutputFormat {

@@ -14,6 +14,7 @@ Commands:
   demo             try it all on the built-in simulator: no key, no network
   simulate         run the local simulator of the provider's API
   cache            inspect, export or prune the local answer cache
+  serve            the provider's API for your own clients, with this cache in front
 
 Run 'wa-check help <command>' (or 'wa-check <command> --help') for a command's options,
 'wa-check --version' for the version.
@@ -45,6 +46,10 @@ const COMMANDS: Record<string, () => Promise<Command>> = {
   cache: async () => {
     const { CACHE_HELP, cacheCommand } = await import('./cache-command.js');
     return { help: CACHE_HELP, run: cacheCommand };
+  },
+  serve: async () => {
+    const { SERVE_HELP, serveCommand } = await import('./serve-command.js');
+    return { help: SERVE_HELP, run: serveCommand };
   },
 };
 

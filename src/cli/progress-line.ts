@@ -78,6 +78,12 @@ export class ProgressLine {
       const eta = this.#eta(progress, checked, rate);
       if (eta) parts.push({ text: `ETA ${eta}`, rank: 2 });
     }
+    const wait = progress.waiting;
+    if (wait) {
+      const until = new Date(wait.until).toTimeString().slice(0, 8);
+      // Next in worth to the phase: a long wait must not look like a hang.
+      parts.push({ text: `waiting: ${wait.what}${wait.taskId ? ` of ${wait.taskId}` : ''} until ${until}`, rank: 0.5 });
+    }
     parts.push(
       { text: `cached ${count(progress.cacheHits)}`, rank: 7 },
       { text: `dup ${count(progress.duplicateRows)}`, rank: 8 },

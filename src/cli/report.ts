@@ -35,10 +35,40 @@ export function formatReport(summary: CheckSummary): string {
     }
     if (summary.unansweredByReason.task_error)
       lines.push('  task_error: run the same command again to collect those tasks; nothing is paid twice.');
+    lines.push(...reasonAdvice(summary));
     for (const error of summary.taskErrors) lines.push(`  ${error.code}: ${error.message}`);
   }
+  for (const line of costLines(summary)) lines.push(line);
   lines.push(`Time:                ${(summary.elapsedMs / 1000).toFixed(1)} s`);
   return `${lines.join('\n')}\n`;
+}
+
+/** The minimum order, the balance and the notes of a v1 job (see CheckSummary). */
+function costLines(summary: CheckSummary): string[] {
+  const lines: string[] = [];
+  const topUp = summary.topUp;
+  if (topUp) {
+    const what =
+      topUp.applied === 'stale'
+        ? `filled to ${count(topUp.minimum)} with the ${count(topUp.refreshed)} oldest cached answers, refreshed`
+        : `${count(topUp.numbers)} numbers held back (below_minimum), nothing paid`;
+    lines.push(
+      `Minimum order:       ${count(topUp.numbers)} to check, minimum ${count(topUp.minimum)}: ${what} (--top-up ${topUp.policy})`,
+    );
+  }
+  if ((summary.refreshed ?? 0) > 0 && !topUp)
+    lines.push(
+      `Refreshed:           ${count(summary.refreshed ?? 0)} cached answers bought again to reach the minimum`,
+    );
+  const balance = summary.balance;
+  if (balance) {
+    const cost = balance.cost === undefined ? '' : `, this run ${balance.cost} ${balance.currency ?? ''}`.trimEnd();
+    const daily = balance.dailyLeft === undefined ? '' : `, ${balance.dailyLeft} left today`;
+    lines.push(`Balance:             ${balance.available} ${balance.currency ?? ''}${cost}${daily}`);
+  }
+  if (summary.dryRun?.cost !== undefined) lines.push(`Would cost:          ${summary.dryRun.cost}`);
+  for (const note of summary.notes ?? []) lines.push(`Note:                ${note}`);
+  return lines;
 }
 
 function answeredByApi(summary: CheckSummary, fromEarlierRun: number): string {
@@ -56,4 +86,26 @@ export function reportObject(
 ): CheckSummary & { exitCode: number; output: string | null; savedShare: number } {
   const savedShare = summary.uniqueNumbers > 0 ? summary.cacheHits / summary.uniqueNumbers : 0;
   return { ...summary, savedShare, ...extra };
+}
+
+/** What to do about the reasons the provider's refusals and stuck tasks leave. */
+function reasonAdvice(summary: CheckSummary): string[] {
+  const reasons = summary.unansweredByReason;
+  const lines: string[] = [];
+  if (reasons.rate_limited) {
+    const when = summary.retryAt ?? 'a later time';
+    lines.push(`  rate_limited: the provider asked us to come back at ${when}; nothing was sent for those numbers,`);
+    lines.push('  nothing paid. Run the same command again after that time.');
+  }
+  if (reasons.task_stalled) {
+    lines.push('  task_stalled: the provider stopped moving those tasks, so this run stopped waiting; they are paid');
+    lines.push('  for and kept in the cache folder: run the same command again later to collect them.');
+  }
+  for (const reason of ['result_invalid', 'result_too_large'] as const) {
+    if (!reasons[reason]) continue;
+    lines.push(`  ${reason}: the provider's result file was rejected and nothing of it kept. The next run fetches`);
+    lines.push('  a fresh link once; a file rejected twice is not downloaded again (those numbers are paid for:');
+    lines.push("  ask the provider for the task's results).");
+  }
+  return lines;
 }

@@ -1,5 +1,6 @@
 import { LevelResultCache } from '../store/level-result-cache.js';
 import { MemoryResultCache } from '../store/memory-result-cache.js';
+import { checkJournalEntry } from '../store/journal-entry.js';
 import { MemoryTaskJournal, type TaskJournal } from '../store/task-journal.js';
 import { type CompleteResultCache, withDefaults } from '../store/with-defaults.js';
 import { State } from './answer-state.js';
@@ -43,7 +44,9 @@ export async function resumeJournal(
   runner: TaskRunner | undefined,
   resubmitUnconfirmed: boolean,
 ): Promise<void> {
-  for (const entry of await journal.open()) {
+  for (const [index, found] of (await journal.open()).entries()) {
+    // A journal of the caller's own may hand back anything: check it as the built-in ones do.
+    const entry = checkJournalEntry(found, `#${index + 1} of those the task journal opened`);
     if (entry.state === 'prepared') {
       if (runner) await journal.remove(entry.id);
     } else if (entry.state === 'submitted' && entry.taskId) {

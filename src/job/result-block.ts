@@ -1,3 +1,4 @@
+import type { ResultExtras } from '../api/reconcile.js';
 import { keyToE164 } from '../dedupe/number-table.js';
 import { answerOf, INVALID_ROW, NO_NUMBER, reasonOf, sourceOf } from './answer-state.js';
 import { recordCells } from '../input/source-cells.js';
@@ -24,6 +25,12 @@ export interface CheckResult {
    * inputs of one column (nothing to carry besides `input`).
    */
   fields?: Record<string, string>;
+  /**
+   * Only in a job of a richer v1 product: its extra columns (`ws_active`: `activetime`,
+   * `activedays`, `business`; `ws_avatar`: `age`, `avatar`, `category`, `gender`, `hair_color`,
+   * `skin_color`), as the provider's text; empty where there is none.
+   */
+  extras?: ResultExtras;
 }
 
 // Re-exported where the writers have always found it; defined with the other states.
@@ -53,6 +60,10 @@ export class ResultBlock {
   sources?: SourceRecords | undefined;
   /** The names of the cells in `sources`, the same array for every block of a job. */
   sourceColumns?: readonly string[] | undefined;
+  /** A richer product's job only: each row's extra columns (see CheckResult.extras). */
+  extras?: ResultExtras[] | undefined;
+  /** The names of those columns, in order. */
+  extraColumns?: readonly string[] | undefined;
 
   /** An empty block to fill with addNumber and addInvalid, or one over existing columns of `length` rows. */
   constructor(capacity: number, columns?: Omit<ResultBlock, 'length' | 'addNumber' | 'addInvalid' | 'carry'>) {
@@ -142,5 +153,8 @@ function bareResults(block: ResultBlock): CheckResult[] {
       duplicate: block.duplicates[i] === 1,
     };
   }
+  // Apart from the loop above: a ws job's results (the common case) get no extra work per row.
+  const extras = block.extras;
+  if (extras) for (let i = 0; i < block.length; i++) results[i]!.extras = extras[i]!;
   return results;
 }

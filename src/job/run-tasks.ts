@@ -1,12 +1,17 @@
+// Over 300 lines: slots, rounds and what each outcome of a create or a collect does to them
+// belong together, and parallel branches edit these methods in place.
 import PQueue from 'p-queue';
 import type { WaClient } from '../api/client.js';
 import type { ProviderTask } from '../api/task.js';
+import { ProviderUnreachableError, RetryLaterError } from '../api/wait-errors.js';
 import type { ResultCache } from '../store/result-cache.js';
 import { keyToE164 } from '../dedupe/number-table.js';
-import { asWaError, CreateUnconfirmedError, ErrorCodes, isWaError, type WaError } from '../errors.js';
-import { State } from './answer-state.js';
-import { type CollectDeps, collectTask, type SubmittedTask } from './collect-task.js';
+import { asWaError, CreateUnconfirmedError, ErrorCodes, isWaError, WaError } from '../errors.js';
+import { State, stateOfTaskFailure } from './answer-state.js';
+import { type CollectDeps, collectTask, RESULT_TRIES, type SubmittedTask } from './collect-task.js';
+import type { JobExtras } from './job-extras.js';
 import type { JobState } from './job-state.js';
+import { JobWaits } from './job-waits.js';
 import type { TaskProgress } from './progress.js';
 import { planTaskSizes, type TaskSizing } from './task-plan.js';
 import { taskKey, type JournalEntry, type TaskJournal } from '../store/task-journal.js';
@@ -18,12 +23,21 @@ export interface TaskRunnerDeps {
   /** Where each number's fate and the job's counts are recorded. */
   state: JobState;
   sizing: TaskSizing;
+  /** The provider's minimum rows per task: no task is created with fewer. @default 0 */
+  minRows?: number | undefined;
+  /**
+   * Finds `needed` cached numbers outside the job to fill a task up to `minRows` (the stale
+   * top-up); absent with the `none` policy. Fewer than `needed` means the cache cannot.
+   */
+  topUp?: ((needed: number) => Promise<string[]>) | undefined;
+  /** A richer product's job keeps each answer's extra columns for its output. */
+  extras?: JobExtras | undefined;
   /** Numbers this job may still upload (maxSpend), or Infinity. */
   budget: number;
   /** The caller's stop: no new tasks, and polls end. An upload under way is cut off too. */
   signal: AbortSignal | undefined;
-  /** Something changed that a progress display would show. */
-  changed: () => void;
+  /** Something changed that a progress display would show; `now` when it must not wait for the next tick. */
+  changed: (now?: boolean) => void;
 }
 
 /** Numbers to check: an array of E.164 strings, or anything that slices into one. */
@@ -60,8 +74,14 @@ export class TaskRunner {
   fatal: WaError | undefined;
   /** Errors of tasks that were paid for but could not be collected; the next run resumes them. */
   readonly taskErrors: WaError[] = [];
+  /** What the client waits for now (its `onWait` announcements), for progress. */
+  readonly waits: JobWaits;
   readonly #deps: TaskRunnerDeps;
   readonly #collect: CollectDeps;
+  /** Cached numbers outside the job that fill tasks up to the minimum: refreshed, never retried. */
+  readonly #topUps = new Set<string>();
+  /** The account cannot pay (a 402): no new task, the rest is `insufficient_balance`. */
+  #unpaid = false;
   readonly #slots: PQueue;
   readonly #tasks = new PQueue();
   /** Ends polls and downloads when the job stops (see stop()); creates are left to finish. */
@@ -74,24 +94,54 @@ export class TaskRunner {
   #createMs = 0;
   /** A journal or cache write that failed: the job must stop and say so. */
   #failure: { error: unknown } | undefined;
+  /** When the provider asked us to come back (a Retry-After past the cap): no create until then. */
+  #retryAt: number | undefined;
 
   constructor(deps: TaskRunnerDeps) {
     this.#deps = deps;
     this.#slots = new PQueue({ concurrency: deps.sizing.concurrency });
+    this.waits = new JobWaits(deps.changed);
     const stop = this.#stopCollecting.signal;
     this.#collect = {
+      waits: this.waits,
       client: deps.client,
       cache: deps.cache,
       journal: deps.journal,
       state: deps.state,
       signal: deps.signal ? AbortSignal.any([deps.signal, stop]) : stop,
       changed: deps.changed,
+      isTopUp: (number) => this.#topUps.has(number),
+      extras: deps.extras,
     };
   }
 
-  /** Picks up a task a previous run submitted: polled and collected, never uploaded again. */
+  /** Cached numbers the plan added to reach the minimum (see top-up.ts). */
+  addTopUps(numbers: Iterable<string>): void {
+    for (const number of numbers) this.#topUps.add(number);
+  }
+
+  /** When the provider asked to be called again, if it refused a create for longer than we wait. */
+  get retryAt(): Date | undefined {
+    return this.#retryAt === undefined ? undefined : new Date(this.#retryAt);
+  }
+
+  /**
+   * Picks up a task a previous run submitted: polled and collected, never uploaded again. One
+   * whose result file was rejected is fetched once more with a fresh link, then only reported.
+   */
   resume(entry: JournalEntry): void {
-    const task = { id: entry.id, taskId: entry.taskId!, numbers: entry.numbers };
+    const task = { id: entry.id, taskId: entry.taskId!, numbers: entry.numbers, resultError: entry.resultError };
+    const rejected = entry.resultError;
+    if (rejected && rejected.tries >= RESULT_TRIES) {
+      this.taskErrors.push(
+        new WaError(
+          rejected.code,
+          `Task ${task.taskId}: ${rejected.message ?? 'its result file was rejected'} (rejected ${rejected.tries} times, not downloaded again)`,
+        ),
+      );
+      for (const number of task.numbers) this.#deps.state.settle(number, stateOfTaskFailure(rejected.code));
+      return;
+    }
     this.#inSlot((slotFree) => this.#collectTask(task, true, slotFree));
   }
 
@@ -117,10 +167,27 @@ export class TaskRunner {
   async check(numbers: NumberList): Promise<void> {
     await this.#round(numbers, true);
     await this.idle();
-    const retry = this.#retry;
+    const retry = await this.#toMinimum(this.#retry);
     this.#retry = [];
     await this.#round(retry, false);
     await this.idle();
+  }
+
+  /**
+   * Numbers to retry, filled up to the minimum with stale cached numbers when there are too few
+   * for a task; without enough of those, none is sent and they are `below_minimum`.
+   */
+  async #toMinimum(numbers: string[]): Promise<string[]> {
+    const { topUp, state } = this.#deps;
+    const minRows = this.#deps.minRows ?? 0;
+    if (numbers.length === 0 || numbers.length >= minRows) return numbers;
+    const extra = topUp ? await topUp(minRows - numbers.length) : [];
+    if (numbers.length + extra.length >= minRows) {
+      this.addTopUps(extra);
+      return [...numbers, ...extra];
+    }
+    for (const number of numbers) state.settle(number, State.BELOW_MINIMUM);
+    return [];
   }
 
   /**
@@ -145,7 +212,8 @@ export class TaskRunner {
    */
   async #round(numbers: NumberList, firstTry: boolean): Promise<void> {
     const { state, sizing } = this.#deps;
-    const affordable = Math.max(0, Math.min(numbers.length, this.#deps.budget - state.counts.numbersUploaded));
+    let affordable = Math.max(0, Math.min(numbers.length, this.#deps.budget - state.counts.numbersUploaded));
+    if (affordable < (this.#deps.minRows ?? 0)) affordable = 0; // no task below the minimum
     for (let from = affordable; from < numbers.length; from += 10_000) {
       for (const number of numbers.slice(from, Math.min(numbers.length, from + 10_000)))
         state.settle(number, State.MAX_SPEND);
@@ -167,8 +235,15 @@ export class TaskRunner {
   /** Settles `numbers` without a create when the job stopped or cannot go on; true if it did. */
   #holdBack(numbers: readonly string[]): boolean {
     const stopped = this.#stopped || this.#deps.signal?.aborted === true;
-    if (!stopped && !this.fatal) return false;
-    for (const number of numbers) this.#deps.state.settle(number, this.fatal ? State.TASK_ERROR : State.ABORTED);
+    if (!stopped && !this.fatal && this.#retryAt === undefined && !this.#unpaid) return false;
+    const why = this.fatal
+      ? State.TASK_ERROR
+      : stopped
+        ? State.ABORTED
+        : this.#unpaid
+          ? State.INSUFFICIENT_BALANCE
+          : State.RATE_LIMITED;
+    for (const number of numbers) this.#deps.state.settle(number, why);
     return true;
   }
 
@@ -199,11 +274,13 @@ export class TaskRunner {
     let task: ProviderTask;
     const createStarted = Date.now();
     try {
-      task = await client.createTask(numbers, { signal });
+      task = await client.createTask(numbers, { signal, onWait: this.waits.listener });
       this.#createMs = Date.now() - createStarted;
     } catch (error) {
       await this.#createFailed(entry, error, firstTry);
       return undefined;
+    } finally {
+      this.waits.over(CREATE_CALL);
     }
     await journal.write({ ...entry, state: 'submitted', taskId: task.taskId, updatedAt: Date.now() });
     state.taskCreated(numbers.length);
@@ -221,7 +298,7 @@ export class TaskRunner {
     }
     // Any other failure was answered by the provider as not done (or never sent): nothing paid.
     await journal.remove(entry.id);
-    if (isWaError(error, ErrorCodes.FILE_TOO_LARGE) && numbers.length > 1) {
+    if (isWaError(error, ErrorCodes.FILE_TOO_LARGE) && numbers.length >= 2 * Math.max(1, this.#deps.minRows ?? 0)) {
       // 413 is free: split the task in two and go on.
       const half = Math.ceil(numbers.length / 2);
       for (const part of [numbers.slice(0, half), numbers.slice(half)]) {
@@ -231,9 +308,20 @@ export class TaskRunner {
       }
       return;
     }
+    if (error instanceof RetryLaterError) {
+      // Nothing was created or paid. Asking again before retryAt would only be refused: the
+      // tasks in flight are collected, and the numbers not sent wait for a later run.
+      this.#comeBackAt(error);
+      for (const number of numbers) state.settle(number, State.RATE_LIMITED);
+      return;
+    }
     const aborted = isWaError(error, ErrorCodes.ABORTED);
     if (!aborted) this.#stopOn(error);
-    for (const number of numbers) state.settle(number, aborted ? State.ABORTED : State.TASK_ERROR);
+    for (const number of numbers) state.settle(number, stateOfTaskFailure(asWaError(error).code));
+  }
+
+  #comeBackAt(error: RetryLaterError): void {
+    this.#retryAt = Math.max(this.#retryAt ?? 0, error.retryAt.getTime());
   }
 
   async #collectTask(task: SubmittedTask, firstTry: boolean, slotFree: () => void): Promise<void> {
@@ -247,10 +335,13 @@ export class TaskRunner {
         return;
       }
       // Not collected: the task stays `submitted` in the journal, for the next run to collect.
-      const aborted = collected.error.code === ErrorCodes.ABORTED;
-      if (!aborted) this.taskErrors.push(collected.error);
-      for (const number of task.numbers) this.#deps.state.settle(number, aborted ? State.ABORTED : State.TASK_ERROR);
+      const { error } = collected;
+      if (error instanceof ProviderUnreachableError) this.fatal ??= error;
+      else if (error.code !== ErrorCodes.ABORTED) this.taskErrors.push(error);
+      if (error instanceof RetryLaterError) this.#comeBackAt(error);
+      for (const number of task.numbers) this.#deps.state.settle(number, stateOfTaskFailure(error.code));
     } finally {
+      this.waits.over(task.taskId);
       this.running.delete(task.taskId);
       this.#deps.changed();
     }
@@ -258,6 +349,7 @@ export class TaskRunner {
 
   #unanswered(numbers: readonly string[], firstTry: boolean): void {
     for (const number of numbers) {
+      if (this.#topUps.has(number)) continue; // not the job's: its old answer stays
       if (firstTry) this.#retry.push(number);
       else this.#deps.state.settle(number, State.NOT_ANSWERED);
     }
@@ -265,10 +357,20 @@ export class TaskRunner {
 
   #stopOn(error: unknown): void {
     const waError = asWaError(error);
-    if (FATAL.has(waError.code)) this.fatal ??= waError;
+    // A 402 stops new creates without failing the job: tasks in flight are collected, the rest
+    // is reported `insufficient_balance` (the CLI exits 3).
+    if (waError.code === ErrorCodes.INSUFFICIENT_BALANCE) {
+      this.#unpaid = true;
+      this.taskErrors.push(waError);
+    }
+    // A provider never reached is a wrong URL (or no network): no task was created, none will be.
+    else if (FATAL.has(waError.code) || error instanceof ProviderUnreachableError) this.fatal ??= waError;
     else this.taskErrors.push(waError);
   }
 }
+
+/** The client's name for a create call, under which its waits are announced. */
+const CREATE_CALL = 'task creation';
 
 function preparedEntry(numbers: string[]): JournalEntry {
   return { id: taskKey(numbers), state: 'prepared', numbers, count: numbers.length, updatedAt: Date.now() };

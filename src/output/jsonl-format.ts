@@ -14,6 +14,7 @@ export function jsonLine(result: CheckResult): string {
     source: result.source,
     reason: result.reason,
     duplicate: result.duplicate,
+    ...(result.extras && { extras: result.extras }),
     // The input row's own cells, by column name, apart from the result's: no name can collide.
     ...(result.fields && { fields: result.fields }),
   })}\n`;

@@ -5,7 +5,7 @@ import { ErrorCodes, WaError } from '../errors.js';
 import type { CheckResult } from '../job/result-block.js';
 import { ResultBlock, toResults } from '../job/result-block.js';
 import { AtomicFile } from './atomic-file.js';
-import { outputHeader, resultCells, sourceCells } from './columns.js';
+import { outputColumnsOf, outputHeader, resultCells, sourceCells } from './columns.js';
 import { csvBytes, csvHeader, csvLine } from './csv-format.js';
 import { jsonLine } from './jsonl-format.js';
 import { StreamSink } from './stream-sink.js';
@@ -123,15 +123,18 @@ async function writeBatches(
 ): Promise<number> {
   if (format === 'xlsx') return writeXlsx(batches, sink);
   let rows = 0;
-  // The header waits for the first rows: they tell which of the input's columns they carry.
+  // The header waits for the first batch: it tells which of the input's columns the rows carry,
+  // and a richer product's results add columns.
+  let header = true;
   let sourceColumns: readonly string[] | undefined;
   for await (const batch of batches) {
     let chunk: string | Uint8Array = '';
-    if (rows === 0 && batch.length > 0) {
+    if (header) {
       sourceColumns = sourceColumnsOf(batch);
-      if (format === 'csv') await sink.write(csvHeader(outputHeader(sourceColumns), options));
+      if (format === 'csv') await sink.write(csvHeader(outputHeader(sourceColumns, outputColumnsOf(batch)), options));
+      header = false;
     }
-    if (format === 'csv' && batch instanceof ResultBlock) {
+    if (format === 'csv' && batch instanceof ResultBlock && !batch.extras) {
       chunk = csvBytes(batch, options, sourceColumns?.length ?? 0);
     } else {
       for (const result of batch instanceof ResultBlock ? toResults(batch) : batch)
@@ -140,7 +143,7 @@ async function writeBatches(
     rows += batch.length;
     await sink.write(chunk);
   }
-  if (rows === 0 && format === 'csv') await sink.write(csvHeader(outputHeader(undefined), options));
+  if (header && format === 'csv') await sink.write(csvHeader(outputColumnsOf(), options));
   return rows;
 }
 
@@ -173,13 +176,15 @@ async function writeXlsx(batches: AsyncIterable<ResultBlock | readonly CheckResu
   relayed.catch(() => {}); // awaited below; a failure while rows are added is seen through relayError
   const workbook = new ExcelJS.stream.xlsx.WorkbookWriter({ stream: relay, useStyles: false, useSharedStrings: false });
   const sheet = workbook.addWorksheet('Results');
+  let header = true;
   let rows = 0;
   let sourceColumns: readonly string[] = [];
   try {
     for await (const batch of batches) {
-      if (rows === 0 && batch.length > 0) {
+      if (header) {
         sourceColumns = sourceColumnsOf(batch) ?? [];
-        sheet.addRow(outputHeader(sourceColumns)).commit();
+        sheet.addRow(outputHeader(sourceColumns, outputColumnsOf(batch))).commit();
+        header = false;
       }
       for (const result of batch instanceof ResultBlock ? toResults(batch) : batch) {
         const cells: Array<string | number> = resultCells(result, (text) => text);
@@ -189,7 +194,7 @@ async function writeXlsx(batches: AsyncIterable<ResultBlock | readonly CheckResu
       rows += batch.length;
       if (relayError !== undefined) throw relayError;
     }
-    if (rows === 0) sheet.addRow(outputHeader(undefined)).commit();
+    if (header) sheet.addRow(outputColumnsOf()).commit();
     sheet.commit();
     await Promise.all([workbook.commit(), relayed]);
   } catch (error) {

@@ -73,7 +73,7 @@ export function createDownloadHandler(state: SimulatorState) {
   };
 }
 
-function denied(response: ServerResponse, reason: string): void {
+export function denied(response: ServerResponse, reason: string): void {
   const body = `<?xml version="1.0" encoding="UTF-8"?>\n<Error><Code>AccessDenied</Code><Message>${reason}</Message></Error>`;
   response.writeHead(403, { 'content-type': 'application/xml', 'content-length': Buffer.byteLength(body) });
   response.end(body);

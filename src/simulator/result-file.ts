@@ -17,7 +17,7 @@ const NUMERIC_EXTRAS = new Set(['activedays', 'age']);
 export async function buildResultFile(
   taskId: string,
   numbers: readonly string[],
-  oracle: Oracle,
+  oracle: Pick<Oracle, 'answer' | 'extras'>,
   quirks: ResultQuirks,
   product?: Product,
 ): Promise<Buffer> {

@@ -5,7 +5,12 @@ import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
  * simulator knows, so a link works without the API key and stops working when it expires.
  */
 export class LinkSigner {
-  readonly #secret = randomBytes(32);
+  readonly #secret: Buffer;
+
+  /** `secret`: a kept one makes links outlive a restart (the gateway's); a fresh one by default. */
+  constructor(secret: Buffer = randomBytes(32)) {
+    this.#secret = secret;
+  }
 
   sign(path: string, expiresAtMs: number): string {
     const expires = String(Math.floor(expiresAtMs));

@@ -1,30 +1,9 @@
 import { createHash } from 'node:crypto';
 import { ErrorCodes, WaError } from '../errors.js';
+import { checkEntryToWrite, checkJournalEntry, type JournalEntry } from './journal-entry.js';
 import { DURABLE_WRITE, storageError, stringSublevel, type Database, type StringSublevel } from './cache-folder.js';
 
-/**
- * Where a task stands, as recorded durably around its upload:
- * - `prepared`: cut and about to be queued; never sent. On resume its numbers are planned again.
- * - `uploading`: written right before the create request. On resume it is unconfirmed: the
- *   request may have gone out and been paid for.
- * - `unconfirmed`: the create's answer was lost. Its numbers are not uploaded again unless the
- *   user asks (`resubmitUnconfirmed`).
- * - `submitted`: the provider's task id is known; on resume it is polled, never uploaded.
- * - `done`: its answers are in the cache; only the task id and count are kept.
- */
-export type JournalState = 'prepared' | 'uploading' | 'unconfirmed' | 'submitted' | 'done';
-
-export interface JournalEntry {
-  /** Our id for the task: a hash of its sorted numbers. */
-  id: string;
-  state: JournalState;
-  /** The task's numbers (dropped once `done`). */
-  numbers: string[];
-  count: number;
-  /** The provider's task id, once known. */
-  taskId?: string | undefined;
-  updatedAt: number;
-}
+export type { JournalEntry, JournalState, ResultError } from './journal-entry.js';
 
 /** The durable record of what was sent and paid for. Every write is synced before it resolves. */
 export interface TaskJournal {
@@ -59,6 +38,7 @@ export class LevelTaskJournal implements TaskJournal {
   }
 
   async write(entry: JournalEntry): Promise<void> {
+    checkEntryToWrite(entry);
     const stored = entry.state === 'done' ? { ...entry, numbers: [] } : entry;
     await this.#durably(() =>
       this.#entries.batch([{ type: 'put', key: entry.id, value: JSON.stringify(stored) }], DURABLE_WRITE),
@@ -89,8 +69,9 @@ export class LevelTaskJournal implements TaskJournal {
     for await (const [key, value] of this.#entries.iterator()) {
       let entry: JournalEntry;
       try {
-        entry = JSON.parse(value) as JournalEntry;
+        entry = checkJournalEntry(JSON.parse(value), key);
       } catch (cause) {
+        if (cause instanceof WaError) throw cause;
         throw new WaError(
           ErrorCodes.CACHE_CORRUPT,
           `The task journal entry ${key} is damaged. The journal is the record of what was paid for, so it is not reset automatically; move the cache folder aside to start afresh.`,
@@ -108,7 +89,9 @@ export class MemoryTaskJournal implements TaskJournal {
   readonly #entries = new Map<string, JournalEntry>();
 
   async write(entry: JournalEntry): Promise<void> {
-    this.#entries.set(entry.id, { ...entry, numbers: entry.state === 'done' ? [] : [...entry.numbers] });
+    checkEntryToWrite(entry);
+    // A deep copy: the caller may change its entry (and its resultError) afterwards.
+    this.#entries.set(entry.id, structuredClone({ ...entry, numbers: entry.state === 'done' ? [] : entry.numbers }));
   }
 
   async remove(id: string): Promise<void> {
@@ -116,6 +99,8 @@ export class MemoryTaskJournal implements TaskJournal {
   }
 
   async open(): Promise<JournalEntry[]> {
-    return [...this.#entries.values()].filter((entry) => entry.state !== 'done');
+    return [...this.#entries]
+      .map(([id, entry]) => structuredClone(checkJournalEntry(entry, id)))
+      .filter((entry) => entry.state !== 'done');
   }
 }

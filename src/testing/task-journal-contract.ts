@@ -61,6 +61,18 @@ export function taskJournalContract(
     await close();
   });
 
+  test(`${name}: .write() then .open() - a rejected result file (resultError) is kept with its entry`, async () => {
+    const { journal, close } = await open();
+    const rejected = entry('a1', 'submitted', ['+41791000001'], {
+      taskId: 'cs9viu7i61pkfs4oavvg',
+      resultError: { code: 'WA_RESULT_INVALID', tries: 1, message: 'The result file is not a zip archive.' },
+    });
+    await journal.write(rejected);
+    rejected.resultError!.tries = 2;
+    expect(await journal.open()).toEqual([{ ...rejected, resultError: { ...rejected.resultError, tries: 1 } }]);
+    await close();
+  });
+
   test(`${name}: .write() - the same id again replaces the entry (prepared -> uploading -> submitted)`, async () => {
     const { journal, close } = await open();
     const numbers = ['+41791000001', '+41791000002'];

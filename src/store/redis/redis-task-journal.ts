@@ -23,6 +23,7 @@
 import type { Redis } from 'ioredis';
 import { ErrorCodes, WaError } from '../../errors.js';
 import type { JournalEntry, TaskJournal } from '../task-journal.js';
+import { checkJournalEntry } from '../journal-entry.js';
 import type { NumberClaims } from './number-claims.js';
 import {
   accountTag,
@@ -266,8 +267,9 @@ export class RedisTaskJournal implements TaskJournal {
 
   #parse(value: string): JournalEntry {
     try {
-      return JSON.parse(value) as JournalEntry;
+      return checkJournalEntry(JSON.parse(value), `in Redis at ${this.#connection.where}`);
     } catch (cause) {
+      if (cause instanceof WaError) throw cause;
       throw new WaError(
         ErrorCodes.CACHE_CORRUPT,
         `A task journal entry in Redis at ${this.#connection.where} is damaged. The journal is the record of what was paid for, so it is not reset automatically.`,
