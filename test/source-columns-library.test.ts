@@ -115,6 +115,12 @@ describe('writeResults() - carried fields of result objects', () => {
         `'=1,"a,b",1,x,,,,empty,false\n` +
         '2,,2,x,,,,empty,false\n',
     );
+    // A richer product's columns are result columns too: an input column named like one is renamed.
+    const richer: CheckResult[] = [{ ...base, row: 1, fields: { business: 'b2b' }, extras: { business: 'yes' } }];
+    await writeResults(richer, join(dir, 'richer.csv'));
+    expect(await readFile(join(dir, 'richer.csv'), 'utf8')).toBe(
+      'business_input,row,input,number,whatsapp,source,reason,duplicate,business\nb2b,1,x,,,,empty,false,yes\n',
+    );
     await writeResults(items, join(dir, 'out.jsonl'));
     const lines = (await readFile(join(dir, 'out.jsonl'), 'utf8')).trim().split('\n');
     expect(JSON.parse(lines[1]!).fields).toEqual({ id: '2' });
