@@ -196,9 +196,8 @@ async function* readValues(values: AsyncIterable<unknown>, options: ReadInputOpt
     if (typeof value === 'string') out.push(withCountry(value, undefined, countries));
     else if (isRecord(value)) {
       const country = typeof value.country === 'string' ? value.country : undefined;
-      const row = withCountry(value.number, country, countries);
-      if (fields.length > 0) row.source = encodeRecord(fields.map((field) => fieldText(value, field)));
-      out.push(row);
+      const source = fields.length > 0 ? encodeRecord(fields.map((field) => fieldText(value, field))) : undefined;
+      out.push(withCountry(value.number, country, countries, source));
     } else {
       out.push({
         input: String(value),

@@ -15,9 +15,9 @@ export interface InputRow {
   unknownCountry: string | undefined;
   /**
    * With `carryColumns`: all the row's cells as one comma-separated record (source-record.ts);
-   * a malformed row's is the text it has. Absent when nothing is carried.
+   * a malformed row's is the text it has. Undefined when nothing is carried.
    */
-  source?: string;
+  source?: string | undefined;
 }
 
 /** One column a reader uses, and how it was found. */
@@ -94,18 +94,16 @@ export async function* tabular(
   const pending: ParsedRow[] = [];
   const pendingRecords: Array<string | undefined> = [];
   let out: InputRow[] = [];
+  // Every row object gets its `source` in its literal (undefined when nothing is carried): one
+  // shape for all, instead of a property added to millions of objects after they are made.
   const emit = (row: ParsedRow, record: string | undefined) => {
-    const before = out.length;
-    emitRow(row);
-    if (carry) out[before]!.source = record ?? (isMalformed(row) ? encodeRecord([row.text]) : encodeRecord(row));
-  };
-  const emitRow = (row: ParsedRow) => {
+    const source = carry ? (record ?? encodeRecord(isMalformed(row) ? [row.text] : row)) : undefined;
     if (isMalformed(row)) {
-      out.push({ input: row.text, country: undefined, malformed: row.malformed, unknownCountry: undefined });
+      out.push({ input: row.text, country: undefined, malformed: row.malformed, unknownCountry: undefined, source });
       return;
     }
     if (row.length === 0) {
-      out.push({ input: '', country: undefined, malformed: undefined, unknownCountry: undefined });
+      out.push({ input: '', country: undefined, malformed: undefined, unknownCountry: undefined, source });
       return;
     }
     const input = row[phone];
@@ -115,15 +113,16 @@ export async function* tabular(
         country: undefined,
         malformed: 'row has no phone column',
         unknownCountry: undefined,
+        source,
       });
       return;
     }
     const problem = problemOf?.(row, phone);
     if (problem !== undefined) {
-      out.push({ input, country: undefined, malformed: problem, unknownCountry: undefined });
+      out.push({ input, country: undefined, malformed: problem, unknownCountry: undefined, source });
       return;
     }
-    out.push(withCountry(input, country === undefined ? undefined : row[country], countries));
+    out.push(withCountry(input, country === undefined ? undefined : row[country], countries, source));
   };
   const decide = () => {
     const sample = pending.filter((row): row is string[] => !isMalformed(row) && row.length > 0);
@@ -184,9 +183,14 @@ function describe(choice: ColumnChoice, first: string[] | undefined, options: Ta
 }
 
 /** The row of a phone text and its country cell: the cell's region, or the cell itself when it names none. */
-export function withCountry(input: string, cell: string | undefined, countries: CountryNames): InputRow {
+export function withCountry(
+  input: string,
+  cell: string | undefined,
+  countries: CountryNames,
+  source?: string,
+): InputRow {
   const region = cell ? countries.regionOf(cell) : undefined;
   if (region === null && cell!.trim() !== '')
-    return { input, country: undefined, malformed: undefined, unknownCountry: cell };
-  return { input, country: region ?? undefined, malformed: undefined, unknownCountry: undefined };
+    return { input, country: undefined, malformed: undefined, unknownCountry: cell, source };
+  return { input, country: region ?? undefined, malformed: undefined, unknownCountry: undefined, source };
 }
