@@ -5,6 +5,7 @@ import { DEFAULT_API_URL } from '../api/client.js';
 import type { ApiDialectName } from '../api/products.js';
 import { ClientKeys } from '../gateway/client-keys.js';
 import { startGateway } from '../gateway/gateway.js';
+import { TOP_UP_POLICIES, type TopUpPolicy } from '../gateway/top-up.js';
 import { defaultCacheDir } from './cache-dir.js';
 import type { CliEnvironment } from './check-command.js';
 import { numberFlag, UsageError } from './flags.js';
@@ -21,6 +22,10 @@ Gateway:
   --clients <file>           JSON: {"keys": {"<client key>": {"name": "alice", "maxSpend": 100000}}}
   --admin-key-file <path>    key of GET /__gateway/usage; default $WA_CHECK_ADMIN_KEY
   --pool-wait <ms>           how long numbers wait for others before a task is cut (default 2000)
+  --pool-max-wait <ms>       how long numbers below the upstream minimum wait for company before
+                             --top-up decides (default 60000)
+  --top-up <stale|none>      then: stale fills the task up to the minimum with the oldest cached
+                             answers (refreshed, paid); none fails the numbers unpaid (default stale)
   --max-upload <bytes>       the largest client upload (default 104857600); larger ones get 413
 
 Provider:
@@ -54,6 +59,8 @@ export async function serveCommand(argv: string[], io: CliEnvironment): Promise<
       clients: { type: 'string' },
       'admin-key-file': { type: 'string' },
       'pool-wait': { type: 'string' },
+      'pool-max-wait': { type: 'string' },
+      'top-up': { type: 'string' },
       'max-upload': { type: 'string' },
       'api-url': { type: 'string' },
       api: { type: 'string' },
@@ -89,6 +96,10 @@ export async function serveCommand(argv: string[], io: CliEnvironment): Promise<
   const adminKey = values['admin-key-file']
     ? (await readFile(values['admin-key-file'], 'utf8')).trim()
     : io.env.WA_CHECK_ADMIN_KEY;
+  const topUp = values['top-up'] ?? 'stale';
+  if (!(TOP_UP_POLICIES as readonly string[]).includes(topUp)) {
+    throw new UsageError(`--top-up takes ${TOP_UP_POLICIES.join(' or ')}, got '${topUp}'.`);
+  }
   const pollFloor = numberFlag(values, 'poll-interval');
   const maxAgeDays = numberFlag(values, 'max-age');
 
@@ -109,6 +120,8 @@ export async function serveCommand(argv: string[], io: CliEnvironment): Promise<
     port: numberFlag(values, 'port') ?? 8080,
     host: values.host,
     gatherMs: numberFlag(values, 'pool-wait'),
+    poolMaxWaitMs: numberFlag(values, 'pool-max-wait'),
+    topUp: topUp as TopUpPolicy,
     maxUploadBytes: numberFlag(values, 'max-upload'),
     concurrency: numberFlag(values, 'concurrency'),
     maxTaskSize: numberFlag(values, 'task-size'),

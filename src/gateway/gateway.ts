@@ -4,12 +4,14 @@ import { join } from 'node:path';
 import { WaClient, type WaClientOptions } from '../api/client.js';
 import { DEFAULT_MAX_AGE_MS } from '../store/result-cache.js';
 import { LinkSigner } from '../simulator/signed-link.js';
+import { ErrorCodes, WaError } from '../errors.js';
 import { checkNonNegativeNumber, checkPositiveInteger } from '../validate.js';
 import type { ClientKeys } from './client-keys.js';
 import { ClientTaskStore } from './client-task-store.js';
 import { openStorage } from './gateway-storage.js';
 import { createGatewayHandler } from './handler.js';
 import { loadLinkSecret } from './link-secret.js';
+import { TOP_UP_POLICIES, type TopUpPolicy } from './top-up.js';
 import { UpstreamPool } from './upstream-pool.js';
 import { UsageLedger } from './usage-ledger.js';
 
@@ -46,6 +48,18 @@ export interface GatewayOptions {
    * @default 2000
    */
   gatherMs?: number;
+  /**
+   * How long numbers below the upstream minimum wait for other clients' numbers before `topUp`
+   * decides, in ms.
+   * @default 60_000
+   */
+  poolMaxWaitMs?: number;
+  /**
+   * What becomes of numbers still below the minimum after `poolMaxWaitMs`: `'stale'` fills the
+   * upstream task with the oldest cached answers (refreshed, paid), `'none'` fails them unpaid.
+   * @default 'stale'
+   */
+  topUp?: TopUpPolicy;
   /**
    * The largest upstream task.
    * @default 50_000
@@ -92,6 +106,9 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
   const client = new WaClient(options.upstream);
   const limits = client.taskLimits;
   const maxAgeMs = checkNonNegativeNumber('maxAgeMs', options.maxAgeMs ?? DEFAULT_MAX_AGE_MS);
+  const gatherMs = checkNonNegativeNumber('gatherMs', options.gatherMs ?? 2000);
+  const maxWaitMs = Math.max(gatherMs, checkNonNegativeNumber('poolMaxWaitMs', options.poolMaxWaitMs ?? 60_000));
+  const topUp = checkTopUp(options.topUp ?? 'stale');
   const storage = await openStorage({
     stateDir: options.cacheDir,
     redisUrl: options.redisUrl,
@@ -108,10 +125,15 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
       fleet: storage.fleet,
       onStarted: (numbers) => store.markStarted(numbers, Date.now()),
       onOutcomes: (outcomes) => store.deliver(outcomes, Date.now()),
+      onBelowMinimum: async (counts) => {
+        for (const [name, change] of counts) await usage.add(name, change);
+      },
       log,
     },
     {
-      gatherMs: checkNonNegativeNumber('gatherMs', options.gatherMs ?? 2000),
+      gatherMs,
+      maxWaitMs,
+      topUp,
       minRows: limits.minRows,
       maxRows: Math.min(limits.maxRows, checkPositiveInteger('maxTaskSize', options.maxTaskSize ?? 50_000)),
       concurrency: checkPositiveInteger('concurrency', options.concurrency ?? 5),
@@ -122,7 +144,7 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
   );
   await pool.resume();
   await store.exportCompleted(Date.now());
-  for (const task of store.unfinished()) await pool.request(task.waitingFor);
+  for (const task of store.unfinished()) await pool.request(task.waitingFor, task.record.client);
 
   let baseUrl = '';
   const handler = createGatewayHandler({
@@ -171,4 +193,12 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
       return closing;
     },
   };
+}
+
+function checkTopUp(policy: string): TopUpPolicy {
+  if ((TOP_UP_POLICIES as readonly string[]).includes(policy)) return policy as TopUpPolicy;
+  throw new WaError(
+    ErrorCodes.INVALID_OPTION,
+    `topUp should be one of ${TOP_UP_POLICIES.join(', ')}, got '${policy}'.`,
+  );
 }

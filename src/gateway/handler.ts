@@ -164,7 +164,7 @@ async function create(
   };
   // Stored (and indexed) before the pool hears of it, so no answer can pass it by.
   await context.store.add(task, upload.numbers);
-  const report = await context.pool.request(upload.numbers);
+  const report = await context.pool.request(upload.numbers, client.name);
   await context.usage.add(client.name, {
     submitted: upload.numbers.length,
     invalid: upload.invalidLines,
