@@ -19,7 +19,12 @@ upstream tasks (past the minimum order), journaled so nothing is paid twice.
 Gateway:
   --port <n>                 port to listen on (default 8080; 0 picks a free one)
   --host <host>              host to listen on (default 127.0.0.1)
-  --clients <file>           JSON: {"keys": {"<client key>": {"name": "alice", "maxSpend": 100000}}}
+  --clients <file>           JSON: {"keys": {"<client key>": {"name": "alice", "maxSpend": 100000,
+                             "rate": {"requests": 60, "windowMs": 60000}}}}
+  --rate <n>                 requests per minute of a client without its own "rate" (default 60;
+                             0: no limit); beyond it, 429 with Retry-After
+  --price <amount>           price of one number (e.g. 0.0001): GET /v1/balance answers in money
+                             rather than in numbers
   --admin-key-file <path>    key of GET /__gateway/usage; default $WA_CHECK_ADMIN_KEY
   --pool-wait <ms>           how long numbers wait for others before a task is cut (default 2000)
   --pool-max-wait <ms>       how long numbers below the upstream minimum wait for company before
@@ -61,6 +66,8 @@ export async function serveCommand(argv: string[], io: CliEnvironment): Promise<
       'pool-wait': { type: 'string' },
       'pool-max-wait': { type: 'string' },
       'top-up': { type: 'string' },
+      rate: { type: 'string' },
+      price: { type: 'string' },
       'max-upload': { type: 'string' },
       'api-url': { type: 'string' },
       api: { type: 'string' },
@@ -100,6 +107,7 @@ export async function serveCommand(argv: string[], io: CliEnvironment): Promise<
   if (!(TOP_UP_POLICIES as readonly string[]).includes(topUp)) {
     throw new UsageError(`--top-up takes ${TOP_UP_POLICIES.join(' or ')}, got '${topUp}'.`);
   }
+  const perMinute = numberFlag(values, 'rate') ?? 60;
   const pollFloor = numberFlag(values, 'poll-interval');
   const maxAgeDays = numberFlag(values, 'max-age');
 
@@ -122,6 +130,8 @@ export async function serveCommand(argv: string[], io: CliEnvironment): Promise<
     gatherMs: numberFlag(values, 'pool-wait'),
     poolMaxWaitMs: numberFlag(values, 'pool-max-wait'),
     topUp: topUp as TopUpPolicy,
+    defaultRate: perMinute === 0 ? undefined : { requests: perMinute, windowMs: 60_000 },
+    pricePerNumber: numberFlag(values, 'price'),
     maxUploadBytes: numberFlag(values, 'max-upload'),
     concurrency: numberFlag(values, 'concurrency'),
     maxTaskSize: numberFlag(values, 'task-size'),

@@ -6,7 +6,8 @@ import { DEFAULT_MAX_AGE_MS } from '../store/result-cache.js';
 import { LinkSigner } from '../simulator/signed-link.js';
 import { ErrorCodes, WaError } from '../errors.js';
 import { checkNonNegativeNumber, checkPositiveInteger } from '../validate.js';
-import type { ClientKeys } from './client-keys.js';
+import type { ClientKeys, ClientRate } from './client-keys.js';
+import { ClientRateLimits } from './client-rate-limits.js';
 import { ClientTaskStore } from './client-task-store.js';
 import { openStorage } from './gateway-storage.js';
 import { createGatewayHandler } from './handler.js';
@@ -85,6 +86,19 @@ export interface GatewayOptions {
    * @default 86_400_000 (a day)
    */
   linkTtlMs?: number;
+  /**
+   * Requests a client may make per window when the clients file gives it no `rate`; beyond it,
+   * 429 with `Retry-After`. Unset: no limit (`wa-check serve` sets 60 a minute, the upper end of
+   * what the provider's peers allow, so clients written for the provider already cope with it).
+   */
+  defaultRate?: ClientRate | undefined;
+  /**
+   * The price of one number in the account's currency (e.g. 0.0001 USD): `GET /v1/balance` then
+   * answers in money rather than in numbers.
+   */
+  pricePerNumber?: number | undefined;
+  /** The clock of rate limits, in ms since 1970 (tests move it by hand). @default Date.now */
+  now?: () => number;
   /** One structured event per call (requests, upstream tasks). Never given a key. */
   log?: (event: Record<string, unknown>) => void;
 }
@@ -153,6 +167,11 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
     store,
     pool,
     usage,
+    rateLimits: new ClientRateLimits(checkRate(options.defaultRate), options.now ?? Date.now),
+    pricePerNumber:
+      options.pricePerNumber === undefined
+        ? undefined
+        : checkNonNegativeNumber('pricePerNumber', options.pricePerNumber),
     signer: new LinkSigner(await loadLinkSecret(options.cacheDir)),
     linkTtlMs: checkPositiveInteger('linkTtlMs', options.linkTtlMs ?? 86_400_000),
     maxUploadBytes: checkPositiveInteger('maxUploadBytes', options.maxUploadBytes ?? 100 * 1024 * 1024),
@@ -201,4 +220,12 @@ function checkTopUp(policy: string): TopUpPolicy {
     ErrorCodes.INVALID_OPTION,
     `topUp should be one of ${TOP_UP_POLICIES.join(', ')}, got '${policy}'.`,
   );
+}
+
+function checkRate(rate: ClientRate | undefined): ClientRate | undefined {
+  if (rate === undefined) return undefined;
+  return {
+    requests: checkPositiveInteger('defaultRate.requests', rate.requests),
+    windowMs: checkPositiveInteger('defaultRate.windowMs', rate.windowMs),
+  };
 }
