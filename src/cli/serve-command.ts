@@ -5,12 +5,14 @@ import { DEFAULT_API_URL } from '../api/client.js';
 import type { ApiDialectName } from '../api/products.js';
 import { ClientKeys } from '../gateway/client-keys.js';
 import { startGateway } from '../gateway/gateway.js';
+import { formatUsageTable, readUsage } from '../gateway/usage-report.js';
 import { TOP_UP_POLICIES, type TopUpPolicy } from '../gateway/top-up.js';
 import { defaultCacheDir } from './cache-dir.js';
 import type { CliEnvironment } from './check-command.js';
 import { numberFlag, UsageError } from './flags.js';
 
 export const SERVE_HELP = `Usage: wa-check serve --clients <file> [options]
+       wa-check serve --report [--json] [--cache <dir> | --cache redis://... --state <dir>]
 
 Serves the provider's API (legacy and v1 paths) to your own clients, in front of the provider:
 their numbers are deduplicated, answered from the cache where known, and the rest pooled into
@@ -51,6 +53,11 @@ Cache:
                              (default ${join(defaultCacheDir(), 'gateway')})
   --max-age <days>           re-check answers older than this (default 30)
 
+Report:
+  --report                   print the per-client ledger of the cache folder (or --state) and exit,
+                             without starting the gateway; with --json, as JSON
+  --json                     with --report: {"clients": {"<name>": {"submitted": ..., ...}}}
+
 Logs: one JSON line per request and per upstream task on stdout, never with a key.
 SIGINT/SIGTERM stop accepting, finish journal writes and exit; a restart resumes every task.
 `;
@@ -81,11 +88,19 @@ export async function serveCommand(argv: string[], io: CliEnvironment): Promise<
       cache: { type: 'string' },
       state: { type: 'string' },
       'max-age': { type: 'string' },
+      report: { type: 'boolean' },
+      json: { type: 'boolean' },
       help: { type: 'boolean', short: 'h' },
     },
   });
   if (values.help) {
     io.stdout.write(SERVE_HELP);
+    return 0;
+  }
+  if (values.json && !values.report) throw new UsageError('--json goes with --report.');
+  if (values.report) {
+    const usage = await readUsage(storageOf(values.cache, values.state, io.env).cacheDir);
+    io.stdout.write(values.json ? `${JSON.stringify({ clients: usage }, null, 2)}\n` : formatUsageTable(usage));
     return 0;
   }
   if (values['api-key'] !== undefined) {
