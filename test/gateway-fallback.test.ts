@@ -113,6 +113,21 @@ describe('wa-check serve: a list alone below the upstream minimum, after the lon
     expect(await usageOf(gateway, 'alice')).toMatchObject({ paidUpstream: 0, belowMinimum: 120, topUp: 0 });
   });
 
+  test('numbers arriving after a small list was pooled are cut after the gathering wait, not the longest one', async () => {
+    const { sim, gateway } = await startPair(await tempDir(), { topUp: 'none', poolMaxWaitMs: 60_000 });
+    const created = async (numbers: readonly string[]) =>
+      ((await (await createTask(gateway.url, ALICE, 'v1', numbers)).json()) as { task_id: string }).task_id;
+    const small = await created(swissNumbers(120, 5000));
+    const company = await created(swissNumbers(400, 6000));
+    await pollUntilExported(gateway.url, ALICE, 'v1', small, 10_000);
+    await pollUntilExported(gateway.url, ALICE, 'v1', company, 10_000);
+    // The small list waited with a wake-up set for the longest wait; a new list must not inherit it.
+    const later = await created(swissNumbers(500, 8000));
+    const { task } = await pollUntilExported(gateway.url, ALICE, 'v1', later, 10_000);
+    expect(task.total).toBe(500);
+    expect(sim.ledger.snapshot()).toMatchObject({ tasksCreated: 2, numbersCharged: 1020 });
+  });
+
   test('a bad policy is refused before anything starts', async () => {
     await expect(startPair(await tempDir(), { topUp: 'pad' as 'none' })).rejects.toMatchObject({
       code: 'WA_INVALID_OPTION',
