@@ -1,6 +1,6 @@
-// Over 300 lines on purpose: `#pending`, `#queue` and the journal calls around an upload are one
-// state with one owner; split, the order that keeps a number from being paid twice would be
-// spread over files.
+// Over 300 lines on purpose: `#pending`, `#queue` (with its fallback below the minimum) and the
+// journal calls around an upload are one state with one owner; split, the order that keeps a
+// number from being paid twice would be spread over files.
 import PQueue from 'p-queue';
 import type { WaClient } from '../api/client.js';
 import { sleep } from '../api/retry.js';
@@ -253,9 +253,8 @@ export class UpstreamPool {
   }
 
   async #belowMinimum(numbers: string[], payers: ReadonlyArray<string | undefined>): Promise<void> {
-    const padding = this.#options.topUp === 'stale' ? await this.#padding(this.#options.minRows - numbers.length) : [];
-    const filled = padding !== undefined && padding.length > 0;
-    if (filled) {
+    const padding = this.#options.topUp === 'stale' ? await this.#paddingOrNone(numbers.length) : [];
+    if (padding.length > 0) {
       this.#deps.log({ event: 'upstream-top-up', numbers: numbers.length, refreshed: padding.length });
       this.#start(() => this.#upload([...numbers, ...padding]));
     } else {
@@ -263,7 +262,19 @@ export class UpstreamPool {
       await this.#release(new Map(numbers.map((number) => [number, 'fail'])));
       await this.#deps.fleet?.release(numbers);
     }
-    await this.#deps.onBelowMinimum?.(sharesByPayer(payers, filled ? { topUp: padding.length } : { failed: true }));
+    const outcome = padding.length > 0 ? { topUp: padding.length } : ({ failed: true } as const);
+    await this.#deps.onBelowMinimum?.(sharesByPayer(payers, outcome));
+  }
+
+  /** The padding for a task of `size` numbers, or none (too few cached answers, or none readable). */
+  async #paddingOrNone(size: number): Promise<string[]> {
+    try {
+      return (await this.#padding(this.#options.minRows - size)) ?? [];
+    } catch (error) {
+      // A cache that cannot be read through must not strand the numbers: they fail, unpaid.
+      this.#deps.log({ event: 'upstream-top-up-failed', error: describe(error) });
+      return [];
+    }
   }
 
   /**
@@ -277,14 +288,13 @@ export class UpstreamPool {
     let candidates = (found ?? []).filter((number) => !busy(number));
     const fleet = this.#deps.fleet;
     if (fleet) candidates = await fleet.claimFree(candidates);
-    if (candidates.length < count) {
-      await fleet?.release(candidates);
-      return undefined;
-    }
-    const padding = candidates.slice(0, count);
-    await fleet?.release(candidates.slice(count));
-    for (const number of padding) this.#pending.add(number);
-    return padding;
+    // A number a client asked for during the awaits above is that client's request's now.
+    const padding = candidates.filter((number) => !busy(number)).slice(0, count);
+    const enough = padding.length === count;
+    if (enough) for (const number of padding) this.#pending.add(number);
+    // Claimed and not used (and not a client's since): free for the fleet again.
+    await fleet?.release(candidates.filter((number) => !busy(number)));
+    return enough ? padding : undefined;
   }
 
   /** Cuts the queue into tasks of even size within the limits, or waits for more numbers. */
