@@ -128,6 +128,22 @@ describe('wa-check serve: a list alone below the upstream minimum, after the lon
     expect(sim.ledger.snapshot()).toMatchObject({ tasksCreated: 2, numbersCharged: 1020 });
   });
 
+  test('what is gathered is cut to fill the free upstream slots, each task at least the minimum', async () => {
+    const { sim, gateway } = await startPair(await tempDir(), { concurrency: 4 });
+    const created = (await (await createTask(gateway.url, ALICE, 'v1', swissNumbers(2300, 20_000))).json()) as {
+      task_id: string;
+    };
+    await pollUntilExported(gateway.url, ALICE, 'v1', created.task_id, 10_000);
+    // 2,300 numbers and 4 free slots: 4 tasks of 575, not one of 2,300 (a 500 minimum allows 4).
+    expect(sim.ledger.snapshot()).toMatchObject({ tasksCreated: 4, numbersCharged: 2300 });
+    const small = (await (await createTask(gateway.url, ALICE, 'v1', swissNumbers(1300, 40_000))).json()) as {
+      task_id: string;
+    };
+    await pollUntilExported(gateway.url, ALICE, 'v1', small.task_id, 10_000);
+    // 1,300: two tasks (650 each); a third would be below the minimum.
+    expect(sim.ledger.snapshot()).toMatchObject({ tasksCreated: 6, numbersCharged: 3600 });
+  });
+
   test('a bad policy is refused before anything starts', async () => {
     await expect(startPair(await tempDir(), { topUp: 'pad' as 'none' })).rejects.toMatchObject({
       code: 'WA_INVALID_OPTION',

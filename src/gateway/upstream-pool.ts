@@ -297,16 +297,27 @@ export class UpstreamPool {
     return enough ? padding : undefined;
   }
 
-  /** Cuts the queue into tasks of even size within the limits, or waits for more numbers. */
+  /**
+   * Cuts the queue into tasks of even size within the limits, as many as there are free upstream
+   * slots (each at least `minRows`), so a few thousand numbers go up in parallel as their clients'
+   * own tasks would have; or waits for more numbers.
+   */
   #cut(): void {
-    const { minRows, maxRows } = this.#options;
-    if (this.#queue.length === 0 || this.#queue.length < minRows) return;
-    const count = Math.ceil(this.#queue.length / maxRows);
-    const size = Math.ceil(this.#queue.length / count);
+    const { minRows, maxRows, concurrency } = this.#options;
+    const total = this.#queue.length;
+    if (total === 0 || total < minRows) return;
+    const freeSlots = Math.max(1, concurrency - this.#tasks.pending - this.#tasks.size);
+    const mostByMinimum = minRows > 0 ? Math.floor(total / minRows) : total;
+    const count = Math.max(Math.ceil(total / maxRows), Math.min(freeSlots, mostByMinimum));
     const queue = this.#takeQueue();
     for (const number of queue) this.#queuedBy.delete(number);
-    for (let at = 0; at < queue.length; at += size) {
+    // Sizes differ by one at most: the smallest, floor(total / count), is at least minRows.
+    const base = Math.floor(total / count);
+    const larger = total % count;
+    for (let i = 0, at = 0; i < count; i++) {
+      const size = base + (i < larger ? 1 : 0);
       const numbers = queue.slice(at, at + size);
+      at += size;
       this.#start(() => this.#upload(numbers));
     }
   }
