@@ -1,5 +1,6 @@
 import { describe, expect, test } from 'vitest';
 import { existsSync } from 'node:fs';
+import { writeFile } from 'node:fs/promises';
 import { ClientKeys } from '../src/gateway/client-keys.js';
 import { startGateway } from '../src/gateway/gateway.js';
 import { runCli } from './helpers/cli.js';
@@ -69,5 +70,19 @@ describe('wa-check serve --report', () => {
     expect(existsSync(missing)).toBe(false);
     const json = await runCli(['serve', '--json', '--cache', missing]);
     expect(json.code).toBe(2);
+  });
+});
+
+describe('wa-check serve flags of the fallback and limits', () => {
+  test('--top-up takes stale or none: anything else is a usage error (exit 2) before anything starts', async () => {
+    const dir = await tempDir();
+    const clients = `${dir}/clients.json`;
+    await writeFile(clients, JSON.stringify({ keys: { [ALICE]: { name: 'alice' } } }));
+    const env = { WA_CHECK_API_KEY: UPSTREAM_KEY };
+    const args = ['serve', '--clients', clients, '--cache', `${dir}/cache`, '--api', 'v1', '--port', '0'];
+    const bad = await runCli([...args, '--top-up', 'pad'], env);
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toContain("--top-up takes stale or none, got 'pad'.");
+    expect(existsSync(`${dir}/cache`)).toBe(false);
   });
 });
