@@ -14,7 +14,9 @@ const SCALE = 120;
 const PROVIDER = { numbersPerSecond: 12, slotsPerKey: 5, queueDelayMs: 1000, exportDelayMs: 120_000 };
 const CLI = fileURLToPath(new URL('../bin/wa-check.js', import.meta.url));
 
-export async function run(args) {
+export async function run(argv) {
+  // `--api v1` (and `--product ws_active`) run the same job against the provider's v1 API.
+  const { api, product, args } = dialectArgs(argv);
   const unique = Number(args[0] ?? 1_000_000);
   // An optional largest task size: small tasks in several rounds, where the export step is long
   // next to a task (the case learning the export time is for).
@@ -47,10 +49,12 @@ export async function run(args) {
       client: {
         apiUrl: sim.url,
         apiKey: 'bench-key',
-        userId: 'bench',
+        ...(api === 'v1' ? { api, product } : { userId: 'bench' }),
         // The client's own defaults (2 s floor, 120 s ceiling, 5 s notice) at the same scale.
         poll: { floorMs: 2000 / SCALE, ceilingMs: 120_000 / SCALE, noticeFloorMs: 5000 / SCALE },
       },
+      // v1: the balance is read before the first create, and must cover the upload at this price.
+      ...(api === 'v1' && { pricePerNumber: 0.0001 }),
     });
     const { ms } = await timed(() => writeResults(job.batches(), 'csv', join(OUT, 'cold-out.csv')));
     const summary = await job.summary;
@@ -58,7 +62,7 @@ export async function run(args) {
     const idealMs = (unique / (PROVIDER.slotsPerKey * PROVIDER.numbersPerSecond * SCALE)) * 1000;
     const naiveReads = Math.ceil(unique / PROVIDER.slotsPerKey / PROVIDER.numbersPerSecond / 5);
     table(
-      `Cold run: ${fmt(unique)} new numbers, provider shape at ${SCALE}x speed`,
+      `Cold run (${api === 'v1' ? `v1 API, ${product}` : 'legacy API'}): ${fmt(unique)} new numbers, provider shape at ${SCALE}x speed`,
       ['measure', 'wa-bulk-checker', 'reference'],
       [
         [
@@ -81,6 +85,20 @@ export async function run(args) {
   } finally {
     sim.child.kill('SIGTERM');
   }
+}
+
+/** Takes `--api <legacy|v1>` and `--product <name>` out of the arguments. */
+function dialectArgs(argv) {
+  const args = [];
+  let api = 'legacy';
+  let product = 'ws';
+  for (let i = 0; i < argv.length; i++) {
+    if (argv[i] === '--api') api = argv[++i];
+    else if (argv[i] === '--product') product = argv[++i];
+    else args.push(argv[i]);
+  }
+  if (api !== 'legacy' && api !== 'v1') throw new Error(`--api takes legacy or v1, got '${api}'`);
+  return { api, product, args };
 }
 
 /** `wa-check simulate` in a child process; resolves with its URL once it listens. */

@@ -4,7 +4,8 @@
 
 // One job: check a list, stream its results, read its summary.
 export { CheckJob, checkNumbers } from './job/check-numbers.js';
-export type { CheckOptions } from './job/options.js';
+export type { CheckOptions, TopUpPolicy } from './job/options.js';
+export type { BalanceReport, TopUpReport } from './job/cost-report.js';
 export type { CheckSummary, JobCounts, JobProgress, TaskProgress } from './job/progress.js';
 export type { JobWait } from './job/job-waits.js';
 export type { CheckResult, ResultBlock } from './job/result-block.js';

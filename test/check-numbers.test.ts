@@ -310,12 +310,13 @@ describe('checkNumbers()', () => {
     expect(summary.tasks).toBe(2);
   });
 
-  test('quirky result files still give the oracle answers', async () => {
+  // Reconciliation in both API versions; 500 numbers, the v1 minimum for ws.
+  test.each(['legacy', 'v1'] as const)('quirky result files still give the oracle answers (%s API)', async (api) => {
     const s = await start({
       quirks: { numericCells: true, zip: true, repeatedRows: 0.2, extraRows: 5, header: ['NUMBER', 'Activated'] },
     });
-    const numbers = swissNumbers(400);
-    const { results, summary } = await run(numbers, { client: clientFor(s) });
+    const numbers = swissNumbers(500);
+    const { results, summary } = await run(numbers, { client: clientFor(s, { api }) });
     expectAnswersFromOracle(s, results);
     expect(summary.unanswered).toBe(0);
   });

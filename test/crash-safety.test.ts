@@ -12,12 +12,15 @@ import { answers, onNth, useCrashHarness } from './helpers/crash-harness.js';
 
 // A job of 10,000 numbers in ten tasks. The other kill tests, on 50,000 numbers, are in
 // crash-safety.slow.test.ts (`npm run test:slow`).
-const { start, tempDir, envFor, checkArgs, killAndResume, compareConfirmed, cleanOutput } = useCrashHarness({
-  count: 10_000,
-  taskSize: 1000,
-});
+const legacyHarness = useCrashHarness({ count: 10_000, taskSize: 1000 });
+const v1Harness = useCrashHarness({ count: 10_000, taskSize: 1000, api: 'v1' });
+const { start, tempDir, envFor, checkArgs, cleanOutput } = legacyHarness;
+/** The behaviours that must hold in both of the provider's API versions run once for each. */
+const APIS = ['legacy', 'v1'] as const;
 
-describe('a job killed with SIGKILL and run again', () => {
+describe.each(APIS)('a job killed with SIGKILL and run again (%s API)', (api) => {
+  const { envFor, checkArgs, killAndResume, compareConfirmed, cleanOutput } =
+    api === 'legacy' ? legacyHarness : v1Harness;
   test('between an upload and its journal write: the task is unconfirmed, never uploaded again', async () => {
     const { s, resumed, output, cache } = await killAndResume((sim, kill) => {
       sim.hooks.afterCreate = onNth(2, kill);
@@ -83,51 +86,58 @@ describe('library jobs', () => {
     return results;
   }
 
-  test('lost create answers: nothing uploaded twice, reported unanswered, answered on resubmit', async () => {
-    const s = await start();
-    const cacheDir = await tempDir();
-    const numbers = swissNumbers(1000);
-    s.faults.add({ on: 'create', kind: 'drop-after-create' });
-    const first = checkNumbers(numbers, { client: clientFor(s), cacheDir, concurrency: 5 });
-    const results = await drain(first);
-    const summary = await first.summary;
-    expect(summary).toMatchObject({
-      numbersUnconfirmed: 200,
-      unansweredByReason: { create_unconfirmed: 200 },
-      complete: false,
-    });
-    expect(results.filter((r) => r.reason === 'create_unconfirmed')).toHaveLength(200);
-    expect(s.ledger.numbersCharged).toBe(1000);
+  // Two tasks of 500: the v1 minimum for ws, and the legacy sizing at two slots.
+  test.each(APIS)(
+    'lost create answers: nothing uploaded twice, reported unanswered, answered on resubmit (%s API)',
+    async (api) => {
+      const s = await start();
+      const cacheDir = await tempDir();
+      const numbers = swissNumbers(1000);
+      s.faults.add({ on: 'create', kind: 'drop-after-create' });
+      const first = checkNumbers(numbers, { client: clientFor(s, { api }), cacheDir, concurrency: 2 });
+      const results = await drain(first);
+      const summary = await first.summary;
+      expect(summary).toMatchObject({
+        numbersUnconfirmed: 500,
+        unansweredByReason: { create_unconfirmed: 500 },
+        complete: false,
+      });
+      expect(results.filter((r) => r.reason === 'create_unconfirmed')).toHaveLength(500);
+      expect(s.ledger.numbersCharged).toBe(1000);
 
-    const again = checkNumbers(numbers, { client: clientFor(s), cacheDir });
-    await drain(again);
-    expect((await again.summary).unansweredByReason).toEqual({ create_unconfirmed: 200 });
-    expect(s.ledger.numbersCharged).toBe(1000);
+      const again = checkNumbers(numbers, { client: clientFor(s, { api }), cacheDir });
+      await drain(again);
+      expect((await again.summary).unansweredByReason).toEqual({ create_unconfirmed: 500 });
+      expect(s.ledger.numbersCharged).toBe(1000);
 
-    const resubmit = checkNumbers(numbers, { client: clientFor(s), cacheDir, resubmitUnconfirmed: true });
-    const final = await drain(resubmit);
-    expect(final.every((r) => r.whatsapp === s.oracle.answer(r.number!))).toBe(true);
-    expect(s.ledger.numbersCharged).toBe(1200);
-  });
+      const resubmit = checkNumbers(numbers, { client: clientFor(s, { api }), cacheDir, resubmitUnconfirmed: true });
+      const final = await drain(resubmit);
+      expect(final.every((r) => r.whatsapp === s.oracle.answer(r.number!))).toBe(true);
+      expect(s.ledger.numbersCharged).toBe(1500);
+    },
+  );
 
-  test('a task that cannot be collected is reported with its error, and the next run collects it unpaid', async () => {
-    const s = await start();
-    const cacheDir = await tempDir();
-    const numbers = swissNumbers(500);
-    s.faults.add({ on: 'status', kind: 'status', status: 503, times: 100 });
-    const client = clientFor(s, { retry: { retries: 1, minDelayMs: 5, maxDelayMs: 5 } });
-    const first = checkNumbers(numbers, { client, cacheDir, concurrency: 1 });
-    const results = await drain(first);
-    const summary = await first.summary;
-    expect(results.every((r) => r.reason === 'task_error')).toBe(true);
-    expect(summary.taskErrors).toEqual([expect.objectContaining({ code: ErrorCodes.SERVER_ERROR })]);
-    expect(s.ledger.numbersCharged).toBe(500);
-    s.faults.clear();
-    const again = checkNumbers(numbers, { client: clientFor(s), cacheDir });
-    const answered = await drain(again);
-    expect(answered.every((r) => r.whatsapp === s.oracle.answer(r.number!))).toBe(true);
-    expect(s.ledger.numbersCharged).toBe(500);
-  });
+  test.each(APIS)(
+    'a task that cannot be collected is reported with its error, and the next run collects it unpaid (%s API)',
+    async (api) => {
+      const s = await start();
+      const cacheDir = await tempDir();
+      const numbers = swissNumbers(500);
+      s.faults.add({ on: 'status', kind: 'status', status: 503, times: 100 });
+      const client = clientFor(s, { api, retry: { retries: 1, minDelayMs: 5, maxDelayMs: 5 } });
+      const first = checkNumbers(numbers, { client, cacheDir, concurrency: 1 });
+      const results = await drain(first);
+      const summary = await first.summary;
+      expect(results.every((r) => r.reason === 'task_error')).toBe(true);
+      expect(summary.taskErrors).toEqual([expect.objectContaining({ code: ErrorCodes.SERVER_ERROR })]);
+      expect(s.ledger.numbersCharged).toBe(500);
+      s.faults.clear();
+      const again = checkNumbers(numbers, { client: clientFor(s, { api }), cacheDir });
+      const answered = await drain(again);
+      expect(answered.every((r) => r.whatsapp === s.oracle.answer(r.number!))).toBe(true);
+      expect(s.ledger.numbersCharged).toBe(500);
+    },
+  );
 
   test('dry run pays nothing; max spend is honoured', async () => {
     const s = await start();

@@ -11,6 +11,7 @@ import { AtomicFile } from '../output/atomic-file.js';
 import { formatOfPath, type OutputFormat, writeToFile, writeToStream } from '../output/write-results.js';
 import { defaultCacheDir } from './cache-dir.js';
 import { numberFlag, UsageError } from './flags.js';
+import { PRODUCT_FLAGS, productFlags } from './product-flags.js';
 import { checkOutputPath } from './output-target.js';
 import { ProgressLine } from './progress-line.js';
 import { apiUrlOf, readApiKey } from './provider-flags.js';
@@ -59,6 +60,7 @@ export async function checkCommand(argv: string[], io: CliEnvironment): Promise<
       'resubmit-unconfirmed': { type: 'boolean' },
       progress: { type: 'boolean' },
       help: { type: 'boolean', short: 'h' },
+      ...PRODUCT_FLAGS,
     },
   });
   if (values.help) {
@@ -84,7 +86,9 @@ export async function checkCommand(argv: string[], io: CliEnvironment): Promise<
   const userId = values['user-id'] ?? io.env.WA_CHECK_USER_ID;
   if (!dryRun && !apiKey)
     throw new UsageError('No API key: set WA_CHECK_API_KEY or use --api-key-file (or try --dry-run).');
-  if (!dryRun && !userId) throw new UsageError('No user id: use --user-id or set WA_CHECK_USER_ID.');
+  const product = productFlags(values, io.env);
+  if (!dryRun && !userId && product.client.api === 'legacy')
+    throw new UsageError('No user id: use --user-id or set WA_CHECK_USER_ID.');
   const apiUrl = apiUrlOf(values['api-url'], io.env);
   const order = values.order ?? 'input';
   if (order !== 'input' && order !== 'completion')
@@ -125,13 +129,16 @@ export async function checkCommand(argv: string[], io: CliEnvironment): Promise<
     resubmitUnconfirmed: values['resubmit-unconfirmed'] ?? false,
     signal: stop.signal,
     onProgress: progress ? (state) => progress.update(state) : undefined,
+    topUp: product.topUp,
+    pricePerNumber: product.pricePerNumber,
     client:
       dryRun && !apiKey
         ? undefined
         : {
             apiUrl,
             apiKey: apiKey!,
-            userId: userId ?? 'dry-run',
+            userId: userId || (product.client.api === 'legacy' ? 'dry-run' : undefined),
+            ...product.client,
             ...(pollFloor !== undefined && { poll: { floorMs: pollFloor } }),
           },
   };

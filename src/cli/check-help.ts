@@ -30,11 +30,19 @@ Provider:
   --concurrency <n>          tasks at once (default 5, the provider's usual limit per key)
   --task-size <n>            the largest task (default 50000)
   --poll-interval <ms>       the shortest wait between two status reads (default 2000)
+  --api <legacy|v1>          the provider's API version (default $WA_CHECK_API or legacy)
+  --product <ws|ws_active|ws_avatar>
+                             v1 product: yes/no (default), + activity, + profile signals
+  --legacy-min-rows <n>      the legacy API's minimum rows per task (default 0)
 
 Cache and cost:
   --cache <dir>              the answer cache and task journal (default ${defaultCacheDir()})
   --max-age <days>           re-check answers older than this (default 30)
   --dry-run                  do everything up to the first upload; report what would be paid
+  --top-up <stale|none>      fewer numbers than a task's minimum: fill it with the oldest cached
+                             answers, refreshed (stale, default), or pay nothing (none)
+  --price <amount>           price per number of the product, in the balance's currency; a v1
+                             job stops before paying when the balance cannot cover it
                              (results are written only with -o)
   --max-spend <n>            upload at most n numbers in this job
   --resubmit-unconfirmed     check again numbers whose upload was never confirmed (may pay twice)

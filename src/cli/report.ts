@@ -38,8 +38,37 @@ export function formatReport(summary: CheckSummary): string {
     lines.push(...reasonAdvice(summary));
     for (const error of summary.taskErrors) lines.push(`  ${error.code}: ${error.message}`);
   }
+  for (const line of costLines(summary)) lines.push(line);
   lines.push(`Time:                ${(summary.elapsedMs / 1000).toFixed(1)} s`);
   return `${lines.join('\n')}\n`;
+}
+
+/** The minimum order, the balance and the notes of a v1 job (see CheckSummary). */
+function costLines(summary: CheckSummary): string[] {
+  const lines: string[] = [];
+  const topUp = summary.topUp;
+  if (topUp) {
+    const what =
+      topUp.applied === 'stale'
+        ? `filled to ${count(topUp.minimum)} with the ${count(topUp.refreshed)} oldest cached answers, refreshed`
+        : `${count(topUp.numbers)} numbers held back (below_minimum), nothing paid`;
+    lines.push(
+      `Minimum order:       ${count(topUp.numbers)} to check, minimum ${count(topUp.minimum)}: ${what} (--top-up ${topUp.policy})`,
+    );
+  }
+  if ((summary.refreshed ?? 0) > 0 && !topUp)
+    lines.push(
+      `Refreshed:           ${count(summary.refreshed ?? 0)} cached answers bought again to reach the minimum`,
+    );
+  const balance = summary.balance;
+  if (balance) {
+    const cost = balance.cost === undefined ? '' : `, this run ${balance.cost} ${balance.currency ?? ''}`.trimEnd();
+    const daily = balance.dailyLeft === undefined ? '' : `, ${balance.dailyLeft} left today`;
+    lines.push(`Balance:             ${balance.available} ${balance.currency ?? ''}${cost}${daily}`);
+  }
+  if (summary.dryRun?.cost !== undefined) lines.push(`Would cost:          ${summary.dryRun.cost}`);
+  for (const note of summary.notes ?? []) lines.push(`Note:                ${note}`);
+  return lines;
 }
 
 function answeredByApi(summary: CheckSummary, fromEarlierRun: number): string {

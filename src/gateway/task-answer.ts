@@ -1,4 +1,4 @@
-import { goTimestamp } from '../simulator/provider-format.js';
+import { taskFields } from '../simulator/provider-format.js';
 import { type ClientTaskRecord, viewOf } from './client-task.js';
 
 /**
@@ -8,16 +8,7 @@ import { type ClientTaskRecord, viewOf } from './client-task.js';
  */
 export function taskAnswer(task: ClientTaskRecord, resultUrl: () => string): Record<string, unknown> {
   const view = viewOf(task);
-  const body: Record<string, unknown> = {
-    created_at: goTimestamp(task.createdAt),
-    updated_at: goTimestamp(view.updatedAt),
-    task_id: task.taskId,
-    ...((task.dialect === 'legacy' || task.userId !== '') && { user_id: task.userId }),
-    status: view.status,
-    total: view.total,
-    success: view.success,
-    failure: view.failure,
-  };
+  const body = taskFields({ ...task, ...view });
   if (view.status === 'exported') body.result_url = resultUrl();
   return body;
 }

@@ -35,6 +35,12 @@ export const State = {
   /** In a task whose result file was rejected; remembered in the journal, not fetched in a loop. */
   RESULT_INVALID: 18,
   RESULT_TOO_LARGE: 19,
+  /** Fewer numbers to check than the provider's minimum per task, and the `none` top-up policy. */
+  BELOW_MINIMUM: 20,
+  /** The provider answered 402 (or the balance read said it could not cover them). */
+  INSUFFICIENT_BALANCE: 21,
+  /** Beyond what the account's daily limit lets this run spend: a later run collects them. */
+  DAILY_LIMIT: 22,
 } as const;
 
 export type StateCode = (typeof State)[keyof typeof State];
@@ -71,6 +77,9 @@ export const UNANSWERED_REASONS: Record<number, string> = {
   [State.TASK_STALLED]: 'task_stalled',
   [State.RESULT_INVALID]: 'result_invalid',
   [State.RESULT_TOO_LARGE]: 'result_too_large',
+  [State.BELOW_MINIMUM]: 'below_minimum',
+  [State.INSUFFICIENT_BALANCE]: 'insufficient_balance',
+  [State.DAILY_LIMIT]: 'daily_limit_reached',
 };
 
 /** The state of a task's numbers when collecting it failed with this code (TASK_ERROR for most). */
@@ -79,6 +88,8 @@ export function stateOfTaskFailure(code: string): StateCode {
   if (code === ErrorCodes.TASK_STALLED) return State.TASK_STALLED;
   if (code === ErrorCodes.RESULT_INVALID) return State.RESULT_INVALID;
   if (code === ErrorCodes.RESULT_TOO_LARGE) return State.RESULT_TOO_LARGE;
+  if (code === ErrorCodes.INSUFFICIENT_BALANCE) return State.INSUFFICIENT_BALANCE;
+  if (code === ErrorCodes.BELOW_MINIMUM) return State.BELOW_MINIMUM;
   return State.TASK_ERROR;
 }
 

@@ -4,6 +4,7 @@ import { isFresh } from '../store/result-cache.js';
 import type { CompleteResultCache } from '../store/with-defaults.js';
 import { e164ToKey, keyToE164 } from '../dedupe/number-table.js';
 import type { InputSource } from '../input/read-input.js';
+import type { JobExtras } from './job-extras.js';
 import type { JobState } from './job-state.js';
 
 const LOOKUP_BATCH = 1000;
@@ -20,6 +21,8 @@ export interface CacheLookupDeps {
   /** The job's state: numbers the cache answers get CACHE_YES or CACHE_NO, each a cache hit. */
   state: JobState;
   maxAgeMs: number;
+  /** A richer product's job keeps the extra columns of the answers it finds (see JobExtras). */
+  extras?: JobExtras | undefined;
 }
 
 /**
@@ -108,8 +111,10 @@ export class CacheLookup {
       const answer = answers[i];
       // Answers only a number still UNKNOWN: a task resumed from the journal may have answered
       // it while it was looked up.
-      if (isFresh(answer, maxAgeMs, now))
-        state.takeCachedAnswer(e164ToKey(numbers[i]!), answer.whatsapp === 'yes', false);
+      if (!isFresh(answer, maxAgeMs, now)) continue;
+      const key = e164ToKey(numbers[i]!);
+      state.takeCachedAnswer(key, answer.whatsapp === 'yes', false);
+      this.#deps.extras?.set(key, answer.extras);
     }
   }
 }

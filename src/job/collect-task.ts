@@ -4,6 +4,8 @@ import type { Reconciliation } from '../api/reconcile.js';
 import type { ResultCache } from '../store/result-cache.js';
 import { asWaError, ErrorCodes, isWaError, type WaError } from '../errors.js';
 import { State } from './answer-state.js';
+import { e164ToKey } from '../dedupe/number-table.js';
+import type { JobExtras } from './job-extras.js';
 import type { JobState } from './job-state.js';
 import type { JobWaits } from './job-waits.js';
 import type { TaskProgress } from './progress.js';
@@ -29,6 +31,10 @@ export interface CollectDeps {
   changed: () => void;
   /** Where the client's announced waits go, for progress. */
   waits: JobWaits;
+  /** A cached number outside the job that filled the task up to the minimum: refreshed, not settled. */
+  isTopUp: (number: string) => boolean;
+  /** A richer product's job keeps each answer's extra columns for its output. */
+  extras?: JobExtras | undefined;
 }
 
 /** A task the provider confirmed, as journaled. */
@@ -121,12 +127,23 @@ export async function collectTask(
     clearTimeout(createNextAt);
   }
   const checkedAt = Date.now();
-  const answers = [...result.answered].map(([number, whatsapp]) => [number, { whatsapp, checkedAt }] as const);
+  // A product's extra columns are stored with its answers (product-answers.ts); ws has none.
+  const answers = [...result.answered].map(([number, whatsapp]) => {
+    const extras = result.extras.get(number);
+    return [number, extras ? { whatsapp, checkedAt, extras } : { whatsapp, checkedAt }] as const;
+  });
   await deps.cache.putMany(answers);
   await journal.write({ id, state: 'done', numbers: [], count: numbers.length, taskId, updatedAt: Date.now() });
-  state.answeredByApi(answers.length);
-  for (const [number, answer] of answers)
-    state.settle(number, answer.whatsapp === 'yes' ? State.API_YES : State.API_NO);
+  let refreshed = 0;
+  for (const [number, answer] of answers) {
+    if (deps.isTopUp(number)) refreshed++;
+    else {
+      deps.extras?.set(e164ToKey(number), answer.extras);
+      state.settle(number, answer.whatsapp === 'yes' ? State.API_YES : State.API_NO);
+    }
+  }
+  state.answeredByApi(answers.length - refreshed);
+  state.refreshedByTopUp(refreshed);
   return { unanswered: result.unanswered };
 }
 

@@ -1,4 +1,5 @@
 import { answerOf, INVALID_ROW, NO_NUMBER, State } from './answer-state.js';
+import type { JobExtras } from './job-extras.js';
 import type { JobState } from './job-state.js';
 import { ResultBlock } from './result-block.js';
 import type { Checking } from './checking.js';
@@ -23,22 +24,34 @@ export async function* emitSpooled(
   state: JobState,
   which: EmitRows,
   tasks?: Checking,
+  extras?: JobExtras,
 ): AsyncGenerator<ResultBlock> {
   let row = state.rowsAnsweredEarly;
   let waitFor = tasks;
+  const newBlock = (capacity: number) => {
+    const block = new ResultBlock(capacity);
+    if (extras) {
+      block.extras = [];
+      block.extraColumns = extras.columns;
+    }
+    return block;
+  };
   for await (const { keys, reasons, inputs } of readSpool(spoolPath)) {
-    let results = new ResultBlock(keys.length);
+    let results = newBlock(keys.length);
     for (let i = 0; i < keys.length; i++) {
       row++;
       const key = keys[i]!;
       if (key === NO_NUMBER) {
-        if (included(which, INVALID_ROW)) results.addInvalid(row, inputs[i]!, reasons[i]!);
+        if (included(which, INVALID_ROW)) {
+          results.addInvalid(row, inputs[i]!, reasons[i]!);
+          results.extras?.push(extras!.get(NO_NUMBER));
+        }
         continue;
       }
       let answer = state.stateOf(key);
       if (waitFor && answerOf(answer) === null && !waitFor.isOver) {
         if (results.length > 0) yield results;
-        results = new ResultBlock(keys.length - i);
+        results = newBlock(keys.length - i);
         while (!waitFor.isOver && answerOf(state.stateOf(key)) === null) await waitFor.nextChange(state);
         if (waitFor.isOver) {
           await waitFor.finished(); // throws if the tasks failed
@@ -47,7 +60,10 @@ export async function* emitSpooled(
         answer = state.stateOf(key);
       }
       // row counts from 1; the duplicate flags from 0.
-      if (included(which, answer)) results.addNumber(row, inputs[i]!, key, answer, state.isDuplicateRow(row - 1));
+      if (included(which, answer)) {
+        results.addNumber(row, inputs[i]!, key, answer, state.isDuplicateRow(row - 1));
+        results.extras?.push(extras!.get(key));
+      }
     }
     if (results.length > 0) yield results;
   }

@@ -10,12 +10,20 @@ import { ingest } from './ingest.js';
 import { type JobStores, openStores, resumeJournal } from './job-stores.js';
 import { JobState } from './job-state.js';
 import type { ResolvedCheckOptions } from './options.js';
+import { checkBalance, type BalanceReport } from './balance-check.js';
+import { jobExtrasFor, type JobExtras } from './job-extras.js';
 import { planChecks } from './plan.js';
+import { lookUpInRicherProducts } from './richer-lookup.js';
+import { productAnswers } from '../store/product-answers.js';
+import { withDefaults, type CompleteResultCache } from '../store/with-defaults.js';
 import type { CheckSummary, JobProgress } from './progress.js';
 import type { ResultBlock } from './result-block.js';
 import { Checking } from './checking.js';
 import { keyList, TaskRunner } from './run-tasks.js';
 import { SpoolWriter } from './spool.js';
+import { planTaskSizes, type TaskSizing } from './task-plan.js';
+import { applyMinimumOrder, oldestCachedNumbers, type TopUpReport } from './top-up.js';
+import { State } from './answer-state.js';
 
 const PROGRESS_INTERVAL_MS = 200;
 
@@ -42,7 +50,18 @@ export class JobRun {
   #checking: Checking | undefined;
   #phase: JobProgress['phase'] = 'reading';
   #lastProgress = 0;
-  #dryRun: { numbers: number; tasks: number } | undefined;
+  #dryRun: CheckSummary['dryRun'];
+  /** The provider client; none in a dry run without one. */
+  #client: WaClient | undefined;
+  #topUp: TopUpReport | undefined;
+  #balance: BalanceReport | undefined;
+  readonly #notes: string[] = [];
+  /** The answers of the job's product: the cache itself for `ws`, else its product view. */
+  #answers: CompleteResultCache | undefined;
+  /** A richer product's extra columns, per number (none for `ws`). */
+  #extras: JobExtras | undefined;
+  /** Numbers of a `ws` job answered by cached answers of a richer product. */
+  #fromRicher = 0;
 
   constructor(input: InputSource, options: ResolvedCheckOptions) {
     this.#input = input;
@@ -56,12 +75,23 @@ export class JobRun {
     this.#stores = stores;
     this.#spoolDir = await mkdtemp(join(options.tempDir ?? tmpdir(), 'wa-check-job-'));
     const spoolPath = join(this.#spoolDir, 'rows.spool');
+    const option = options.client;
+    this.#client = option === undefined || option instanceof WaClient ? option : new WaClient(option);
+    const sizing = this.#sizing();
+    const product = this.#client?.product ?? 'ws';
+    this.#answers = product === 'ws' ? stores.cache : withDefaults(productAnswers(stores.cache, product));
+    this.#extras = jobExtrasFor(product);
 
     // 1. What earlier runs left at the provider is collected alongside (no runner in a dry run).
-    if (!options.dryRun) this.#runner = this.#makeRunner(stores);
+    if (!options.dryRun) this.#runner = this.#makeRunner(stores, sizing);
     await resumeJournal(stores.journal, state, this.#runner, options.resubmitUnconfirmed);
     // 2. Pass 1. The cache can be read through while the input is read (in its worker): both take time.
-    const lookup = new CacheLookup({ cache: stores.cache, state, maxAgeMs: options.maxAgeMs });
+    const lookup = new CacheLookup({
+      cache: this.#answers,
+      state,
+      maxAgeMs: options.maxAgeMs,
+      extras: this.#extras,
+    });
     const earlyScan = lookup.scanWhileReading(this.#input);
     this.#earlyScan = earlyScan.catch(() => {}); // awaited below; never unhandled if reading the input fails first
     const spool = new SpoolWriter(spoolPath);
@@ -72,24 +102,35 @@ export class JobRun {
     }
     // 3. The rest of the lookups, and the plan.
     await lookup.lookUpUnknown(await earlyScan);
-    const plan = await planChecks(state, spoolPath, options);
+    if (product === 'ws') this.#fromRicher = await lookUpInRicherProducts(stores.cache, state, options.maxAgeMs);
+    if (this.#fromRicher > 0)
+      this.#notes.push(
+        `${this.#fromRicher} numbers were answered from cached ws_active/ws_avatar answers (they include activated): not paid again.`,
+      );
+    const plan = await planChecks(state, spoolPath, sizing);
+    const numbers = await this.#withinAccount(plan.numbers);
     if (options.dryRun) {
-      this.#dryRun = { numbers: plan.numbers.length, tasks: plan.tasks };
-      state.markDryRun(plan.numbers);
+      const cost = options.pricePerNumber === undefined ? undefined : numbers.length * options.pricePerNumber;
+      this.#dryRun = {
+        numbers: numbers.length,
+        tasks: planTaskSizes(numbers.length, sizing).length,
+        ...(cost !== undefined && { cost: Math.round(cost * 1e6) / 1e6 }),
+      };
+      state.markDryRun(numbers);
     }
     // 4. The tasks run in the background while 5. pass 2 writes the spooled rows out.
-    const checking = new Checking(this.#runner, keyList(plan.numbers));
+    const checking = new Checking(this.#runner, keyList(numbers));
     this.#checking = checking;
     this.#phase = 'checking';
     this.#report(true);
 
     if (options.order === 'completion') {
       // Rows answered without the provider go out now; the rest once the tasks are done.
-      yield* emitSpooled(spoolPath, state, 'known');
+      yield* emitSpooled(spoolPath, state, 'known', undefined, this.#extras);
       await checking.finished();
-      yield* emitSpooled(spoolPath, state, 'rest');
+      yield* emitSpooled(spoolPath, state, 'rest', undefined, this.#extras);
     } else {
-      yield* emitSpooled(spoolPath, state, 'all', checking);
+      yield* emitSpooled(spoolPath, state, 'all', checking, this.#extras);
       await checking.finished();
     }
     this.#phase = 'done';
@@ -106,6 +147,10 @@ export class JobRun {
       unansweredByReason: this.#state.unansweredByReason(),
       savedByCache: counts.cacheHits,
       dryRun: this.#dryRun,
+      ...(this.#topUp && { topUp: { ...this.#topUp, refreshed: counts.refreshed || this.#topUp.refreshed } }),
+      ...(this.#balance && { balance: this.#balance }),
+      notes: [...this.#notes],
+      savedByRicherProducts: this.#fromRicher,
       retryAt: this.#runner?.retryAt?.toISOString(),
       taskErrors: distinctErrors(this.#runner?.taskErrors ?? []),
       complete: finished && counts.unanswered === 0 && !this.#dryRun,
@@ -129,14 +174,64 @@ export class JobRun {
     if (this.#spoolDir) await rm(this.#spoolDir, { recursive: true, force: true });
   }
 
-  #makeRunner(stores: JobStores): TaskRunner {
-    const option = this.#options.client!;
+  /**
+   * The plan within what the provider and the account allow: the minimum order (top-up.ts), then,
+   * in v1, the balance read before the first create (balance-check.ts), which stops the job
+   * before paying when the money is short, and holds back what the daily limit does not allow.
+   */
+  async #withinAccount(planned: Float64Array): Promise<Float64Array> {
+    const options = this.#options;
+    const minimum = this.#client?.taskLimits.minRows ?? 0;
+    const order = await applyMinimumOrder(planned, minimum, options.topUp, this.#answers!, this.#state);
+    this.#topUp = order.report;
+    if (order.report?.note) this.#notes.push(order.report.note);
+    this.#runner?.addTopUps(order.topUps);
+    let numbers = order.numbers;
+    // A dry run shows the balance even when nothing would be sent.
+    if (this.#client?.api !== 'v1' || (numbers.length === 0 && !options.dryRun)) return numbers;
+    let verdict: Awaited<ReturnType<typeof checkBalance>>;
+    try {
+      verdict = await checkBalance(this.#client, numbers.length, options.pricePerNumber, options.signal);
+    } catch (error) {
+      if (!options.dryRun) throw error;
+      this.#notes.push(`A real run would stop here: ${(error as Error).message}`);
+      return numbers;
+    }
+    this.#balance = verdict.report;
+    this.#notes.push(...verdict.notes);
+    const allowed = verdict.report?.allowed ?? numbers.length;
+    if (allowed < numbers.length) {
+      const sendable = allowed >= Math.max(1, minimum) ? allowed : 0;
+      this.#state.holdBack(numbers.subarray(sendable), State.DAILY_LIMIT);
+      numbers = numbers.subarray(0, sendable);
+    }
+    return numbers;
+  }
+
+  /** Task sizes within the provider's limits: its minimum wins over a smaller `minTaskSize`. */
+  #sizing(): TaskSizing {
+    const options = this.#options;
+    const limits = this.#client?.taskLimits ?? { minRows: 0, maxRows: Number.POSITIVE_INFINITY };
+    const minTaskSize = Math.max(options.minTaskSize, limits.minRows);
+    const maxTaskSize = Math.max(minTaskSize, Math.min(options.maxTaskSize, limits.maxRows));
+    return { concurrency: options.concurrency, minTaskSize, maxTaskSize };
+  }
+
+  #makeRunner(stores: JobStores, sizing: TaskSizing): TaskRunner {
+    const minRows = this.#client!.taskLimits.minRows;
+    const state = this.#state;
     return new TaskRunner({
-      client: option instanceof WaClient ? option : new WaClient(option),
-      cache: stores.cache,
+      client: this.#client!,
+      cache: this.#answers!,
       journal: stores.journal,
-      state: this.#state,
-      sizing: this.#options,
+      state,
+      extras: this.#extras,
+      sizing,
+      minRows,
+      topUp:
+        this.#options.topUp === 'stale'
+          ? (needed) => oldestCachedNumbers(this.#answers!, (key) => state.isOutsideJob(key), needed)
+          : undefined,
       budget: this.#options.maxSpend ?? Number.POSITIVE_INFINITY,
       signal: this.#options.signal,
       changed: (now) => this.#report(now === true),

@@ -28,6 +28,9 @@ const UNANSWERED = [
   State.TASK_STALLED,
   State.RESULT_INVALID,
   State.RESULT_TOO_LARGE,
+  State.BELOW_MINIMUM,
+  State.INSUFFICIENT_BALANCE,
+  State.DAILY_LIMIT,
 ] as const;
 
 /**
@@ -177,7 +180,33 @@ export class JobState {
 
   /** A dry run stops before uploading: these numbers would have been. */
   markDryRun(keys: Float64Array): void {
-    for (const key of keys) this.#table.set(key, State.DRY_RUN);
+    this.holdBack(keys, State.DRY_RUN);
+  }
+
+  /**
+   * Numbers planned but not to be uploaded in this job (below the minimum, beyond the day's
+   * limit), with why. Keys outside the job (top-up numbers) are left alone.
+   */
+  holdBack(
+    keys: Float64Array,
+    state: typeof State.DRY_RUN | typeof State.BELOW_MINIMUM | typeof State.DAILY_LIMIT,
+  ): void {
+    for (const key of keys) if (this.#table.set(key, state)) this.#settled++;
+  }
+
+  /**
+   * Whether a cached number may fill a task up to the minimum: it is not one of the job's
+   * (numbers the cache scan put in the table unseen are not), and no task in the journal holds it.
+   */
+  isOutsideJob(key: number): boolean {
+    const state = this.#table.get(key);
+    const outside = state === NOT_IN_TABLE || state === State.CACHED_YES_UNSEEN || state === State.CACHED_NO_UNSEEN;
+    return outside && this.#journaled.get(key) === NOT_IN_TABLE;
+  }
+
+  /** Cached numbers outside the job whose answers a task bought again (the stale top-up). */
+  refreshedByTopUp(numbers: number): void {
+    this.#counts.refreshed = (this.#counts.refreshed ?? 0) + numbers;
   }
 
   /** What became of a number sent to the provider (or held back from it). Wakes pass 2. */

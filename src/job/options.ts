@@ -6,7 +6,10 @@ import { invalidOption } from '../errors.js';
 import type { ColumnRef } from '../input/columns.js';
 import type { InputFormat } from '../input/read-input.js';
 import { checkNonNegativeNumber, checkOneOf, checkPositiveInteger } from '../validate.js';
+import type { TopUpPolicy } from './cost-report.js';
 import type { JobProgress } from './progress.js';
+
+export type { TopUpPolicy } from './cost-report.js';
 import type { TaskJournal } from '../store/task-journal.js';
 
 export interface CheckOptions {
@@ -59,6 +62,23 @@ export interface CheckOptions {
   order?: 'input' | 'completion' | undefined;
   /** Refuse to upload more than this many numbers in this job (retries included). */
   maxSpend?: number | undefined;
+  /**
+   * When fewer numbers are left to check than the provider's minimum per task (v1: 500 for `ws`
+   * and `ws_avatar`, 1,000 for `ws_active`; legacy: the client's `legacyMinRows`):
+   * `'stale'` fills the task up to the minimum with the cached numbers whose answers are oldest,
+   * so the money buys fresher answers (they replace the old ones in the cache); `'none'` pays
+   * nothing and reports those numbers unanswered, `below_minimum`, for a later job that has
+   * enough of them. A cache too small to fill the task falls back to `'none'`.
+   * @default 'stale'
+   */
+  topUp?: TopUpPolicy | undefined;
+  /**
+   * The job's product's price per number, in the balance's currency (e.g. `0.0001`). With it, a
+   * v1 job reads the balance before its first create and stops before paying when the balance
+   * (or the day's limit) cannot cover the upload. Without it, only an empty balance or a spent
+   * daily limit can be told.
+   */
+  pricePerNumber?: number | undefined;
   /** Do everything up to the first upload, and report what would be paid. */
   dryRun?: boolean | undefined;
   /** Upload again numbers whose create was never confirmed (it may have been paid already). */
@@ -72,6 +92,7 @@ export interface CheckOptions {
 }
 
 export interface ResolvedCheckOptions extends CheckOptions {
+  topUp: TopUpPolicy;
   maxAgeMs: number;
   country: CountryCode | undefined;
   concurrency: number;
@@ -91,6 +112,7 @@ export function resolveCheckOptions(options: CheckOptions): ResolvedCheckOptions
     minTaskSize: checkPositiveInteger('minTaskSize', options.minTaskSize ?? 1),
     maxTaskSize: checkPositiveInteger('maxTaskSize', options.maxTaskSize ?? 50_000),
     order: checkOneOf('order', options.order ?? 'input', ['input', 'completion']),
+    topUp: checkOneOf('topUp', options.topUp ?? 'stale', ['stale', 'none']),
     dryRun: options.dryRun ?? false,
     resubmitUnconfirmed: options.resubmitUnconfirmed ?? false,
   };
@@ -103,6 +125,7 @@ export function resolveCheckOptions(options: CheckOptions): ResolvedCheckOptions
   if (resolved.minTaskSize > resolved.maxTaskSize)
     invalidOption('minTaskSize', `at most maxTaskSize (${resolved.maxTaskSize})`, resolved.minTaskSize);
   if (options.maxSpend !== undefined) checkNonNegativeNumber('maxSpend', options.maxSpend);
+  if (options.pricePerNumber !== undefined) checkNonNegativeNumber('pricePerNumber', options.pricePerNumber);
   if (options.format !== undefined) checkOneOf('format', options.format, ['csv', 'txt', 'xlsx']);
   if (!options.dryRun && !options.client)
     invalidOption('client', 'a WaClient or its options (apiKey, userId) unless dryRun is set', options.client);

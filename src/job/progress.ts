@@ -1,3 +1,4 @@
+import type { BalanceReport, TopUpReport } from './cost-report.js';
 import type { JobWait } from './job-waits.js';
 
 /** One task at the provider, as last seen. */
@@ -32,6 +33,11 @@ export interface JobCounts {
   numbersUnconfirmed: number;
   /** Unique valid numbers left without an answer. */
   unanswered: number;
+  /**
+   * Cached numbers outside the input whose oldest answers filled a task up to the provider's
+   * minimum (`topUp: 'stale'`): paid for (in `numbersCharged`) and refreshed in the cache.
+   */
+  refreshed?: number | undefined;
 }
 
 export interface JobProgress extends JobCounts {
@@ -51,8 +57,22 @@ export interface CheckSummary extends JobCounts {
   unansweredByReason: Record<string, number>;
   /** Numbers the cache saved from being paid for (cache hits). */
   savedByCache: number;
-  /** With `dryRun`: what the job would upload and in how many tasks. */
-  dryRun?: { numbers: number; tasks: number } | undefined;
+  /**
+   * With `dryRun`: what the job would upload and in how many tasks, and what it would cost at
+   * `pricePerNumber` (top-up numbers included).
+   */
+  dryRun?: { numbers: number; tasks: number; cost?: number } | undefined;
+  /** What the provider's minimum order did, when the numbers to check were fewer. */
+  topUp?: TopUpReport | undefined;
+  /** The balance read before the first create (v1). */
+  balance?: BalanceReport | undefined;
+  /**
+   * Of `cacheHits`, numbers of a `ws` job answered by cached `ws_active`/`ws_avatar` answers
+   * (every product answers `activated`).
+   */
+  savedByRicherProducts?: number | undefined;
+  /** Things the user should know about this run's cost and limits, as sentences. */
+  notes?: string[] | undefined;
   /**
    * When the provider asked to be called again (ISO 8601), when it refused a create for longer
    * than the client waits (`WA_RATE_LIMITED`): numbers not sent are `rate_limited`; run again
@@ -85,5 +105,6 @@ export function emptyCounts(): JobCounts {
     numbersCharged: 0,
     numbersUnconfirmed: 0,
     unanswered: 0,
+    refreshed: 0,
   };
 }

@@ -1,3 +1,4 @@
+import type { ResultExtras } from '../api/reconcile.js';
 import { keyToE164 } from '../dedupe/number-table.js';
 import { answerOf, INVALID_ROW, NO_NUMBER, reasonOf, sourceOf } from './answer-state.js';
 import { INVALID_REASONS } from './normalize-rows.js';
@@ -16,6 +17,12 @@ export interface CheckResult {
   reason: string | null;
   /** True when an earlier row holds the same number (answered, not paid twice). */
   duplicate: boolean;
+  /**
+   * Only in a job of a richer v1 product: its extra columns (`ws_active`: `activetime`,
+   * `activedays`, `business`; `ws_avatar`: `age`, `avatar`, `category`, `gender`, `hair_color`,
+   * `skin_color`), as the provider's text; empty where there is none.
+   */
+  extras?: ResultExtras;
 }
 
 // Re-exported where the writers have always found it; defined with the other states.
@@ -41,6 +48,10 @@ export class ResultBlock {
   readonly inputs: string[];
   /** Why an invalid row has no number, as an index into INVALID_REASONS; 0 for the others. */
   readonly reasonCodes: Uint8Array;
+  /** A richer product's job only: each row's extra columns (see CheckResult.extras). */
+  extras?: ResultExtras[] | undefined;
+  /** The names of those columns, in order. */
+  extraColumns?: readonly string[] | undefined;
 
   /** An empty block to fill with addNumber and addInvalid, or one over existing columns of `length` rows. */
   constructor(capacity: number, columns?: Omit<ResultBlock, 'length' | 'addNumber' | 'addInvalid'>) {
@@ -107,5 +118,8 @@ export function toResults(block: ResultBlock): CheckResult[] {
       duplicate: block.duplicates[i] === 1,
     };
   }
+  // Apart from the loop above: a ws job's results (the common case) get no extra work per row.
+  const extras = block.extras;
+  if (extras) for (let i = 0; i < block.length; i++) results[i]!.extras = extras[i]!;
   return results;
 }

@@ -9,6 +9,7 @@ import { keyToE164 } from '../dedupe/number-table.js';
 import { asWaError, CreateUnconfirmedError, ErrorCodes, isWaError, WaError } from '../errors.js';
 import { State, stateOfTaskFailure } from './answer-state.js';
 import { type CollectDeps, collectTask, RESULT_TRIES, type SubmittedTask } from './collect-task.js';
+import type { JobExtras } from './job-extras.js';
 import type { JobState } from './job-state.js';
 import { JobWaits } from './job-waits.js';
 import type { TaskProgress } from './progress.js';
@@ -22,6 +23,15 @@ export interface TaskRunnerDeps {
   /** Where each number's fate and the job's counts are recorded. */
   state: JobState;
   sizing: TaskSizing;
+  /** The provider's minimum rows per task: no task is created with fewer. @default 0 */
+  minRows?: number | undefined;
+  /**
+   * Finds `needed` cached numbers outside the job to fill a task up to `minRows` (the stale
+   * top-up); absent with the `none` policy. Fewer than `needed` means the cache cannot.
+   */
+  topUp?: ((needed: number) => Promise<string[]>) | undefined;
+  /** A richer product's job keeps each answer's extra columns for its output. */
+  extras?: JobExtras | undefined;
   /** Numbers this job may still upload (maxSpend), or Infinity. */
   budget: number;
   /** The caller's stop: no new tasks, and polls end. An upload under way is cut off too. */
@@ -68,6 +78,10 @@ export class TaskRunner {
   readonly waits: JobWaits;
   readonly #deps: TaskRunnerDeps;
   readonly #collect: CollectDeps;
+  /** Cached numbers outside the job that fill tasks up to the minimum: refreshed, never retried. */
+  readonly #topUps = new Set<string>();
+  /** The account cannot pay (a 402): no new task, the rest is `insufficient_balance`. */
+  #unpaid = false;
   readonly #slots: PQueue;
   readonly #tasks = new PQueue();
   /** Ends polls and downloads when the job stops (see stop()); creates are left to finish. */
@@ -96,7 +110,14 @@ export class TaskRunner {
       state: deps.state,
       signal: deps.signal ? AbortSignal.any([deps.signal, stop]) : stop,
       changed: deps.changed,
+      isTopUp: (number) => this.#topUps.has(number),
+      extras: deps.extras,
     };
+  }
+
+  /** Cached numbers the plan added to reach the minimum (see top-up.ts). */
+  addTopUps(numbers: Iterable<string>): void {
+    for (const number of numbers) this.#topUps.add(number);
   }
 
   /** When the provider asked to be called again, if it refused a create for longer than we wait. */
@@ -146,10 +167,27 @@ export class TaskRunner {
   async check(numbers: NumberList): Promise<void> {
     await this.#round(numbers, true);
     await this.idle();
-    const retry = this.#retry;
+    const retry = await this.#toMinimum(this.#retry);
     this.#retry = [];
     await this.#round(retry, false);
     await this.idle();
+  }
+
+  /**
+   * Numbers to retry, filled up to the minimum with stale cached numbers when there are too few
+   * for a task; without enough of those, none is sent and they are `below_minimum`.
+   */
+  async #toMinimum(numbers: string[]): Promise<string[]> {
+    const { topUp, state } = this.#deps;
+    const minRows = this.#deps.minRows ?? 0;
+    if (numbers.length === 0 || numbers.length >= minRows) return numbers;
+    const extra = topUp ? await topUp(minRows - numbers.length) : [];
+    if (numbers.length + extra.length >= minRows) {
+      this.addTopUps(extra);
+      return [...numbers, ...extra];
+    }
+    for (const number of numbers) state.settle(number, State.BELOW_MINIMUM);
+    return [];
   }
 
   /**
@@ -174,7 +212,8 @@ export class TaskRunner {
    */
   async #round(numbers: NumberList, firstTry: boolean): Promise<void> {
     const { state, sizing } = this.#deps;
-    const affordable = Math.max(0, Math.min(numbers.length, this.#deps.budget - state.counts.numbersUploaded));
+    let affordable = Math.max(0, Math.min(numbers.length, this.#deps.budget - state.counts.numbersUploaded));
+    if (affordable < (this.#deps.minRows ?? 0)) affordable = 0; // no task below the minimum
     for (let from = affordable; from < numbers.length; from += 10_000) {
       for (const number of numbers.slice(from, Math.min(numbers.length, from + 10_000)))
         state.settle(number, State.MAX_SPEND);
@@ -196,8 +235,14 @@ export class TaskRunner {
   /** Settles `numbers` without a create when the job stopped or cannot go on; true if it did. */
   #holdBack(numbers: readonly string[]): boolean {
     const stopped = this.#stopped || this.#deps.signal?.aborted === true;
-    if (!stopped && !this.fatal && this.#retryAt === undefined) return false;
-    const why = this.fatal ? State.TASK_ERROR : stopped ? State.ABORTED : State.RATE_LIMITED;
+    if (!stopped && !this.fatal && this.#retryAt === undefined && !this.#unpaid) return false;
+    const why = this.fatal
+      ? State.TASK_ERROR
+      : stopped
+        ? State.ABORTED
+        : this.#unpaid
+          ? State.INSUFFICIENT_BALANCE
+          : State.RATE_LIMITED;
     for (const number of numbers) this.#deps.state.settle(number, why);
     return true;
   }
@@ -253,7 +298,7 @@ export class TaskRunner {
     }
     // Any other failure was answered by the provider as not done (or never sent): nothing paid.
     await journal.remove(entry.id);
-    if (isWaError(error, ErrorCodes.FILE_TOO_LARGE) && numbers.length > 1) {
+    if (isWaError(error, ErrorCodes.FILE_TOO_LARGE) && numbers.length >= 2 * Math.max(1, this.#deps.minRows ?? 0)) {
       // 413 is free: split the task in two and go on.
       const half = Math.ceil(numbers.length / 2);
       for (const part of [numbers.slice(0, half), numbers.slice(half)]) {
@@ -272,7 +317,7 @@ export class TaskRunner {
     }
     const aborted = isWaError(error, ErrorCodes.ABORTED);
     if (!aborted) this.#stopOn(error);
-    for (const number of numbers) state.settle(number, aborted ? State.ABORTED : State.TASK_ERROR);
+    for (const number of numbers) state.settle(number, stateOfTaskFailure(asWaError(error).code));
   }
 
   #comeBackAt(error: RetryLaterError): void {
@@ -304,6 +349,7 @@ export class TaskRunner {
 
   #unanswered(numbers: readonly string[], firstTry: boolean): void {
     for (const number of numbers) {
+      if (this.#topUps.has(number)) continue; // not the job's: its old answer stays
       if (firstTry) this.#retry.push(number);
       else this.#deps.state.settle(number, State.NOT_ANSWERED);
     }
@@ -311,8 +357,14 @@ export class TaskRunner {
 
   #stopOn(error: unknown): void {
     const waError = asWaError(error);
+    // A 402 stops new creates without failing the job: tasks in flight are collected, the rest
+    // is reported `insufficient_balance` (the CLI exits 3).
+    if (waError.code === ErrorCodes.INSUFFICIENT_BALANCE) {
+      this.#unpaid = true;
+      this.taskErrors.push(waError);
+    }
     // A provider never reached is a wrong URL (or no network): no task was created, none will be.
-    if (FATAL.has(waError.code) || error instanceof ProviderUnreachableError) this.fatal ??= waError;
+    else if (FATAL.has(waError.code) || error instanceof ProviderUnreachableError) this.fatal ??= waError;
     else this.taskErrors.push(waError);
   }
 }

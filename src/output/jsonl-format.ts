@@ -13,5 +13,6 @@ export function jsonLine(result: CheckResult): string {
     source: result.source,
     reason: result.reason,
     duplicate: result.duplicate,
+    ...(result.extras && { extras: result.extras }),
   })}\n`;
 }

@@ -5,7 +5,7 @@ import { ErrorCodes, WaError } from '../errors.js';
 import type { CheckResult } from '../job/result-block.js';
 import { ResultBlock, toResults } from '../job/result-block.js';
 import { AtomicFile } from './atomic-file.js';
-import { OUTPUT_COLUMNS, resultCells } from './columns.js';
+import { outputColumnsOf, resultCells } from './columns.js';
 import { csvBytes, csvLine } from './csv-format.js';
 import { jsonLine } from './jsonl-format.js';
 import { StreamSink } from './stream-sink.js';
@@ -123,10 +123,13 @@ async function writeBatches(
 ): Promise<number> {
   if (format === 'xlsx') return writeXlsx(batches, sink);
   let rows = 0;
-  if (format === 'csv') await sink.write(`${OUTPUT_COLUMNS.join(',')}\n`);
+  // The header waits for the first batch: a richer product's results add columns.
+  let header = format === 'csv';
   for await (const batch of batches) {
+    if (header) await sink.write(`${outputColumnsOf(batch).join(',')}\n`);
+    header = false;
     let chunk: string | Uint8Array = '';
-    if (format === 'csv' && batch instanceof ResultBlock) {
+    if (format === 'csv' && batch instanceof ResultBlock && !batch.extras) {
       chunk = csvBytes(batch, options);
     } else {
       for (const result of batch instanceof ResultBlock ? toResults(batch) : batch)
@@ -135,6 +138,7 @@ async function writeBatches(
     rows += batch.length;
     await sink.write(chunk);
   }
+  if (header) await sink.write(`${outputColumnsOf().join(',')}\n`);
   return rows;
 }
 
@@ -160,10 +164,12 @@ async function writeXlsx(batches: AsyncIterable<ResultBlock | readonly CheckResu
   relayed.catch(() => {}); // awaited below; a failure while rows are added is seen through relayError
   const workbook = new ExcelJS.stream.xlsx.WorkbookWriter({ stream: relay, useStyles: false, useSharedStrings: false });
   const sheet = workbook.addWorksheet('Results');
-  sheet.addRow([...OUTPUT_COLUMNS]).commit();
+  let header = true;
   let rows = 0;
   try {
     for await (const batch of batches) {
+      if (header) sheet.addRow(outputColumnsOf(batch)).commit();
+      header = false;
       for (const result of batch instanceof ResultBlock ? toResults(batch) : batch) {
         const cells: Array<string | number> = resultCells(result, (text) => text);
         cells[0] = result.row;
@@ -172,6 +178,7 @@ async function writeXlsx(batches: AsyncIterable<ResultBlock | readonly CheckResu
       rows += batch.length;
       if (relayError !== undefined) throw relayError;
     }
+    if (header) sheet.addRow(outputColumnsOf()).commit();
     sheet.commit();
     await Promise.all([workbook.commit(), relayed]);
   } catch (error) {

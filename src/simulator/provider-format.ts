@@ -49,3 +49,33 @@ export function goTimestamp(nowMs: number): string {
   const fraction = String(Math.min(nanos, 999_999_999)).padStart(9, '0').replace(/0+$/, '');
   return `${iso.slice(0, 19)}${fraction ? `.${fraction}` : ''}Z`;
 }
+
+/** What a task answer is made of, in either dialect. */
+export interface TaskFields {
+  createdAt: number;
+  updatedAt: number;
+  taskId: string;
+  dialect: 'legacy' | 'v1';
+  userId: string;
+  status: string;
+  total: number;
+  success: number;
+  failure: number;
+}
+
+/**
+ * The task object as the provider spells it: Go timestamps; `user_id` always in legacy, in v1
+ * only when one was given. The simulator and the gateway answer with it, so clients see one shape.
+ */
+export function taskFields(task: TaskFields): Record<string, unknown> {
+  return {
+    created_at: goTimestamp(task.createdAt),
+    updated_at: goTimestamp(task.updatedAt),
+    task_id: task.taskId,
+    ...((task.dialect === 'legacy' || task.userId !== '') && { user_id: task.userId }),
+    status: task.status,
+    total: task.total,
+    success: task.success,
+    failure: task.failure,
+  };
+}

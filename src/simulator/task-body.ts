@@ -1,5 +1,5 @@
 import { formatAmount } from './account.js';
-import { goTimestamp } from './provider-format.js';
+import { taskFields } from './provider-format.js';
 import type { SimulatorState } from './state.js';
 import type { SimulatedTask } from './task-store.js';
 
@@ -10,16 +10,7 @@ import type { SimulatedTask } from './task-store.js';
  */
 export function taskBody(state: SimulatorState, task: SimulatedTask, now: number): Record<string, unknown> {
   const view = state.tasks.view(task, now);
-  const body: Record<string, unknown> = {
-    created_at: goTimestamp(task.createdAt),
-    updated_at: goTimestamp(view.updatedAt),
-    task_id: task.taskId,
-    ...((task.dialect === 'legacy' || task.userId !== '') && { user_id: task.userId }),
-    status: view.status,
-    total: view.total,
-    success: view.success,
-    failure: view.failure,
-  };
+  const body = taskFields({ ...task, ...view });
   if (view.status === 'exported') body.result_url = state.resultUrl(task, now);
   if (task.dialect === 'v1') {
     const amount = { amount: formatAmount(task.amountMicros), currency: state.options.account.currency };

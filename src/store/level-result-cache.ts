@@ -14,7 +14,9 @@ import { CacheFolder, DURABLE_WRITE, storageError, type Database, type StringSub
 import { entryBatches } from './entry-batches.js';
 import { restoreFromLog } from './restore-from-log.js';
 import { decodeAnswer, encodeAnswer, type AnswerBatch, type CachedAnswer, type ResultCache } from './result-cache.js';
+import { LevelProductAnswers } from './product-answers.js';
 import { LevelTaskJournal } from './task-journal.js';
+import type { Product } from '../api/products.js';
 
 export interface LevelResultCacheOptions {
   /**
@@ -38,6 +40,7 @@ export class LevelResultCache implements ResultCache {
   readonly #meta: StringSublevel;
   readonly #memory: LRUCache<string, CachedAnswer>;
   readonly #log: AnswerLog;
+  readonly #products = new Map<Product, LevelProductAnswers>();
   #restoredAtOpen = 0;
   /** Writes so far: a log rebuilt from a read is kept only if no write came after the read began. */
   #writes = 0;
@@ -122,6 +125,21 @@ export class LevelResultCache implements ResultCache {
       this.#log.committed(undefined);
     });
     for await (const _batch of this.answerBatches());
+  }
+
+  /** A richer product's answers, in the sublevel `answers-<product>` of the same folder. */
+  forProduct(product: Exclude<Product, 'ws'>): LevelProductAnswers {
+    let answers = this.#products.get(product);
+    if (!answers) {
+      const folder = this.#folder;
+      answers = new LevelProductAnswers(
+        folder.sublevel(`answers-${product}`),
+        (write) => folder.serially(write),
+        this.path,
+      );
+      this.#products.set(product, answers);
+    }
+    return answers;
   }
 
   async getMany(numbers: readonly string[]): Promise<Array<CachedAnswer | undefined>> {

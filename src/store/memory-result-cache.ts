@@ -1,9 +1,18 @@
 import { answerBatchOf } from './answer-batch.js';
+import type { Product } from '../api/products.js';
 import type { AnswerBatch, CachedAnswer, ResultCache } from './result-cache.js';
 
 /** A ResultCache in memory: for tests and short-lived library use; nothing survives the process. */
 export class MemoryResultCache implements ResultCache {
   readonly #answers = new Map<string, CachedAnswer>();
+  readonly #products = new Map<Product, MemoryResultCache>();
+
+  /** A richer product's answers, kept apart from these (`ws`). */
+  forProduct(product: Exclude<Product, 'ws'>): MemoryResultCache {
+    const answers = this.#products.get(product) ?? new MemoryResultCache();
+    this.#products.set(product, answers);
+    return answers;
+  }
 
   async getMany(numbers: readonly string[]): Promise<Array<CachedAnswer | undefined>> {
     return numbers.map((number) => {

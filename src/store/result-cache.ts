@@ -1,3 +1,5 @@
+import type { Product } from '../api/products.js';
+import type { ResultExtras } from '../api/reconcile.js';
 import type { Answer } from '../api/result-reader.js';
 
 /** An answer that was paid for, and when the provider gave it. */
@@ -5,6 +7,8 @@ export interface CachedAnswer {
   whatsapp: Answer;
   /** When the answer was checked, in ms since 1970. */
   checkedAt: number;
+  /** A richer product's extra columns (`ws_active`, `ws_avatar`), as opaque text; never for `ws`. */
+  extras?: ResultExtras | undefined;
 }
 
 /**
@@ -31,6 +35,12 @@ export interface ResultCache {
    * can skip stale answers and keep the first fresh one).
    */
   answerBatches?(): AsyncIterable<AnswerBatch>;
+  /**
+   * Optional: the answers of a richer v1 product (`ws_active`, `ws_avatar`), with their extra
+   * columns, in a key space of their own; this cache itself holds `ws`. Without it, a job of
+   * those products refuses this cache (WA_INVALID_OPTION) rather than lose what it paid for.
+   */
+  forProduct?(product: Exclude<Product, 'ws'>): ResultCache;
   /**
    * Optional: roughly how many answers are stored. A job whose numbers are a large share of the
    * cache reads it through (`answerBatches()`) instead of looking each number up; a cache that

@@ -25,6 +25,7 @@ export function withDefaults(cache: ResultCache): CompleteResultCache {
     deleteMany: (numbers) => cache.deleteMany(numbers),
     close: () => cache.close(),
     ...(cache.entries && { entries: () => cache.entries!() }),
+    ...(cache.forProduct && { forProduct: (product) => cache.forProduct!(product) }),
     answerBatches: () => (cache.answerBatches ? cache.answerBatches() : batchesOfEntries(cache)),
     estimateSize: () => (cache.estimateSize ? cache.estimateSize() : Promise.resolve(Number.POSITIVE_INFINITY)),
   };

@@ -29,7 +29,16 @@ export interface KillRun {
 }
 
 /** For a test file: a CSV of `count` numbers, and the output of a clean run of it (before all tests). */
-export function useCrashHarness({ count, taskSize }: { count: number; taskSize: number }) {
+export function useCrashHarness({
+  count,
+  taskSize,
+  api = 'legacy',
+}: {
+  count: number;
+  taskSize: number;
+  /** The provider's API version the CLI speaks (WA_CHECK_API). */
+  api?: 'legacy' | 'v1';
+}) {
   const tempDir = useTempDirs();
   const { start } = useFastSimulators(SIM);
   const tasks = Math.ceil(count / taskSize);
@@ -53,7 +62,7 @@ export function useCrashHarness({ count, taskSize }: { count: number; taskSize: 
   }
 
   function envFor(s: RunningSimulator): Record<string, string> {
-    return { WA_CHECK_API_URL: s.url, WA_CHECK_API_KEY: KEY, WA_CHECK_USER_ID: 'crash' };
+    return { WA_CHECK_API_URL: s.url, WA_CHECK_API_KEY: KEY, WA_CHECK_USER_ID: 'crash', WA_CHECK_API: api };
   }
 
   function checkArgs(output: string, cache: string, extra: string[] = [], from = input): string[] {
