@@ -9,7 +9,9 @@ import { CreateUnconfirmedError, ErrorCodes, isWaError } from '../errors.js';
 import { taskKey, type JournalEntry, type TaskJournal } from '../store/task-journal.js';
 import type { NumberOutcome } from './client-task.js';
 import type { FleetGate } from './fleet-gate.js';
-import { oldestAnswers } from './oldest-answers.js';
+import { keyToE164 } from '../dedupe/number-table.js';
+import { oldestCachedNumbers } from '../store/oldest-answers.js';
+import { withDefaults } from '../store/with-defaults.js';
 import { type BelowMinimumCounts, sharesByPayer, type TopUpPolicy } from './top-up.js';
 
 /** What the pool needs around it. */
@@ -284,8 +286,9 @@ export class UpstreamPool {
   async #padding(count: number): Promise<string[] | undefined> {
     const busy = (number: string) => this.#pending.has(number) || this.#unconfirmed.has(number);
     // A little more than needed: a client may ask for some of them while the cache is scanned.
-    const found = await oldestAnswers(this.#deps.cache, count + 64, busy);
-    let candidates = (found ?? []).filter((number) => !busy(number));
+    // A full read of the cache, only when the fallback fires (at most once per poolMaxWaitMs).
+    const found = await oldestCachedNumbers(withDefaults(this.#deps.cache), (key) => !busy(keyToE164(key)), count + 64);
+    let candidates = found.filter((number) => !busy(number));
     const fleet = this.#deps.fleet;
     if (fleet) candidates = await fleet.claimFree(candidates);
     // A number a client asked for during the awaits above is that client's request's now.
