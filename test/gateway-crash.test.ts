@@ -48,7 +48,8 @@ test('kill -9 mid-task and restart: both clients\u2019 tasks finish, by the same
   const clients = join(dir, 'clients.json');
   await writeFile(clients, JSON.stringify({ keys: { [ALICE]: { name: 'alice' }, [BOB]: { name: 'bob' } } }));
   const env = { WA_CHECK_API_KEY: UPSTREAM_KEY, WA_CHECK_API_URL: sim.url };
-  const args = ['--clients', clients, '--cache', join(dir, 'cache'), '--api', 'v1', '--pool-wait', '20'];
+  // --rate 0: the test polls every 10 ms, far past serve's default of 60 requests a minute.
+  const args = ['--clients', clients, '--cache', join(dir, 'cache'), '--api', 'v1', '--pool-wait', '20', '--rate', '0'];
   const first = await serve([...args, '--port', '0', '--poll-interval', '20'], env);
   const port = new URL(first.url).port;
 

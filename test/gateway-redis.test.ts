@@ -1,6 +1,7 @@
 import { expect, test } from 'vitest';
 import { ClientKeys } from '../src/gateway/client-keys.js';
-import { type RunningGateway, startGateway } from '../src/gateway/gateway.js';
+import { type GatewayOptions, type RunningGateway, startGateway } from '../src/gateway/gateway.js';
+import { RedisResultCache } from '../src/store/redis/redis-result-cache.js';
 import type { RunningSimulator } from '../src/simulator/index.js';
 import { useFastSimulators } from './helpers/fast-sim.js';
 import { createTask, downloadRows, pollUntilExported } from './helpers/gateway-http.js';
@@ -21,7 +22,11 @@ afterEach(async () => {
   await Promise.all(gateways.splice(0).map((gateway) => gateway.close()));
 });
 
-async function gatewayOn(sim: RunningSimulator, redisUrl: string): Promise<RunningGateway> {
+async function gatewayOn(
+  sim: RunningSimulator,
+  redisUrl: string,
+  options: Partial<GatewayOptions> = {},
+): Promise<RunningGateway> {
   const gateway = await startGateway({
     upstream: {
       apiUrl: sim.url,
@@ -34,6 +39,7 @@ async function gatewayOn(sim: RunningSimulator, redisUrl: string): Promise<Runni
     cacheDir: await tempDir(),
     redisUrl,
     gatherMs: 20,
+    ...options,
   });
   gateways.push(gateway);
   return gateway;
@@ -62,4 +68,31 @@ test('--cache redis: two gateways sharing one Redis pay for the overlap of their
   const answered = eastNumbers.filter((n) => sim.oracle.answer(n) !== 'fail').slice(0, 50);
   expect(await session(west, answered)).toEqual(expected(answered));
   expect(sim.ledger.numbersCharged).toBe(1500);
+}, 60_000);
+
+test('--cache redis --top-up stale: a lone small list is filled with the oldest shared answers, claimed, refreshed once', async () => {
+  const sim = await start();
+  const redis = await startRedis();
+  const startedAt = Date.now();
+  const cached = swissNumbers(600, 100_000); // number i checked i+1 hours ago: the oldest 380 are i >= 220
+  const shared = await RedisResultCache.open({ url: redis.url });
+  try {
+    await shared.putMany(
+      cached.map((number, i) => [number, { whatsapp: 'no', checkedAt: startedAt - (i + 1) * 3_600_000 }] as const),
+    );
+    const gateway = await gatewayOn(sim, redis.url, { topUp: 'stale', poolMaxWaitMs: 100 });
+    const small = swissNumbers(120, 5000);
+    const rows = await session(gateway, small);
+    expect(rows.size).toBe(small.length);
+    expect(sim.ledger.snapshot()).toMatchObject({ tasksCreated: 1, numbersCharged: 500, doubleCharged: {} });
+    expect(cached.slice(220).every((n) => sim.ledger.chargesFor(n) === 1)).toBe(true);
+    const after = await shared.getMany(cached.slice(220));
+    expect(after.every((answer) => answer!.checkedAt >= Math.floor(startedAt / 1000) * 1000)).toBe(true);
+    // The padding's claims went with the task: a second gateway asking for them is answered from the cache.
+    const other = await gatewayOn(sim, redis.url);
+    expect((await session(other, cached.slice(500))).size).toBe(100);
+    expect(sim.ledger.numbersCharged).toBe(500);
+  } finally {
+    await shared.close();
+  }
 }, 60_000);

@@ -5,11 +5,14 @@ import { DEFAULT_API_URL } from '../api/client.js';
 import type { ApiDialectName } from '../api/products.js';
 import { ClientKeys } from '../gateway/client-keys.js';
 import { startGateway } from '../gateway/gateway.js';
+import { formatUsageTable, readUsage } from '../gateway/usage-report.js';
+import { TOP_UP_POLICIES, type TopUpPolicy } from '../gateway/top-up.js';
 import { defaultCacheDir } from './cache-dir.js';
 import type { CliEnvironment } from './check-command.js';
 import { numberFlag, UsageError } from './flags.js';
 
 export const SERVE_HELP = `Usage: wa-check serve --clients <file> [options]
+       wa-check serve --report [--json] [--cache <dir> | --cache redis://... --state <dir>]
 
 Serves the provider's API (legacy and v1 paths) to your own clients, in front of the provider:
 their numbers are deduplicated, answered from the cache where known, and the rest pooled into
@@ -18,9 +21,18 @@ upstream tasks (past the minimum order), journaled so nothing is paid twice.
 Gateway:
   --port <n>                 port to listen on (default 8080; 0 picks a free one)
   --host <host>              host to listen on (default 127.0.0.1)
-  --clients <file>           JSON: {"keys": {"<client key>": {"name": "alice", "maxSpend": 100000}}}
+  --clients <file>           JSON: {"keys": {"<client key>": {"name": "alice", "maxSpend": 100000,
+                             "rate": {"requests": 60, "windowMs": 60000}}}}
+  --rate <n>                 requests per minute of a client without its own "rate" (default 60;
+                             0: no limit); beyond it, 429 with Retry-After
+  --price <amount>           price of one number (e.g. 0.0001): GET /v1/balance answers in money
+                             rather than in numbers
   --admin-key-file <path>    key of GET /__gateway/usage; default $WA_CHECK_ADMIN_KEY
   --pool-wait <ms>           how long numbers wait for others before a task is cut (default 2000)
+  --pool-max-wait <ms>       how long numbers below the upstream minimum wait for company before
+                             --top-up decides (default 60000)
+  --top-up <stale|none>      then: stale fills the task up to the minimum with the oldest cached
+                             answers (refreshed, paid); none fails the numbers unpaid (default stale)
   --max-upload <bytes>       the largest client upload (default 104857600); larger ones get 413
 
 Provider:
@@ -41,6 +53,11 @@ Cache:
                              (default ${join(defaultCacheDir(), 'gateway')})
   --max-age <days>           re-check answers older than this (default 30)
 
+Report:
+  --report                   print the per-client ledger of the cache folder (or --state) and exit,
+                             without starting the gateway; with --json, as JSON
+  --json                     with --report: {"clients": {"<name>": {"submitted": ..., ...}}}
+
 Logs: one JSON line per request and per upstream task on stdout, never with a key.
 SIGINT/SIGTERM stop accepting, finish journal writes and exit; a restart resumes every task.
 `;
@@ -54,6 +71,10 @@ export async function serveCommand(argv: string[], io: CliEnvironment): Promise<
       clients: { type: 'string' },
       'admin-key-file': { type: 'string' },
       'pool-wait': { type: 'string' },
+      'pool-max-wait': { type: 'string' },
+      'top-up': { type: 'string' },
+      rate: { type: 'string' },
+      price: { type: 'string' },
       'max-upload': { type: 'string' },
       'api-url': { type: 'string' },
       api: { type: 'string' },
@@ -67,11 +88,19 @@ export async function serveCommand(argv: string[], io: CliEnvironment): Promise<
       cache: { type: 'string' },
       state: { type: 'string' },
       'max-age': { type: 'string' },
+      report: { type: 'boolean' },
+      json: { type: 'boolean' },
       help: { type: 'boolean', short: 'h' },
     },
   });
   if (values.help) {
     io.stdout.write(SERVE_HELP);
+    return 0;
+  }
+  if (values.json && !values.report) throw new UsageError('--json goes with --report.');
+  if (values.report) {
+    const usage = await readUsage(storageOf(values.cache, values.state, io.env).cacheDir);
+    io.stdout.write(values.json ? `${JSON.stringify({ clients: usage }, null, 2)}\n` : formatUsageTable(usage));
     return 0;
   }
   if (values['api-key'] !== undefined) {
@@ -89,6 +118,11 @@ export async function serveCommand(argv: string[], io: CliEnvironment): Promise<
   const adminKey = values['admin-key-file']
     ? (await readFile(values['admin-key-file'], 'utf8')).trim()
     : io.env.WA_CHECK_ADMIN_KEY;
+  const topUp = values['top-up'] ?? 'stale';
+  if (!(TOP_UP_POLICIES as readonly string[]).includes(topUp)) {
+    throw new UsageError(`--top-up takes ${TOP_UP_POLICIES.join(' or ')}, got '${topUp}'.`);
+  }
+  const perMinute = numberFlag(values, 'rate') ?? 60;
   const pollFloor = numberFlag(values, 'poll-interval');
   const maxAgeDays = numberFlag(values, 'max-age');
 
@@ -109,6 +143,10 @@ export async function serveCommand(argv: string[], io: CliEnvironment): Promise<
     port: numberFlag(values, 'port') ?? 8080,
     host: values.host,
     gatherMs: numberFlag(values, 'pool-wait'),
+    poolMaxWaitMs: numberFlag(values, 'pool-max-wait'),
+    topUp: topUp as TopUpPolicy,
+    defaultRate: perMinute === 0 ? undefined : { requests: perMinute, windowMs: 60_000 },
+    pricePerNumber: numberFlag(values, 'price'),
     maxUploadBytes: numberFlag(values, 'max-upload'),
     concurrency: numberFlag(values, 'concurrency'),
     maxTaskSize: numberFlag(values, 'task-size'),

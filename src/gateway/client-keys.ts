@@ -8,10 +8,21 @@ export interface GatewayClient {
   name: string;
   /** The most numbers the gateway may pay for upstream on this client's behalf; unset: no limit. */
   maxSpend?: number | undefined;
+  /** Requests this client may make per window before it is answered 429; unset: the gateway's default. */
+  rate?: ClientRate | undefined;
+}
+
+/** A request limit, as the provider's peers set one (20 to 60 a minute). */
+export interface ClientRate {
+  /** Requests allowed in any window. */
+  requests: number;
+  /** The sliding window, in ms. */
+  windowMs: number;
 }
 
 /**
- * The clients file: `{"keys": {"<client key>": {"name": "alice", "maxSpend": 100000}}}`. Keys are
+ * The clients file: `{"keys": {"<client key>": {"name": "alice", "maxSpend": 100000, "rate":
+ * {"requests": 60, "windowMs": 60000}}}}`. Keys are
  * kept only as hashes, so a heap dump or an error message cannot show one.
  */
 export class ClientKeys {
@@ -56,7 +67,7 @@ function parseClients(parsed: unknown, path: string): Record<string, GatewayClie
   let index = 0;
   for (const [key, value] of Object.entries(keys as Record<string, unknown>)) {
     index++;
-    const entry = (value ?? {}) as { name?: unknown; maxSpend?: unknown };
+    const entry = (value ?? {}) as { name?: unknown; maxSpend?: unknown; rate?: unknown };
     const where = `entry ${index} of ${path}`;
     if (key.length < 8)
       throw new WaError(ErrorCodes.INVALID_OPTION, `The key of ${where} is shorter than 8 characters.`);
@@ -73,9 +84,22 @@ function parseClients(parsed: unknown, path: string): Record<string, GatewayClie
         `"maxSpend" of client "${entry.name}" should be a whole number >= 0.`,
       );
     }
-    clients[key] = { name: entry.name, maxSpend };
+    clients[key] = { name: entry.name, maxSpend, rate: parseRate(entry.rate, entry.name) };
   }
   return clients;
+}
+
+function parseRate(rate: unknown, name: string): ClientRate | undefined {
+  if (rate === undefined) return undefined;
+  const { requests, windowMs } = (rate ?? {}) as { requests?: unknown; windowMs?: unknown };
+  const whole = (value: unknown): value is number => typeof value === 'number' && Number.isInteger(value) && value > 0;
+  if (!whole(requests) || !whole(windowMs)) {
+    throw new WaError(
+      ErrorCodes.INVALID_OPTION,
+      `"rate" of client "${name}" should be {"requests": <whole number > 0>, "windowMs": <whole number > 0>}, got ${JSON.stringify(rate)}.`,
+    );
+  }
+  return { requests, windowMs };
 }
 
 function hashKey(key: string): string {

@@ -53,6 +53,11 @@ export class FleetGate {
     return { ...found, answered: outcomesOf(found.answered) };
   }
 
+  /** Claims cached numbers to refresh them (a top-up); those another worker holds are left out. */
+  async claimFree(numbers: readonly string[]): Promise<string[]> {
+    return (await this.#claims.claim(numbers)).claimed;
+  }
+
   /** Lets go of claimed numbers that will not be uploaded (a refused task). */
   release(numbers: readonly string[]): Promise<void> {
     return this.#claims.release(numbers);

@@ -4,12 +4,15 @@ import { join } from 'node:path';
 import { WaClient, type WaClientOptions } from '../api/client.js';
 import { DEFAULT_MAX_AGE_MS } from '../store/result-cache.js';
 import { LinkSigner } from '../simulator/signed-link.js';
+import { ErrorCodes, WaError } from '../errors.js';
 import { checkNonNegativeNumber, checkPositiveInteger } from '../validate.js';
-import type { ClientKeys } from './client-keys.js';
+import type { ClientKeys, ClientRate } from './client-keys.js';
+import { ClientRateLimits } from './client-rate-limits.js';
 import { ClientTaskStore } from './client-task-store.js';
 import { openStorage } from './gateway-storage.js';
 import { createGatewayHandler } from './handler.js';
 import { loadLinkSecret } from './link-secret.js';
+import { TOP_UP_POLICIES, type TopUpPolicy } from './top-up.js';
 import { UpstreamPool } from './upstream-pool.js';
 import { UsageLedger } from './usage-ledger.js';
 
@@ -47,6 +50,18 @@ export interface GatewayOptions {
    */
   gatherMs?: number;
   /**
+   * How long numbers below the upstream minimum wait for other clients' numbers before `topUp`
+   * decides, in ms.
+   * @default 60_000
+   */
+  poolMaxWaitMs?: number;
+  /**
+   * What becomes of numbers still below the minimum after `poolMaxWaitMs`: `'stale'` fills the
+   * upstream task with the oldest cached answers (refreshed, paid), `'none'` fails them unpaid.
+   * @default 'stale'
+   */
+  topUp?: TopUpPolicy;
+  /**
    * The largest upstream task.
    * @default 50_000
    */
@@ -71,6 +86,19 @@ export interface GatewayOptions {
    * @default 86_400_000 (a day)
    */
   linkTtlMs?: number;
+  /**
+   * Requests a client may make per window when the clients file gives it no `rate`; beyond it,
+   * 429 with `Retry-After`. Unset: no limit (`wa-check serve` sets 60 a minute, the upper end of
+   * what the provider's peers allow, so clients written for the provider already cope with it).
+   */
+  defaultRate?: ClientRate | undefined;
+  /**
+   * The price of one number in the account's currency (e.g. 0.0001 USD): `GET /v1/balance` then
+   * answers in money rather than in numbers.
+   */
+  pricePerNumber?: number | undefined;
+  /** The clock of rate limits, in ms since 1970 (tests move it by hand). @default Date.now */
+  now?: () => number;
   /** One structured event per call (requests, upstream tasks). Never given a key. */
   log?: (event: Record<string, unknown>) => void;
 }
@@ -92,6 +120,9 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
   const client = new WaClient(options.upstream);
   const limits = client.taskLimits;
   const maxAgeMs = checkNonNegativeNumber('maxAgeMs', options.maxAgeMs ?? DEFAULT_MAX_AGE_MS);
+  const gatherMs = checkNonNegativeNumber('gatherMs', options.gatherMs ?? 2000);
+  const maxWaitMs = Math.max(gatherMs, checkNonNegativeNumber('poolMaxWaitMs', options.poolMaxWaitMs ?? 60_000));
+  const topUp = checkTopUp(options.topUp ?? 'stale');
   const storage = await openStorage({
     stateDir: options.cacheDir,
     redisUrl: options.redisUrl,
@@ -108,10 +139,15 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
       fleet: storage.fleet,
       onStarted: (numbers) => store.markStarted(numbers, Date.now()),
       onOutcomes: (outcomes) => store.deliver(outcomes, Date.now()),
+      onBelowMinimum: async (counts) => {
+        for (const [name, change] of counts) await usage.add(name, change);
+      },
       log,
     },
     {
-      gatherMs: checkNonNegativeNumber('gatherMs', options.gatherMs ?? 2000),
+      gatherMs,
+      maxWaitMs,
+      topUp,
       minRows: limits.minRows,
       maxRows: Math.min(limits.maxRows, checkPositiveInteger('maxTaskSize', options.maxTaskSize ?? 50_000)),
       concurrency: checkPositiveInteger('concurrency', options.concurrency ?? 5),
@@ -122,7 +158,7 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
   );
   await pool.resume();
   await store.exportCompleted(Date.now());
-  for (const task of store.unfinished()) await pool.request(task.waitingFor);
+  for (const task of store.unfinished()) await pool.request(task.waitingFor, task.record.client);
 
   let baseUrl = '';
   const handler = createGatewayHandler({
@@ -131,6 +167,11 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
     store,
     pool,
     usage,
+    rateLimits: new ClientRateLimits(checkRate(options.defaultRate), options.now ?? Date.now),
+    pricePerNumber:
+      options.pricePerNumber === undefined
+        ? undefined
+        : checkNonNegativeNumber('pricePerNumber', options.pricePerNumber),
     signer: new LinkSigner(await loadLinkSecret(options.cacheDir)),
     linkTtlMs: checkPositiveInteger('linkTtlMs', options.linkTtlMs ?? 86_400_000),
     maxUploadBytes: checkPositiveInteger('maxUploadBytes', options.maxUploadBytes ?? 100 * 1024 * 1024),
@@ -170,5 +211,21 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
       })();
       return closing;
     },
+  };
+}
+
+function checkTopUp(policy: string): TopUpPolicy {
+  if ((TOP_UP_POLICIES as readonly string[]).includes(policy)) return policy as TopUpPolicy;
+  throw new WaError(
+    ErrorCodes.INVALID_OPTION,
+    `topUp should be one of ${TOP_UP_POLICIES.join(', ')}, got '${policy}'.`,
+  );
+}
+
+function checkRate(rate: ClientRate | undefined): ClientRate | undefined {
+  if (rate === undefined) return undefined;
+  return {
+    requests: checkPositiveInteger('defaultRate.requests', rate.requests),
+    windowMs: checkPositiveInteger('defaultRate.windowMs', rate.windowMs),
   };
 }

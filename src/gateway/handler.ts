@@ -8,6 +8,7 @@ import { parseMultipart } from '../simulator/multipart.js';
 import type { LinkSigner } from '../simulator/signed-link.js';
 import { type ClientKeys, type GatewayClient, sameSecret } from './client-keys.js';
 import { type ClientTaskRecord, parseUpload } from './client-task.js';
+import type { ClientRateLimits } from './client-rate-limits.js';
 import type { ClientTaskStore } from './client-task-store.js';
 import { taskAnswer } from './task-answer.js';
 import type { UpstreamPool } from './upstream-pool.js';
@@ -21,6 +22,9 @@ export interface GatewayContext {
   store: ClientTaskStore;
   pool: UpstreamPool;
   usage: UsageLedger;
+  rateLimits: ClientRateLimits;
+  /** The price of one number: with it, `/v1/balance` is in money; without, in numbers. */
+  pricePerNumber: number | undefined;
   signer: LinkSigner;
   linkTtlMs: number;
   maxUploadBytes: number;
@@ -80,6 +84,7 @@ async function route(
   const legacyTaskId = method === 'GET' ? LEGACY_TASK_PATH.exec(path)?.[1] : undefined;
   const known =
     (method === 'POST' && (path === LEGACY_TASKS || path === '/v1/tasks' || path === '/v1/gettasks')) ||
+    (method === 'GET' && path === '/v1/balance') ||
     legacyTaskId !== undefined;
   if (!known) return fail(response, 404, 'not found');
   const client = context.clients.find(header(request, 'x-api-key'));
@@ -88,6 +93,13 @@ async function route(
     return fail(response, 401, 'invalid or missing api key');
   }
   seen.client = client.name;
+  const waitMs = context.rateLimits.check(client);
+  if (waitMs > 0) {
+    request.resume();
+    response.setHeader('retry-after', String(Math.max(1, Math.ceil(waitMs / 1000))));
+    return fail(response, 429, 'too many requests');
+  }
+  if (path === '/v1/balance') return sendJson(response, 200, balanceOf(context, client));
   if (path === LEGACY_TASKS) return create(context, request, response, client, 'legacy');
   if (path === '/v1/tasks') return create(context, request, response, client, 'v1');
   if (path === '/v1/gettasks') {
@@ -164,7 +176,7 @@ async function create(
   };
   // Stored (and indexed) before the pool hears of it, so no answer can pass it by.
   await context.store.add(task, upload.numbers);
-  const report = await context.pool.request(upload.numbers);
+  const report = await context.pool.request(upload.numbers, client.name);
   await context.usage.add(client.name, {
     submitted: upload.numbers.length,
     invalid: upload.invalidLines,
@@ -199,6 +211,18 @@ function answerTask(
     200,
     taskAnswer(task, () => resultUrl(context, taskId, now)),
   );
+}
+
+/**
+ * The client's own balance, never the upstream account's: what its `maxSpend` has left (numbers
+ * paid upstream count; cached, joined and top-up numbers do not), in money when a price is set.
+ * A client without a limit reads `null`.
+ */
+function balanceOf(context: GatewayContext, client: GatewayClient): { balance: number | null } {
+  if (client.maxSpend === undefined) return { balance: null };
+  const numbers = Math.max(0, client.maxSpend - context.usage.of(client.name).paidUpstream);
+  const price = context.pricePerNumber;
+  return { balance: price === undefined ? numbers : Math.round(numbers * price * 10_000) / 10_000 };
 }
 
 function resultUrl(context: GatewayContext, taskId: string, now: number): string {

@@ -1,6 +1,6 @@
-// Over 300 lines on purpose: `#pending`, `#queue` and the journal calls around an upload are one
-// state with one owner; split, the order that keeps a number from being paid twice would be
-// spread over files.
+// Over 300 lines on purpose: `#pending`, `#queue` (with its fallback below the minimum) and the
+// journal calls around an upload are one state with one owner; split, the order that keeps a
+// number from being paid twice would be spread over files.
 import PQueue from 'p-queue';
 import type { WaClient } from '../api/client.js';
 import { sleep } from '../api/retry.js';
@@ -9,6 +9,10 @@ import { CreateUnconfirmedError, ErrorCodes, isWaError } from '../errors.js';
 import { taskKey, type JournalEntry, type TaskJournal } from '../store/task-journal.js';
 import type { NumberOutcome } from './client-task.js';
 import type { FleetGate } from './fleet-gate.js';
+import { keyToE164 } from '../dedupe/number-table.js';
+import { oldestCachedNumbers } from '../store/oldest-answers.js';
+import { withDefaults } from '../store/with-defaults.js';
+import { type BelowMinimumCounts, sharesByPayer, type TopUpPolicy } from './top-up.js';
 
 /** What the pool needs around it. */
 export interface UpstreamPoolDeps {
@@ -26,11 +30,23 @@ export interface UpstreamPoolDeps {
   log: (event: Record<string, unknown>) => void;
   /** With a shared Redis: numbers are claimed fleet-wide before they are queued. */
   fleet?: FleetGate | undefined;
+  /**
+   * Called when numbers left below the minimum past `maxWaitMs` were handled by the top-up
+   * policy, with what it meant for each client that queued them (for the usage ledger).
+   */
+  onBelowMinimum?: (counts: ReadonlyMap<string, BelowMinimumCounts>) => Promise<void>;
 }
 
 export interface UpstreamPoolOptions {
   /** How long queued numbers wait for others to join them before a task is cut, in ms. */
   gatherMs: number;
+  /**
+   * How long numbers below `minRows` wait for company before `topUp` decides, in ms, counted
+   * from the oldest queued number.
+   */
+  maxWaitMs: number;
+  /** What becomes of numbers still below the minimum after `maxWaitMs`. */
+  topUp: TopUpPolicy;
   /** Rows an upstream task must hold and may hold (`WaClient.taskLimits`, `--task-size`). */
   minRows: number;
   maxRows: number;
@@ -57,8 +73,9 @@ export interface RequestReport {
  * The one place numbers go upstream. A number is in the pool (`#pending`) from its cache lookup
  * until its outcome is delivered, so clients asking for it meanwhile join it rather than pay for
  * it again. Queued numbers of all clients are cut together into tasks once `gatherMs` has passed
- * and there are at least `minRows` of them: a small list waits for company instead of being
- * refused or padded. Every task is journaled before its upload and after it, so a crash never
+ * and there are at least `minRows` of them: a small list waits for company, up to `maxWaitMs`;
+ * then the `topUp` policy fills the task with the oldest cached answers (refreshing them), or fails
+ * the numbers unpaid. Every task is journaled before its upload and after it, so a crash never
  * leads to a second upload.
  */
 export class UpstreamPool {
@@ -69,8 +86,11 @@ export class UpstreamPool {
   /** Numbers in upstream tasks that are created: a client joining one is `processing` at once. */
   readonly #upstream = new Set<string>();
   #queue: string[] = [];
+  /** The client whose request queued each queued number, for the ledger of the fallback. */
+  readonly #queuedBy = new Map<string, string>();
   #firstQueuedAt: number | undefined;
   #timer: NodeJS.Timeout | undefined;
+  #timerAt = 0;
   #adoptTimer: NodeJS.Timeout | undefined;
   /** Journal entries this process writes or collects: never picked up twice. */
   readonly #handling = new Set<string>();
@@ -129,7 +149,7 @@ export class UpstreamPool {
   }
 
   /** Serves numbers a client waits for: from the cache, by joining, or by queueing them upstream. */
-  async request(numbers: readonly string[]): Promise<RequestReport> {
+  async request(numbers: readonly string[], payer?: string): Promise<RequestReport> {
     const lookup: string[] = [];
     const failed = new Map<string, NumberOutcome>();
     let joined = 0;
@@ -160,28 +180,31 @@ export class UpstreamPool {
       for (const [number, outcome] of gate.answered) hits.set(number, outcome);
       misses = gate.claimed;
       joined += gate.taken.length;
-      if (gate.taken.length > 0) this.#track(this.#awaitOthers(fleet, gate.taken));
+      if (gate.taken.length > 0) this.#track(this.#awaitOthers(fleet, gate.taken, payer));
     }
-    this.#enqueue(misses);
+    this.#enqueue(misses, payer);
     // Answering from the cache may complete and export the task: the client need not wait for it.
     this.#track(this.#release(hits));
     return { fromCache: hits.size - failed.size, joined, queued: misses.length, unconfirmed: failed.size };
   }
 
-  #enqueue(numbers: readonly string[]): void {
+  #enqueue(numbers: readonly string[], payer: string | undefined): void {
     if (numbers.length === 0) return;
-    for (const number of numbers) this.#queue.push(number);
+    for (const number of numbers) {
+      this.#queue.push(number);
+      if (payer !== undefined) this.#queuedBy.set(number, payer);
+    }
     this.#firstQueuedAt ??= Date.now();
     this.#schedule();
   }
 
   /** Numbers another worker holds: their answers come through the shared cache, or they become ours. */
-  async #awaitOthers(fleet: FleetGate, taken: readonly string[]): Promise<void> {
+  async #awaitOthers(fleet: FleetGate, taken: readonly string[], payer?: string): Promise<void> {
     const found = await fleet.awaitOthers(taken, this.#stop.signal);
     for (const number of found.unconfirmed) this.#unconfirmed.add(number);
     const outcomes = new Map(found.answered);
     for (const number of found.unconfirmed) outcomes.set(number, 'fail');
-    this.#enqueue(found.claimed);
+    this.#enqueue(found.claimed, payer);
     await this.#release(outcomes);
   }
 
@@ -197,33 +220,116 @@ export class UpstreamPool {
   }
 
   #schedule(): void {
-    if (this.#stop.signal.aborted) return;
-    const waited = Date.now() - (this.#firstQueuedAt ?? Date.now());
-    if (waited >= this.#options.gatherMs) {
-      this.#cut();
+    if (this.#stop.signal.aborted || this.#firstQueuedAt === undefined) return;
+    const { gatherMs, maxWaitMs } = this.#options;
+    const waited = Date.now() - this.#firstQueuedAt;
+    if (waited < gatherMs) {
+      this.#wake(gatherMs - waited);
       return;
     }
-    if (this.#timer === undefined) {
-      this.#timer = setTimeout(() => {
-        this.#timer = undefined;
-        this.#schedule();
-      }, this.#options.gatherMs - waited);
+    this.#cut();
+    if (this.#queue.length === 0) return;
+    // Below the minimum: wait for company until maxWaitMs, then the policy decides.
+    if (waited < maxWaitMs) this.#wake(maxWaitMs - waited);
+    else this.#fallBack();
+  }
+
+  /** Runs `#schedule` again after `afterMs`, or sooner if a wake-up is already due sooner. */
+  #wake(afterMs: number): void {
+    const at = Date.now() + afterMs;
+    if (this.#timer !== undefined && this.#timerAt <= at) return;
+    clearTimeout(this.#timer);
+    this.#timerAt = at;
+    this.#timer = setTimeout(() => {
+      this.#timer = undefined;
+      this.#schedule();
+    }, afterMs);
+  }
+
+  /** Takes the queue (below the minimum, past the longest wait) and applies the top-up policy. */
+  #fallBack(): void {
+    const numbers = this.#takeQueue();
+    const payers = numbers.map((number) => this.#queuedBy.get(number));
+    for (const number of numbers) this.#queuedBy.delete(number);
+    this.#track(this.#belowMinimum(numbers, payers));
+  }
+
+  async #belowMinimum(numbers: string[], payers: ReadonlyArray<string | undefined>): Promise<void> {
+    const padding = this.#options.topUp === 'stale' ? await this.#paddingOrNone(numbers.length) : [];
+    if (padding.length > 0) {
+      this.#deps.log({ event: 'upstream-top-up', numbers: numbers.length, refreshed: padding.length });
+      this.#start(() => this.#upload([...numbers, ...padding]));
+    } else {
+      this.#deps.log({ event: 'upstream-below-minimum', numbers: numbers.length, policy: this.#options.topUp });
+      await this.#release(new Map(numbers.map((number) => [number, 'fail'])));
+      await this.#deps.fleet?.release(numbers);
+    }
+    const outcome = padding.length > 0 ? { topUp: padding.length } : ({ failed: true } as const);
+    await this.#deps.onBelowMinimum?.(sharesByPayer(payers, outcome));
+  }
+
+  /** The padding for a task of `size` numbers, or none (too few cached answers, or none readable). */
+  async #paddingOrNone(size: number): Promise<string[]> {
+    try {
+      return (await this.#padding(this.#options.minRows - size)) ?? [];
+    } catch (error) {
+      // A cache that cannot be read through must not strand the numbers: they fail, unpaid.
+      this.#deps.log({ event: 'upstream-top-up-failed', error: describe(error) });
+      return [];
     }
   }
 
-  /** Cuts the queue into tasks of even size within the limits, or waits for more numbers. */
+  /**
+   * The oldest cached answers that fill a task up to the minimum, claimed as the pool's own (a
+   * client asking for one meanwhile joins its refresh); undefined when the cache has too few.
+   */
+  async #padding(count: number): Promise<string[] | undefined> {
+    const busy = (number: string) => this.#pending.has(number) || this.#unconfirmed.has(number);
+    // A little more than needed: a client may ask for some of them while the cache is scanned.
+    // A full read of the cache, only when the fallback fires (at most once per poolMaxWaitMs).
+    const found = await oldestCachedNumbers(withDefaults(this.#deps.cache), (key) => !busy(keyToE164(key)), count + 64);
+    let candidates = found.filter((number) => !busy(number));
+    const fleet = this.#deps.fleet;
+    if (fleet) candidates = await fleet.claimFree(candidates);
+    // A number a client asked for during the awaits above is that client's request's now.
+    const padding = candidates.filter((number) => !busy(number)).slice(0, count);
+    const enough = padding.length === count;
+    if (enough) for (const number of padding) this.#pending.add(number);
+    // Claimed and not used (and not a client's since): free for the fleet again.
+    await fleet?.release(candidates.filter((number) => !busy(number)));
+    return enough ? padding : undefined;
+  }
+
+  /**
+   * Cuts the queue into tasks of even size within the limits, as many as there are free upstream
+   * slots (each at least `minRows`), so a few thousand numbers go up in parallel as their clients'
+   * own tasks would have; or waits for more numbers.
+   */
   #cut(): void {
-    const { minRows, maxRows } = this.#options;
-    if (this.#queue.length === 0 || this.#queue.length < minRows) return;
-    const count = Math.ceil(this.#queue.length / maxRows);
-    const size = Math.ceil(this.#queue.length / count);
+    const { minRows, maxRows, concurrency } = this.#options;
+    const total = this.#queue.length;
+    if (total === 0 || total < minRows) return;
+    const freeSlots = Math.max(1, concurrency - this.#tasks.pending - this.#tasks.size);
+    const mostByMinimum = minRows > 0 ? Math.floor(total / minRows) : total;
+    const count = Math.max(Math.ceil(total / maxRows), Math.min(freeSlots, mostByMinimum));
+    const queue = this.#takeQueue();
+    for (const number of queue) this.#queuedBy.delete(number);
+    // Sizes differ by one at most: the smallest, floor(total / count), is at least minRows.
+    const base = Math.floor(total / count);
+    const larger = total % count;
+    for (let i = 0, at = 0; i < count; i++) {
+      const size = base + (i < larger ? 1 : 0);
+      const numbers = queue.slice(at, at + size);
+      at += size;
+      this.#start(() => this.#upload(numbers));
+    }
+  }
+
+  #takeQueue(): string[] {
     const queue = this.#queue;
     this.#queue = [];
     this.#firstQueuedAt = undefined;
-    for (let at = 0; at < queue.length; at += size) {
-      const numbers = queue.slice(at, at + size);
-      this.#start(() => this.#upload(numbers));
-    }
+    return queue;
   }
 
   #start(work: () => Promise<void>): void {

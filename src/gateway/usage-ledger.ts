@@ -14,9 +14,25 @@ export interface ClientUsage {
   paidUpstream: number;
   /** Numbers of tasks refused by the client's limits (402), never paid. */
   refused: number;
+  /** Numbers left below the upstream minimum past the longest wait, failed unpaid (`--top-up none`). */
+  belowMinimum: number;
+  /**
+   * Cached answers refreshed to fill this client's task up to the minimum (`--top-up stale`): paid
+   * upstream, but the gateway's choice, so not counted against `maxSpend`.
+   */
+  topUp: number;
 }
 
-const EMPTY: ClientUsage = { submitted: 0, invalid: 0, fromCache: 0, joined: 0, paidUpstream: 0, refused: 0 };
+const EMPTY: ClientUsage = {
+  submitted: 0,
+  invalid: 0,
+  fromCache: 0,
+  joined: 0,
+  paidUpstream: 0,
+  refused: 0,
+  belowMinimum: 0,
+  topUp: 0,
+};
 
 /** Per-client accounting, kept in the cache's LevelDB (synced) so a restart does not forget spend. */
 export class UsageLedger {

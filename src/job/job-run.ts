@@ -22,7 +22,8 @@ import { Checking } from './checking.js';
 import { keyList, TaskRunner } from './run-tasks.js';
 import { SpoolWriter } from './spool.js';
 import { planTaskSizes, type TaskSizing } from './task-plan.js';
-import { applyMinimumOrder, oldestCachedNumbers, type TopUpReport } from './top-up.js';
+import { oldestCachedNumbers } from '../store/oldest-answers.js';
+import { applyMinimumOrder, type TopUpReport } from './top-up.js';
 import { State } from './answer-state.js';
 
 const PROGRESS_INTERVAL_MS = 200;
