@@ -101,6 +101,38 @@ describe('checkNumbers() - carried fields', () => {
   });
 });
 
+describe('writeResults() - carried cells from blocks, byte for byte as from result objects', () => {
+  test('accents, emoji, a lone surrogate, quotes, formulas, short, long and malformed rows', async () => {
+    const dir = await tempDir();
+    const [a, b, c] = swissNumbers(3);
+    const path = join(dir, 'tricky.csv');
+    await writeFile(
+      path,
+      [
+        'Name,Phone,City,Note',
+        `Zoë 😀,${a},東京,-5`,
+        `"Said ""hi""",${b},"Genève, CH",@home`,
+        `=cmd(),${c}`,
+        `Long,${a},x,y,extra,more`,
+        `Broken,"${b},never closed`,
+        '',
+      ].join('\n'),
+    );
+    const records = [{ number: a!, name: 'lone \ud800 surrogate', tag: '+tag' }];
+    for (const input of [path, records]) {
+      const fromBlocks = join(dir, 'blocks.csv');
+      const fromObjects = join(dir, 'objects.csv');
+      await writeResults(checkNumbers(input, { dryRun: true, cache: new MemoryResultCache() }), fromBlocks);
+      const objects = await results(input, { dryRun: true, cache: new MemoryResultCache() });
+      expect(objects[0]!.fields).toBeDefined();
+      await writeResults(objects, fromObjects);
+      expect(await readFile(fromBlocks, 'utf8')).toBe(await readFile(fromObjects, 'utf8'));
+    }
+    const text = await readFile(join(dir, 'blocks.csv'), 'utf8');
+    expect(text.split('\n')[1]!.startsWith(`'${a},lone \ufffd surrogate,'+tag,`)).toBe(true);
+  });
+});
+
 describe('writeResults() - carried fields of result objects', () => {
   test("CSV and XLSX take the columns from the first result's fields; JSONL writes them as they are", async () => {
     const dir = await tempDir();

@@ -89,8 +89,9 @@ const INVALID_TAILS: Uint8Array[] = INVALID_REASONS.map((reason) => Buffer.from(
 
 /**
  * A row's carried cells (its source record), `width` of them, each followed by a comma. The usual
- * record (ASCII, no quotes, as wide as the header) is copied as it is, with a `'` before a cell a
- * spreadsheet would run as a formula; any other is split into cells and each formatted as text.
+ * record (no quotes, as wide as the header) is copied as it is, encoded to UTF-8 in place, with a
+ * `'` before a cell a spreadsheet would run as a formula; any other is split into cells and each
+ * formatted as text.
  */
 function writeSourceCells(
   buffer: Buffer,
@@ -104,7 +105,8 @@ function writeSourceCells(
   const text = sources.text;
   let cells = 1;
   let cellStart = true;
-  for (let i = sources.start(row), end = sources.end(row); i < end; i++) {
+  const end = sources.end(row);
+  for (let i = sources.start(row); i < end; i++) {
     const code = text.charCodeAt(i);
     if (code === COMMA) {
       cells++;
@@ -112,14 +114,30 @@ function writeSourceCells(
       buffer[at++] = COMMA;
       continue;
     }
-    if (code >= 0x80 || code === QUOTE || code === 10 || code === 13)
+    if (code === QUOTE || code === 10 || code === 13)
       return start + buffer.write(sourceText(sources.get(row), width, formulaGuard), start, 'utf8');
     if (cellStart) {
       cellStart = false;
       if (formulaGuard && (code === 61 || code === 43 || code === 45 || code === 64 || code === 9))
         buffer[at++] = APOSTROPHE;
     }
-    buffer[at++] = code;
+    if (code < 0x80) buffer[at++] = code;
+    else if (code < 0x800) {
+      buffer[at++] = 0xc0 | (code >> 6);
+      buffer[at++] = 0x80 | (code & 0x3f);
+    } else if (code >= 0xd800 && code < 0xdc00 && i + 1 < end && (text.charCodeAt(i + 1) & 0xfc00) === 0xdc00) {
+      const point = 0x10000 + ((code - 0xd800) << 10) + (text.charCodeAt(++i) - 0xdc00);
+      buffer[at++] = 0xf0 | (point >> 18);
+      buffer[at++] = 0x80 | ((point >> 12) & 0x3f);
+      buffer[at++] = 0x80 | ((point >> 6) & 0x3f);
+      buffer[at++] = 0x80 | (point & 0x3f);
+    } else {
+      // A lone surrogate is written as U+FFFD, as Buffer.write does.
+      const unit = code >= 0xd800 && code < 0xe000 ? 0xfffd : code;
+      buffer[at++] = 0xe0 | (unit >> 12);
+      buffer[at++] = 0x80 | ((unit >> 6) & 0x3f);
+      buffer[at++] = 0x80 | (unit & 0x3f);
+    }
   }
   if (cells > width) return start + buffer.write(sourceText(sources.get(row), width, formulaGuard), start, 'utf8');
   for (; cells <= width; cells++) buffer[at++] = COMMA;
