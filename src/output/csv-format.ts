@@ -44,9 +44,10 @@ export function csvBytes(block: ResultBlock, options?: CsvOptions, sourceWidth =
   // cell and a comma after it; the row number, number and tail fit in ROW_BYTES.
   const buffer = Buffer.allocUnsafe(3 * inputUnits + (3 + ROW_BYTES + 4 * sourceWidth) * block.length);
   const emptySources = ','.repeat(sourceWidth);
+  const sourceText = sources?.text ?? '';
   let at = 0;
   for (let i = 0; i < block.length; i++) {
-    if (sources) at = writeSourceCells(buffer, at, sources, i, sourceWidth, formulaGuard);
+    if (sources) at = writeSourceCells(buffer, at, sources, i, sourceText, sourceWidth, formulaGuard);
     else if (sourceWidth > 0) at += buffer.write(emptySources, at, 'latin1');
     at = writeInteger(buffer, at, rows[i]!);
     buffer[at++] = COMMA;
@@ -98,11 +99,11 @@ function writeSourceCells(
   at: number,
   sources: SourceRecords,
   row: number,
+  text: string,
   width: number,
   formulaGuard: boolean,
 ): number {
   const start = at;
-  const text = sources.text;
   let cells = 1;
   let cellStart = true;
   const end = sources.end(row);
