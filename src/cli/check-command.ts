@@ -7,6 +7,7 @@ import type { CheckOptions } from '../job/options.js';
 import type { CheckSummary } from '../job/progress.js';
 import { formatOfPath, writeResults, type OutputFormat } from '../output/write-results.js';
 import { defaultCacheDir } from './cache-dir.js';
+import { cacheOption } from './cache-option.js';
 import { numberFlag, UsageError } from './flags.js';
 import { formatReport, ProgressLine } from './report.js';
 
@@ -37,6 +38,8 @@ Provider:
 
 Cache and cost:
   --cache <dir>              the answer cache and task journal (default ${defaultCacheDir()})
+  --cache redis://host:port/db  a fleet: workers on one Redis share answers, slots and journal
+                             (rediss:// for TLS; password in the URL or $WA_CHECK_REDIS_PASSWORD)
   --max-age <days>           re-check answers older than this (default 30)
   --dry-run                  do everything up to the first upload; report what would be paid
   --max-spend <n>            upload at most n numbers in this job
@@ -134,7 +137,7 @@ export async function checkCommand(argv: string[], io: CliEnvironment): Promise<
   const showProgress = values.progress ?? io.stderr.isTTY === true;
   const progress = showProgress ? new ProgressLine(io.stderr) : undefined;
   const options: CheckOptions = {
-    cacheDir: values.cache ?? defaultCacheDir(io.env),
+    ...cacheOption(values.cache, io.env),
     column: values.column,
     countryColumn: values['country-column'],
     country: values.country,

@@ -72,13 +72,19 @@ export class JobRun {
     }
     // 3. The rest of the lookups, and the plan.
     await lookup.lookUpUnknown(await earlyScan);
-    const plan = await planChecks(state, spoolPath, options);
+    // In a fleet, numbers are claimed before tasks are cut (not in a dry run: nothing is uploaded).
+    const fleet = this.#runner ? stores.fleet : undefined;
+    const plan = await planChecks(state, spoolPath, options, fleet);
     if (options.dryRun) {
       this.#dryRun = { numbers: plan.numbers.length, tasks: plan.tasks };
       state.markDryRun(plan.numbers);
     }
     // 4. The tasks run in the background while 5. pass 2 writes the spooled rows out.
-    const checking = new Checking(this.#runner, keyList(plan.numbers));
+    const others = fleet && {
+      wait: (runner: TaskRunner) => fleet.awaitTaken(plan.taken, state, runner),
+      stop: () => fleet.stop(),
+    };
+    const checking = new Checking(this.#runner, keyList(plan.numbers), others);
     this.#checking = checking;
     this.#phase = 'checking';
     this.#report(true);
@@ -139,6 +145,7 @@ export class JobRun {
       budget: this.#options.maxSpend ?? Number.POSITIVE_INFINITY,
       signal: this.#options.signal,
       changed: () => this.#report(false),
+      fleet: stores.fleet,
     });
   }
 

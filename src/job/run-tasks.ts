@@ -24,6 +24,16 @@ export interface TaskRunnerDeps {
   signal: AbortSignal | undefined;
   /** Something changed that a progress display would show. */
   changed: () => void;
+  /** In a fleet: slots shared by every worker on the key, and claims for the retry round. */
+  fleet?: FleetPart | undefined;
+}
+
+/** What the runner needs of a fleet (fleet.ts). */
+export interface FleetPart {
+  /** A slot counted across the fleet (admission only: losing its lease never re-uploads). */
+  acquireSlot(signal: AbortSignal): Promise<{ release(): Promise<void> } | undefined>;
+  /** Claims numbers again for a retry; returns those now this worker's to upload. */
+  claimAgain(numbers: readonly string[], state: JobState): Promise<string[]>;
 }
 
 /** Numbers to check: an array of E.164 strings, or anything that slices into one. */
@@ -117,8 +127,10 @@ export class TaskRunner {
   async check(numbers: NumberList): Promise<void> {
     await this.#round(numbers, true);
     await this.idle();
-    const retry = this.#retry;
+    let retry = this.#retry;
     this.#retry = [];
+    // A task's `done` released its claims: the retry must hold them again before uploading.
+    if (this.#deps.fleet && retry.length > 0) retry = await this.#deps.fleet.claimAgain(retry, this.#deps.state);
     await this.#round(retry, false);
     await this.idle();
   }
@@ -129,6 +141,7 @@ export class TaskRunner {
    */
   #inSlot(work: (slotFree: () => void) => Promise<void>): void {
     void this.#slots.add(async () => {
+      const fleetSlot = await this.#fleetSlot();
       let slotFree!: () => void;
       const freed = new Promise<void>((resolve) => (slotFree = resolve));
       const task = work(slotFree).catch((error: unknown) => {
@@ -136,6 +149,7 @@ export class TaskRunner {
       });
       void this.#tasks.add(() => task);
       await Promise.race([freed, task]);
+      await fleetSlot?.release().catch(() => {}); // unreachable: the lease frees it
     });
   }
 
@@ -164,11 +178,26 @@ export class TaskRunner {
     }
   }
 
+  /**
+   * The fleet's slot for a task, or none (no fleet, or the job is stopping). When the fleet's
+   * Redis cannot be reached, the job fails: no task is created from then on (#holdBack), and a
+   * task already at the provider is still collected.
+   */
+  async #fleetSlot(): Promise<{ release(): Promise<void> } | undefined> {
+    try {
+      return await this.#deps.fleet?.acquireSlot(this.#collect.signal);
+    } catch (error) {
+      if (!isWaError(error, ErrorCodes.ABORTED)) this.#failure ??= { error };
+      return undefined;
+    }
+  }
+
   /** Settles `numbers` without a create when the job stopped or cannot go on; true if it did. */
   #holdBack(numbers: readonly string[]): boolean {
     const stopped = this.#stopped || this.#deps.signal?.aborted === true;
-    if (!stopped && !this.fatal) return false;
-    for (const number of numbers) this.#deps.state.settle(number, this.fatal ? State.TASK_ERROR : State.ABORTED);
+    if (!stopped && !this.fatal && !this.#failure) return false;
+    for (const number of numbers)
+      this.#deps.state.settle(number, this.fatal || this.#failure ? State.TASK_ERROR : State.ABORTED);
     return true;
   }
 
