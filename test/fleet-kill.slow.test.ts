@@ -63,13 +63,13 @@ test('three CLI workers at once on lists overlapping by half: the union is charg
   expect(runs.map((run) => run.code)).toEqual([0, 0, 0]);
   expect(s.ledger.numbersCharged).toBe(UNION);
   expect(s.ledger.doubleCharged()).toEqual({});
-  for (const [i, { output }] of workers.entries()) await expectAllAnswered(s, output, LISTS[i]);
+  for (const [i, { output }] of workers.entries()) await expectAllAnswered(s, output, LISTS[i]!);
 });
 
 test('kill -9 of one of three workers while its task is open: the others adopt it, the restart pays nothing more', async () => {
   const redis = await startRedis();
   const s = await start();
-  const [victim, ...others] = await Promise.all(LISTS.map((list, i) => workerArgs(list, redis.url, i === 0 ? 1 : 2)));
+  const [victim, ...others] = await Promise.all(LISTS.map((list, i) => workerArgs(list!, redis.url, i === 0 ? 1 : 2)));
   // The victim (one slot of its own) creates its first task; that task's status reads wait at a
   // gate, so it stays open at the provider and the victim creates nothing more.
   let victimTask: string | undefined;
