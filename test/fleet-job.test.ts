@@ -5,6 +5,7 @@ import { ErrorCodes } from '../src/errors.js';
 import { checkNumbers, type CheckResult } from '../src/job/check-numbers.js';
 import type { CheckOptions } from '../src/job/options.js';
 import type { RunningSimulator } from '../src/simulator/index.js';
+import { runCli } from './helpers/cli.js';
 import { clientFor } from './helpers/clients.js';
 import { useFastSimulators } from './helpers/fast-sim.js';
 import { useRedisServers } from './helpers/redis-server.js';
@@ -96,5 +97,21 @@ test('checkNumbers({ redis }): a server that can lose writes is refused with WA_
   await expect(run(await csvOf(swissNumbers(10)), fleetOptions(s, redis.url))).rejects.toMatchObject({
     code: ErrorCodes.REDIS_NOT_DURABLE,
   });
+  expect(s.ledger.numbersCharged).toBe(0);
+});
+
+test('wa-check check --cache redis://: an unreachable server is WA_REDIS_UNAVAILABLE, its password never printed', async () => {
+  const redis = await startRedis();
+  const s = await start();
+  const input = await csvOf(swissNumbers(10));
+  const env = { WA_CHECK_API_URL: s.url, WA_CHECK_API_KEY: s.apiKey, WA_CHECK_USER_ID: 'fleet' };
+  await redis.crash();
+  const inUrl = await runCli(['check', input, '--cache', `redis://:s3cret-in-url@127.0.0.1:${redis.port}/0`], env);
+  const fromEnv = await runCli(['check', input, '--cache', redis.url], { ...env, WA_CHECK_REDIS_PASSWORD: 's3cret-env' });
+  for (const run of [inUrl, fromEnv]) {
+    expect(run.code).toBe(1);
+    expect(run.stderr).toContain(ErrorCodes.REDIS_UNAVAILABLE);
+    expect(run.stderr + run.stdout).not.toMatch(/s3cret/);
+  }
   expect(s.ledger.numbersCharged).toBe(0);
 });
