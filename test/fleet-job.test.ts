@@ -107,11 +107,34 @@ test('wa-check check --cache redis://: an unreachable server is WA_REDIS_UNAVAIL
   const env = { WA_CHECK_API_URL: s.url, WA_CHECK_API_KEY: s.apiKey, WA_CHECK_USER_ID: 'fleet' };
   await redis.crash();
   const inUrl = await runCli(['check', input, '--cache', `redis://:s3cret-in-url@127.0.0.1:${redis.port}/0`], env);
-  const fromEnv = await runCli(['check', input, '--cache', redis.url], { ...env, WA_CHECK_REDIS_PASSWORD: 's3cret-env' });
+  const fromEnv = await runCli(['check', input, '--cache', redis.url], {
+    ...env,
+    WA_CHECK_REDIS_PASSWORD: 's3cret-env',
+  });
   for (const run of [inUrl, fromEnv]) {
     expect(run.code).toBe(1);
     expect(run.stderr).toContain(ErrorCodes.REDIS_UNAVAILABLE);
     expect(run.stderr + run.stdout).not.toMatch(/s3cret/);
   }
   expect(s.ledger.numbersCharged).toBe(0);
+});
+
+test('checkNumbers({ redis, dryRun }): answers from the shared cache, the rest reported, nothing claimed or adopted', async () => {
+  const redis = await startRedis();
+  const s = await start();
+  const path = await csvOf(swissNumbers(200));
+  await run(await csvOf(swissNumbers(100)), fleetOptions(s, redis.url));
+  const { summary } = await run(path, { redis: { url: redis.url }, dryRun: true, maxTaskSize: 100 });
+  expect(summary).toMatchObject({ cacheHits: 100, numbersCharged: 0, dryRun: { numbers: 100, tasks: 5 } });
+  // A real run after it pays for exactly the other hundred: the dry run left no claim behind.
+  const real = await run(path, fleetOptions(s, redis.url));
+  expect(real.summary).toMatchObject({ cacheHits: 100, numbersCharged: 100, complete: true });
+  expect(s.ledger.numbersCharged).toBe(200);
+});
+
+test('checkNumbers({ redis }) with a WaClient of its own needs redis.apiKey: slots are counted per key', async () => {
+  const s = await start();
+  expect(() => checkNumbers('x.csv', { client: clientFor(s), redis: { url: 'redis://127.0.0.1:1/0' } })).toThrow(
+    expect.objectContaining({ code: ErrorCodes.INVALID_OPTION, message: expect.stringContaining('redis.apiKey') }),
+  );
 });

@@ -44,18 +44,15 @@ export function checkFleetOptions(fleet: FleetOptions, client: WaClient | WaClie
   parseRedisUrl(fleet.url, fleet.env ?? process.env);
   if (fleet.leaseMs !== undefined) checkPositiveInteger('redis.leaseMs', fleet.leaseMs);
   if (fleet.pollMs !== undefined) checkPositiveInteger('redis.pollMs', fleet.pollMs);
-  if (client instanceof WaClient && !fleet.apiKey) {
-    throw new WaError(
-      ErrorCodes.INVALID_OPTION,
-      'Option `redis.apiKey` is needed with a WaClient of your own: the fleet counts task slots per API key.',
-    );
-  }
+  if (client) fleetApiKey(fleet, client);
 }
 
 /** The key the fleet's slots and journal are counted for. */
 export function fleetApiKey(fleet: FleetOptions, client: WaClient | WaClientOptions | undefined): string {
   if (fleet.apiKey) return fleet.apiKey;
   if (client && !(client instanceof WaClient)) return client.apiKey;
-  // A dry run without a client: no slot is taken and nothing is journaled for an account.
-  return 'dry-run';
+  throw new WaError(
+    ErrorCodes.INVALID_OPTION,
+    'Option `redis.apiKey` is needed with a WaClient of your own: the fleet counts task slots per API key.',
+  );
 }

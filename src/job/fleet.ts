@@ -4,7 +4,7 @@ import { NumberClaims } from '../store/redis/number-claims.js';
 import { RedisResultCache } from '../store/redis/redis-result-cache.js';
 import { RedisTaskJournal } from '../store/redis/redis-task-journal.js';
 import { type TaskSlot, TaskSlots } from '../store/redis/task-slots.js';
-import type { TaskJournal } from '../store/task-journal.js';
+import { MemoryTaskJournal, type TaskJournal } from '../store/task-journal.js';
 import { withDefaults, type CompleteResultCache } from '../store/with-defaults.js';
 import { State } from './answer-state.js';
 import { type FleetOptions, fleetApiKey } from './fleet-options.js';
@@ -24,7 +24,7 @@ const CLAIM_BATCH = 10_000;
  */
 export class Fleet {
   readonly #claims: NumberClaims;
-  readonly #slots: TaskSlots | undefined;
+  readonly #slots: TaskSlots;
   readonly #journal: RedisTaskJournal;
   readonly #cache: CompleteResultCache;
   readonly #maxAgeMs: number;
@@ -36,7 +36,7 @@ export class Fleet {
 
   constructor(parts: {
     claims: NumberClaims;
-    slots: TaskSlots | undefined;
+    slots: TaskSlots;
     journal: RedisTaskJournal;
     cache: CompleteResultCache;
     maxAgeMs: number;
@@ -68,9 +68,9 @@ export class Fleet {
     };
   }
 
-  /** A fleet-wide task slot, taken inside the runner's own; undefined without slots (a dry run). */
-  acquireSlot(signal: AbortSignal): Promise<TaskSlot | undefined> {
-    return this.#slots ? this.#slots.acquire(signal) : Promise.resolve(undefined);
+  /** A fleet-wide task slot, taken inside the runner's own. */
+  acquireSlot(signal: AbortSignal): Promise<TaskSlot> {
+    return this.#slots.acquire(signal);
   }
 
   /**
@@ -154,7 +154,7 @@ export class Fleet {
   async close(): Promise<void> {
     this.stop();
     await this.#claims.releaseHeld().catch(() => {}); // unreachable: they lapse after their lease
-    await Promise.all([this.#claims.close(), this.#slots?.close(), this.#journal.close(), this.#cache.close()]);
+    await Promise.all([this.#claims.close(), this.#slots.close(), this.#journal.close(), this.#cache.close()]);
   }
 }
 
@@ -166,9 +166,15 @@ function settleAnswered(state: JobState, answered: ReadonlyMap<string, CachedAns
 export async function openFleet(
   fleet: FleetOptions,
   options: ResolvedCheckOptions,
-): Promise<{ cache: CompleteResultCache; journal: TaskJournal; fleet: Fleet; close(): Promise<void> }> {
+): Promise<{ cache: CompleteResultCache; journal: TaskJournal; fleet: Fleet | undefined; close(): Promise<void> }> {
   const leaseMs = fleet.leaseMs ?? 60_000;
   const connection = { url: fleet.url, prefix: fleet.prefix, env: fleet.env };
+  if (options.dryRun) {
+    // Nothing is uploaded: the shared answers only. The shared journal is not opened, since
+    // opening it adopts dead workers' tasks, which a dry run would not collect.
+    const cache = withDefaults(await RedisResultCache.open(connection));
+    return { cache, journal: new MemoryTaskJournal(), fleet: undefined, close: () => cache.close() };
+  }
   const apiKey = fleetApiKey(fleet, options.client);
   const opened: Array<{ close(): Promise<void> }> = [];
   try {
@@ -178,9 +184,13 @@ export async function openFleet(
     opened.push(cache);
     const journal = await RedisTaskJournal.open({ ...connection, apiKey, leaseMs, claims });
     opened.push(journal);
-    const slots = options.dryRun
-      ? undefined
-      : await TaskSlots.open({ ...connection, apiKey, limit: options.concurrency, leaseMs, retryMs: fleet.pollMs });
+    const slots = await TaskSlots.open({
+      ...connection,
+      apiKey,
+      limit: options.concurrency,
+      leaseMs,
+      retryMs: fleet.pollMs,
+    });
     const parts = { claims, slots, journal, cache: withDefaults(cache), maxAgeMs: options.maxAgeMs, leaseMs };
     const made = new Fleet({ ...parts, pollMs: fleet.pollMs ?? 1_000 });
     return { cache: parts.cache, journal: made.journal, fleet: made, close: () => made.close() };
