@@ -59,9 +59,10 @@ export async function connectRedis(options: RedisConnectionOptions): Promise<Red
     tls: target.tls ? { servername: target.host } : undefined,
     lazyConnect: true,
     connectTimeout: 10_000,
-    // A server that went away fails commands within seconds (ioredis's defaults: about 20
-    // reconnects over more than a minute), so that a job stops creating tasks soon rather than
-    // waiting: its tasks are journaled, and a rerun picks them up.
+    // A server that went away fails commands at once instead of queueing them through
+    // reconnects (ioredis's defaults: about 20 over more than a minute), so that a job stops
+    // creating tasks soon rather than waiting: its tasks are journaled, and a rerun picks them up.
+    enableOfflineQueue: false,
     maxRetriesPerRequest: REDIS_RETRIES,
     retryStrategy: (times) => Math.min(times * 200, 1_000),
   });

@@ -10,8 +10,7 @@ import { useRedisServers } from './helpers/redis-server.js';
 import { swissNumbers } from './helpers/sim-http.js';
 import { useTempDirs } from './helpers/temp-dir.js';
 
-// The fleet's Redis goes down mid-job (SIGKILL of the real redis-server). Slow: the client
-// gives up on a server that went away only after its reconnects (about ten seconds).
+// The fleet's Redis goes down mid-job (SIGKILL of the real redis-server).
 const startRedis = useRedisServers();
 const { start } = useFastSimulators();
 const tempDir = useTempDirs();
