@@ -36,6 +36,7 @@ export { checkNumbers, CheckJob } from './job/check-numbers.js';
 export type { CheckResult } from './job/check-numbers.js';
 export { ResultBlock, toResults } from './job/result-block.js';
 export type { CheckOptions } from './job/options.js';
+export type { FleetOptions } from './job/fleet-options.js';
 export type { CheckSummary, JobProgress, JobCounts, TaskProgress } from './job/progress.js';
 export type { ResultCache, CachedAnswer, AnswerBatch } from './store/result-cache.js';
 export { withDefaults } from './store/with-defaults.js';
