@@ -2,6 +2,7 @@ import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { expect, test } from 'vitest';
 import { ErrorCodes } from '../src/errors.js';
+import { NumberClaims } from '../src/store/redis/index.js';
 import { checkNumbers, type CheckResult } from '../src/job/check-numbers.js';
 import type { CheckOptions } from '../src/job/options.js';
 import type { RunningSimulator } from '../src/simulator/index.js';
@@ -137,4 +138,22 @@ test('checkNumbers({ redis }) with a WaClient of its own needs redis.apiKey: slo
   expect(() => checkNumbers('x.csv', { client: clientFor(s), redis: { url: 'redis://127.0.0.1:1/0' } })).toThrow(
     expect.objectContaining({ code: ErrorCodes.INVALID_OPTION, message: expect.stringContaining('redis.apiKey') }),
   );
+});
+
+test('checkNumbers({ redis }): numbers a dead worker claimed and never uploaded are claimed again when its lease ends, paid once', async () => {
+  const redis = await startRedis();
+  const s = await start();
+  const numbers = swissNumbers(300);
+  // A worker claims the second half and dies before uploading: no release, no renewals.
+  const dead = await NumberClaims.open({ url: redis.url, leaseMs: 500 });
+  expect((await dead.claim(numbers.slice(150))).claimed).toHaveLength(150);
+  await dead.close();
+  const { results, summary } = await run(await csvOf(numbers), fleetOptions(s, redis.url));
+  expect(results.map((r) => r.whatsapp)).toEqual(numbers.map((n) => s.oracle.answer(n)));
+  expect(summary).toMatchObject({ numbersCharged: 300, cacheHits: 0, complete: true });
+  expect(s.ledger.doubleCharged()).toEqual({});
+  // What the job claimed is released with its tasks: nothing is left held.
+  const claims = await NumberClaims.open({ url: redis.url });
+  expect(new Set(await claims.holders(numbers))).toEqual(new Set([undefined]));
+  await claims.close();
 });
