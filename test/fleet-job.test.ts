@@ -157,3 +157,25 @@ test('checkNumbers({ redis }): numbers a dead worker claimed and never uploaded 
   expect(new Set(await claims.holders(numbers))).toEqual(new Set([undefined]));
   await claims.close();
 });
+
+test('checkNumbers({ redis }): a consumer that leaves early frees the claims it did not upload; the next run pays the rest once', async () => {
+  const redis = await startRedis();
+  const s = await start();
+  const numbers = swissNumbers(500);
+  const path = await csvOf(numbers);
+  const options = fleetOptions(s, redis.url, { concurrency: 1 });
+  const job = checkNumbers(path, options);
+  for await (const _ of job) break;
+  expect((await job.summary).finished).toBe(false);
+  // Claims with a lease are gone at once; only pins of tasks at the provider stay, for whoever
+  // collects them.
+  const claims = await NumberClaims.open({ url: redis.url });
+  const holders = await claims.holders(numbers);
+  await claims.close();
+  expect(holders.filter((holder) => holder !== undefined && !holder.startsWith('task:'))).toEqual([]);
+  const again = await run(path, options);
+  expect(again.summary).toMatchObject({ complete: true });
+  expect(again.results.map((r) => r.whatsapp)).toEqual(numbers.map((n) => s.oracle.answer(n)));
+  expect(s.ledger.numbersCharged).toBe(500);
+  expect(s.ledger.doubleCharged()).toEqual({});
+});
