@@ -117,6 +117,11 @@ test('wa-check check --cache redis://: an unreachable server is WA_REDIS_UNAVAIL
     expect(run.stderr).toContain(ErrorCodes.REDIS_UNAVAILABLE);
     expect(run.stderr + run.stdout).not.toMatch(/s3cret/);
   }
+  // A URL that does not parse is bad usage, and is not echoed either.
+  const malformed = await runCli(['check', input, '--cache', 'redis://:s3cret in url@[::1/0'], env);
+  expect(malformed.code).toBe(2);
+  expect(malformed.stderr).toContain('--cache');
+  expect(malformed.stderr).not.toMatch(/s3cret/);
   expect(s.ledger.numbersCharged).toBe(0);
 });
 

@@ -13,7 +13,13 @@ export function cacheOption(
   env: NodeJS.ProcessEnv,
 ): Pick<CheckOptions, 'cacheDir' | 'redis'> {
   if (flag === undefined || !/^rediss?:\/\//i.test(flag)) return { cacheDir: flag ?? defaultCacheDir(env) };
-  const url = new URL(flag);
+  let url: URL;
+  try {
+    url = new URL(flag);
+  } catch {
+    // Not echoed: the URL may hold a password.
+    throw new UsageError('--cache: not a valid redis:// or rediss:// URL (redis://[:password@]host:port/db).');
+  }
   const lease = url.searchParams.get('lease-ms');
   const leaseMs = lease === null ? undefined : Number(lease);
   if (leaseMs !== undefined && !(Number.isInteger(leaseMs) && leaseMs > 0))
