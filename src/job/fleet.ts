@@ -14,6 +14,8 @@ import type { TaskRunner } from './run-tasks.js';
 
 /** Numbers per claim call while planning: keeps each batch of strings small. */
 const CLAIM_BATCH = 10_000;
+/** Waiting numbers per ms of poll interval (see awaitTaken). */
+const NUMBERS_PER_POLL_MS = 50;
 
 /**
  * One job's part in a fleet (src/store/redis/README.md gives the order): the numbers it plans are
@@ -116,7 +118,9 @@ export class Fleet {
       const round = AbortSignal.any([this.#stop.signal, AbortSignal.timeout(this.#adoptEveryMs)]);
       const found = await this.#claims.awaitOthers(waiting, this.#cache, {
         maxAgeMs: this.#maxAgeMs,
-        pollMs: this.#pollMs,
+        // Each poll reads and claims every waiting number: a long wait list is polled less
+        // often (1M numbers: every 20 s), so that waiting workers do not load the shared Redis.
+        pollMs: Math.max(this.#pollMs, Math.ceil(waiting.length / NUMBERS_PER_POLL_MS)),
         signal: round,
         journal: this.#journal,
       });
