@@ -102,7 +102,7 @@ function dialectArgs(argv) {
 }
 
 /** `wa-check simulate` in a child process; resolves with its URL once it listens. */
-function startSimulatorProcess(args) {
+export function startSimulatorProcess(args) {
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, [CLI, 'simulate', ...args], { stdio: ['ignore', 'pipe', 'inherit'] });
     let out = '';

@@ -104,7 +104,7 @@ async function bucketEncodings(redis) {
   return `${listpacks}/${replies.length}`;
 }
 
-async function startServer() {
+export async function startServer() {
   const dir = mkdtempSync(join(tmpdir(), 'wa-check-bench-redis-'));
   const probe = createServer().listen(0, '127.0.0.1');
   await once(probe, 'listening');

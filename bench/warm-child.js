@@ -6,6 +6,7 @@ import { Level } from 'level';
 import { parsePhoneNumberFromString } from 'libphonenumber-js/max';
 import { checkNumbers, LevelResultCache, normalizeNumber, writeResults } from '../dist/index.js';
 import { readInput } from '../dist/input/read-input.js';
+import { RedisResultCache } from '../dist/store/redis/redis-result-cache.js';
 import { toRegion } from '../dist/normalize/normalize-number.js';
 import { peakRss } from './lib/child.js';
 
@@ -13,9 +14,11 @@ const [mode, file, cacheDir, output] = process.argv.slice(2);
 const started = process.hrtime.bigint();
 let rows = 0;
 
-if (mode === 'prefill') {
+if (mode === 'prefill' || mode === 'prefill-redis') {
   // Every valid number of the file gets an answer, as if an earlier job had paid for it.
-  const cache = await LevelResultCache.open(cacheDir);
+  // With `prefill-redis`, `cacheDir` is the fleet's redis:// URL.
+  const cache =
+    mode === 'prefill' ? await LevelResultCache.open(cacheDir) : await RedisResultCache.open({ url: cacheDir });
   let batch = [];
   const checkedAt = Date.now();
   for await (const input of readInput(file)) {
@@ -35,8 +38,9 @@ if (mode === 'prefill') {
   }
   await cache.putMany(batch);
   await cache.close();
-} else if (mode === 'ours') {
-  const job = checkNumbers(file, { cacheDir, dryRun: true });
+} else if (mode === 'ours' || mode === 'ours-redis') {
+  const store = mode === 'ours' ? { cacheDir } : { redis: { url: cacheDir } };
+  const job = checkNumbers(file, { ...store, dryRun: true });
   rows = await writeResults(job, 'csv', output);
   const summary = await job.summary;
   if (summary.cacheHits !== summary.uniqueNumbers)

@@ -15,6 +15,7 @@ import { clientFor } from './helpers/clients.js';
 import { useFastSimulators } from './helpers/fast-sim.js';
 import { swissNumbers } from './helpers/sim-http.js';
 import { useTempDirs } from './helpers/temp-dir.js';
+import { runCli } from './helpers/cli.js';
 
 const tempDir = useTempDirs();
 const { start } = useFastSimulators();
@@ -256,4 +257,24 @@ test('verifyCache() counts answers LevelDB lost that the log holds; repairCache(
   const again = await LevelResultCache.open(cacheDir);
   expect(await again.getMany(stored.map(([number]) => number))).toEqual(stored.map(([, answer]) => answer));
   await again.close();
+});
+
+describe('wa-check cache verify | repair (the real CLI)', () => {
+  test('verify finds damage (exit 1, names the way out), repair mends it (exit 0), nothing bought again', async () => {
+    const { s, cacheDir } = await paidCache();
+    const [wal] = (await levelFiles(cacheDir, '.log')).slice(-1);
+    await overwrite(wal!, Math.floor((await stat(wal!)).size / 3), crypto.getRandomValues(new Uint8Array(64)));
+    const verify = await runCli(['cache', 'verify', '--cache', cacheDir]);
+    expect(verify.code).toBe(1);
+    expect(verify.stdout).toContain('WA_CACHE_CORRUPT');
+    expect(verify.stdout).toContain(`wa-check cache repair --cache ${cacheDir}`);
+    const repair = await runCli(['cache', 'repair', '--cache', cacheDir]);
+    expect(repair.code).toBe(0);
+    expect(repair.stdout).toMatch(/Answers restored: [1-9]/);
+    expect(repair.stdout).toContain('After repair:     sound');
+    const again = await runCli(['cache', 'verify', '--cache', cacheDir]);
+    expect(again.code).toBe(0);
+    expect(again.stdout).toContain('Answers:          200 in LevelDB');
+    await expectNothingWrongNothingBought(s, cacheDir);
+  });
 });

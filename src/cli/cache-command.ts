@@ -10,13 +10,18 @@ import { AtomicFile } from '../output/atomic-file.js';
 import { StreamSink } from '../output/stream-sink.js';
 import { numberFlag, UsageError } from './flags.js';
 import { checkOutputPath } from './output-target.js';
+import { repairCommand, verifyCommand } from './cache-health.js';
 
-export const CACHE_HELP = `Usage: wa-check cache <stats|export|prune> [options]
+export const CACHE_HELP = `Usage: wa-check cache <stats|export|prune|verify|repair> [options]
 
   stats                       answers held, yes/no, oldest and newest, the task journal, the answer log
   export <file|->              all answers as CSV: number,whatsapp,checked_at (- for stdout)
   prune [--older-than <days>] delete answers older than this (default 30). Shows what it would
                               delete; deletes only with --yes, or when you confirm on a terminal.
+  verify                      reads every answer back and checks the answer log against LevelDB;
+                              changes nothing. Exit 0 when sound, 1 when damaged.
+  repair                      mends a damaged folder from the two copies every answer has (LevelDB
+                              and the checksummed answer log): nothing paid for is lost or bought again
 
 Options:
   --cache <dir>   the cache folder (default ${defaultCacheDir()})
@@ -31,6 +36,7 @@ Examples:
   wa-check cache export answers.csv
   wa-check cache export - | gzip > answers.csv.gz
   wa-check cache prune --older-than 90 --yes
+  wa-check cache verify && echo sound
 `;
 
 export async function cacheCommand(argv: string[], io: CliEnvironment): Promise<number> {
@@ -50,8 +56,13 @@ export async function cacheCommand(argv: string[], io: CliEnvironment): Promise<
     return 0;
   }
   const [action, file] = positionals;
+  if (action === 'verify' || action === 'repair') {
+    // Before opening: a damaged folder does not open, and these are what mends it.
+    const dir = values.cache ?? defaultCacheDir(io.env);
+    return action === 'verify' ? verifyCommand(dir, io) : repairCommand(dir, io);
+  }
   if (action !== 'stats' && action !== 'export' && action !== 'prune')
-    throw new UsageError('Say stats, export or prune.');
+    throw new UsageError('Say stats, export, prune, verify or repair.');
   if (action === 'export' && !file) throw new UsageError('Name the file to export to (or - for stdout).');
   if (action === 'export' && file !== '-') await checkOutputPath(file!, 'export', undefined);
   const days = numberFlag(values, 'older-than') ?? 30;

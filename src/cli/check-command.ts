@@ -10,7 +10,7 @@ import type { CheckOptions } from '../job/options.js';
 import type { CheckSummary } from '../job/progress.js';
 import { AtomicFile } from '../output/atomic-file.js';
 import { formatOfPath, type OutputFormat, writeToFile, writeToStream } from '../output/write-results.js';
-import { defaultCacheDir } from './cache-dir.js';
+import { cacheOption } from './cache-option.js';
 import { numberFlag, UsageError } from './flags.js';
 import { PRODUCT_FLAGS, productFlags } from './product-flags.js';
 import { checkOutputPath } from './output-target.js';
@@ -118,7 +118,7 @@ export async function checkCommand(argv: string[], io: CliEnvironment): Promise<
   const showProgress = values.progress ?? io.stderr.isTTY === true;
   const progress = showProgress ? new ProgressLine(io.stderr) : undefined;
   const options: CheckOptions = {
-    cacheDir: values.cache ?? defaultCacheDir(io.env),
+    ...cacheOption(values.cache, io.env),
     column: values.column,
     countryColumn: values['country-column'],
     country: values.country,

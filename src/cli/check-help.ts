@@ -41,6 +41,8 @@ Provider:
 
 Cache and cost:
   --cache <dir>              the answer cache and task journal (default ${defaultCacheDir()})
+  --cache redis://host:port/db  a fleet: workers on one Redis share answers, slots and journal
+                             (rediss:// for TLS; password in the URL or $WA_CHECK_REDIS_PASSWORD)
   --max-age <days>           re-check answers older than this (default 30)
   --dry-run                  do everything up to the first upload; report what would be paid
   --top-up <stale|none>      fewer numbers than a task's minimum: fill it with the oldest cached

@@ -108,7 +108,9 @@ export class JobRun {
       this.#notes.push(
         `${this.#fromRicher} numbers were answered from cached ws_active/ws_avatar answers (they include activated): not paid again.`,
       );
-    const plan = await planChecks(state, spoolPath, sizing);
+    // In a fleet, numbers are claimed before tasks are cut (not in a dry run: nothing is uploaded).
+    const fleet = this.#runner ? stores.fleet : undefined;
+    const plan = await planChecks(state, spoolPath, sizing, fleet);
     const numbers = await this.#withinAccount(plan.numbers);
     if (options.dryRun) {
       const cost = options.pricePerNumber === undefined ? undefined : numbers.length * options.pricePerNumber;
@@ -120,7 +122,11 @@ export class JobRun {
       state.markDryRun(numbers);
     }
     // 4. The tasks run in the background while 5. pass 2 writes the spooled rows out.
-    const checking = new Checking(this.#runner, keyList(numbers));
+    const others = fleet && {
+      wait: (runner: TaskRunner) => fleet.awaitTaken(plan.taken, state, runner),
+      stop: () => fleet.stop(),
+    };
+    const checking = new Checking(this.#runner, keyList(numbers), others);
     this.#checking = checking;
     this.#phase = 'checking';
     this.#report(true);
@@ -236,6 +242,7 @@ export class JobRun {
       budget: this.#options.maxSpend ?? Number.POSITIVE_INFINITY,
       signal: this.#options.signal,
       changed: (now) => this.#report(now === true),
+      fleet: stores.fleet,
     });
   }
 

@@ -252,6 +252,15 @@ export class JobState {
     this.#counts.numbersUnconfirmed += numbers;
   }
 
+  /**
+   * Another worker of the fleet paid for this number and its answer is in the shared cache:
+   * counted as a cache hit, since this job did not pay for it.
+   */
+  answeredByFleet(e164: string, yes: boolean): void {
+    this.#counts.cacheHits++;
+    this.settle(e164, yes ? State.CACHE_YES : State.CACHE_NO);
+  }
+
   /** The provider answered `numbers` numbers (stored in the cache). */
   answeredByApi(numbers: number): void {
     this.#counts.answeredByApi += numbers;

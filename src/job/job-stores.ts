@@ -7,17 +7,21 @@ import { State } from './answer-state.js';
 import type { JobState } from './job-state.js';
 import type { ResolvedCheckOptions } from './options.js';
 import type { TaskRunner } from './run-tasks.js';
+import { type Fleet, openFleet } from './fleet.js';
 
 /** Where a job finds its answers and records what it pays for. */
 export interface JobStores {
   cache: CompleteResultCache;
   journal: TaskJournal;
+  /** With the `redis` option: the claims and slots shared with the other workers. */
+  fleet?: Fleet | undefined;
   /** Closes what the job opened itself (a `cacheDir`), not a cache the caller passed. */
   close(): Promise<void>;
 }
 
 /** The caller's cache and journal, or a LevelDB folder (`cacheDir`), or both in memory. */
 export async function openStores(options: ResolvedCheckOptions): Promise<JobStores> {
+  if (options.redis) return openFleet(options.redis, options);
   if (options.cache) {
     return {
       cache: withDefaults(options.cache),

@@ -11,6 +11,7 @@ import type { JobProgress } from './progress.js';
 
 export type { TopUpPolicy } from './cost-report.js';
 import type { TaskJournal } from '../store/task-journal.js';
+import { checkFleetOptions, type FleetOptions } from './fleet-options.js';
 
 export interface CheckOptions {
   /** The provider client, or the options to make one. Not needed for a dry run. */
@@ -20,6 +21,13 @@ export interface CheckOptions {
    * Ignored when `cache` is given.
    */
   cacheDir?: string | undefined;
+  /**
+   * A fleet: workers on one Redis share answers, task slots, claims on numbers and the task
+   * journal, so that overlapping lists are paid for once and at most `concurrency` tasks are open
+   * per API key across every worker. Replaces `cacheDir`, `cache` and `journal`.
+   * @example { url: 'redis://127.0.0.1:6379/0' }
+   */
+  redis?: FleetOptions | undefined;
   /** A ResultCache of your own, instead of `cacheDir`. */
   cache?: ResultCache | undefined;
   /** The journal to use with a `cache` of your own; in memory otherwise. */
@@ -145,6 +153,7 @@ export function resolveCheckOptions(options: CheckOptions): ResolvedCheckOptions
   if (options.maxSpend !== undefined) checkNonNegativeNumber('maxSpend', options.maxSpend);
   if (options.pricePerNumber !== undefined) checkNonNegativeNumber('pricePerNumber', options.pricePerNumber);
   if (options.format !== undefined) checkOneOf('format', options.format, ['csv', 'txt', 'xlsx']);
+  if (options.redis !== undefined) checkFleetOptions(options.redis, options.client);
   if (!options.dryRun && !options.client)
     invalidOption('client', 'a WaClient or its options (apiKey, userId) unless dryRun is set', options.client);
   return resolved;

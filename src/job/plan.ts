@@ -9,6 +9,13 @@ export interface CheckPlan {
   numbers: Float64Array;
   /** How many tasks they make (planTaskSizes cuts them when their turn comes). */
   tasks: number;
+  /** In a fleet: numbers another worker claimed first, answered when its answers land. */
+  taken: string[];
+}
+
+/** In a fleet, planned numbers are claimed before tasks are cut (fleet.ts). */
+export interface PlanClaims {
+  claimPlanned(numbers: Float64Array, state: JobState): Promise<{ mine: Float64Array; taken: string[] }>;
 }
 
 /**
@@ -16,9 +23,14 @@ export interface CheckPlan {
  * previous run left in the journal holds it), in the order of the input's rows, read back from
  * the spool's keys, so that tasks finish in input order and pass 2 can stream rows as they do.
  */
-export async function planChecks(state: JobState, spoolPath: string, sizing: TaskSizing): Promise<CheckPlan> {
+export async function planChecks(
+  state: JobState,
+  spoolPath: string,
+  sizing: TaskSizing,
+  claims?: PlanClaims,
+): Promise<CheckPlan> {
   const count = state.planUnknown();
-  const numbers = new Float64Array(count);
+  let numbers: Float64Array = new Float64Array(count);
   if (count > 0) {
     let index = 0;
     let row = state.rowsAnsweredEarly; // the first spooled row, counted from 0
@@ -35,5 +47,7 @@ export async function planChecks(state: JobState, spoolPath: string, sizing: Tas
       for (const key of state.numbersToCheck()) numbers[index++] = key;
     }
   }
-  return { numbers, tasks: planTaskSizes(count, sizing).length };
+  let taken: string[] = [];
+  if (claims && count > 0) ({ mine: numbers, taken } = await claims.claimPlanned(numbers, state));
+  return { numbers, taken, tasks: planTaskSizes(numbers.length, sizing).length };
 }

@@ -38,6 +38,16 @@ export interface TaskRunnerDeps {
   signal: AbortSignal | undefined;
   /** Something changed that a progress display would show; `now` when it must not wait for the next tick. */
   changed: (now?: boolean) => void;
+  /** In a fleet: slots shared by every worker on the key, and claims for the retry round. */
+  fleet?: FleetPart | undefined;
+}
+
+/** What the runner needs of a fleet (fleet.ts). */
+export interface FleetPart {
+  /** A slot counted across the fleet (admission only: losing its lease never re-uploads). */
+  acquireSlot(signal: AbortSignal): Promise<{ release(): Promise<void> } | undefined>;
+  /** Claims numbers again for a retry; returns those now this worker's to upload. */
+  claimAgain(numbers: readonly string[], state: JobState): Promise<string[]>;
 }
 
 /** Numbers to check: an array of E.164 strings, or anything that slices into one. */
@@ -167,8 +177,11 @@ export class TaskRunner {
   async check(numbers: NumberList): Promise<void> {
     await this.#round(numbers, true);
     await this.idle();
-    const retry = await this.#toMinimum(this.#retry);
+    let retry = this.#retry;
     this.#retry = [];
+    // A task's `done` released its claims: the retry must hold them again before uploading.
+    if (this.#deps.fleet && retry.length > 0) retry = await this.#deps.fleet.claimAgain(retry, this.#deps.state);
+    retry = await this.#toMinimum(retry);
     await this.#round(retry, false);
     await this.idle();
   }
@@ -196,6 +209,7 @@ export class TaskRunner {
    */
   #inSlot(work: (slotFree: () => void) => Promise<void>): void {
     void this.#slots.add(async () => {
+      const fleetSlot = await this.#fleetSlot();
       let slotFree!: () => void;
       const freed = new Promise<void>((resolve) => (slotFree = resolve));
       const task = work(slotFree).catch((error: unknown) => {
@@ -203,6 +217,7 @@ export class TaskRunner {
       });
       void this.#tasks.add(() => task);
       await Promise.race([freed, task]);
+      await fleetSlot?.release().catch(() => {}); // unreachable: the lease frees it
     });
   }
 
@@ -232,17 +247,32 @@ export class TaskRunner {
     }
   }
 
+  /**
+   * The fleet's slot for a task, or none (no fleet, or the job is stopping). When the fleet's
+   * Redis cannot be reached, the job fails: no task is created from then on (#holdBack), and a
+   * task already at the provider is still collected.
+   */
+  async #fleetSlot(): Promise<{ release(): Promise<void> } | undefined> {
+    try {
+      return await this.#deps.fleet?.acquireSlot(this.#collect.signal);
+    } catch (error) {
+      if (!isWaError(error, ErrorCodes.ABORTED)) this.#failure ??= { error };
+      return undefined;
+    }
+  }
+
   /** Settles `numbers` without a create when the job stopped or cannot go on; true if it did. */
   #holdBack(numbers: readonly string[]): boolean {
     const stopped = this.#stopped || this.#deps.signal?.aborted === true;
-    if (!stopped && !this.fatal && this.#retryAt === undefined && !this.#unpaid) return false;
-    const why = this.fatal
-      ? State.TASK_ERROR
-      : stopped
-        ? State.ABORTED
-        : this.#unpaid
-          ? State.INSUFFICIENT_BALANCE
-          : State.RATE_LIMITED;
+    if (!stopped && !this.fatal && !this.#failure && this.#retryAt === undefined && !this.#unpaid) return false;
+    const why =
+      this.fatal || this.#failure
+        ? State.TASK_ERROR
+        : stopped
+          ? State.ABORTED
+          : this.#unpaid
+            ? State.INSUFFICIENT_BALANCE
+            : State.RATE_LIMITED;
     for (const number of numbers) this.#deps.state.settle(number, why);
     return true;
   }

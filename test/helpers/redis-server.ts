@@ -24,6 +24,10 @@ export interface RunningRedisServer {
   port: number;
   /** Kills the server with SIGKILL (no shutdown save) and starts it again on the same folder and port. */
   crashAndRestart(): Promise<void>;
+  /** Kills the server with SIGKILL and leaves it down, until `restart()`. */
+  crash(): Promise<void>;
+  /** Starts a crashed server again on the same folder and port (its AOF replayed). */
+  restart(): Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -58,6 +62,12 @@ export async function startRedisServer(options: RedisServerOptions = {}): Promis
     port,
     async crashAndRestart() {
       await kill(child, 'SIGKILL');
+      child = await launch(args);
+    },
+    async crash() {
+      await kill(child, 'SIGKILL');
+    },
+    async restart() {
       child = await launch(args);
     },
     async stop() {

@@ -36,6 +36,9 @@ export interface RedisConnection {
 
 export const DEFAULT_PREFIX = 'wa-check:';
 
+/** Reconnects a command waits through before it fails with WA_REDIS_UNAVAILABLE. */
+const REDIS_RETRIES = 3;
+
 /** Connects (or adopts `client`), failing with WA_REDIS_UNAVAILABLE or WA_INVALID_OPTION. */
 export async function connectRedis(options: RedisConnectionOptions): Promise<RedisConnection> {
   const prefix = options.prefix ?? DEFAULT_PREFIX;
@@ -56,6 +59,12 @@ export async function connectRedis(options: RedisConnectionOptions): Promise<Red
     tls: target.tls ? { servername: target.host } : undefined,
     lazyConnect: true,
     connectTimeout: 10_000,
+    // A server that went away fails commands at once instead of queueing them through
+    // reconnects (ioredis's defaults: about 20 over more than a minute), so that a job stops
+    // creating tasks soon rather than waiting: its tasks are journaled, and a rerun picks them up.
+    enableOfflineQueue: false,
+    maxRetriesPerRequest: REDIS_RETRIES,
+    retryStrategy: (times) => Math.min(times * 200, 1_000),
   });
   // Connection errors surface through connect() and the commands; unhandled 'error' events would crash.
   client.on('error', () => {});
@@ -134,6 +143,11 @@ export function holderToken(): string {
 
 export async function closeConnection(connection: RedisConnection): Promise<void> {
   if (!connection.owned) return;
+  // A server that cannot be reached would hold a QUIT through every reconnect.
+  if (connection.client.status !== 'ready') {
+    connection.client.disconnect();
+    return;
+  }
   try {
     await connection.client.quit();
   } catch {
