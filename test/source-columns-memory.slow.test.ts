@@ -82,7 +82,9 @@ test('checkNumbers() - a wide 1M-row CSV carries every column in bounded memory,
   expect(shape.header.split(',')).toHaveLength(2 + EXTRA_COLUMNS + 7);
   const i = ROWS - 1;
   expect(shape.last.startsWith(`contact ${i},'+41791${String(i).padStart(6, '0')},value 0 of row ${i},`)).toBe(true);
-  // Held in memory, the cells would be ~250 MB of text and a string per row more.
-  expect(carried.maxRssMb).toBeLessThan(compact.maxRssMb + 80);
+  // Held in memory, the cells would be ~250 MB of text and a string per row more (and overflow
+  // the heap above). What carrying costs is the batches in flight, their copies between threads
+  // and the garbage they leave: measured 40-80 MB.
+  expect(carried.maxRssMb).toBeLessThan(compact.maxRssMb + 150);
   expect(carried.maxRssMb).toBeLessThan(500);
 }, 300_000);
