@@ -69,7 +69,7 @@ async function outputShape(path: string): Promise<{ header: string; lines: numbe
   return { header, lines, last };
 }
 
-test('checkNumbers() - a wide 1M-row CSV carries every column in bounded memory, as much as compact uses', async () => {
+test('checkNumbers() - a wide 1M-row CSV carries every column in bounded memory: the heap a compact run fits in', async () => {
   const dir = await tempDir();
   const input = join(dir, 'wide.csv');
   await wideCsv(input);
