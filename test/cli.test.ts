@@ -43,9 +43,12 @@ describe('wa-check check', () => {
     expect(run.stderr).toContain('Numbers paid for:    400');
     expect(run.code).toBe(0);
     const rows = parseCsv(await readFile(output, 'utf8'));
-    expect(rows[0]).toEqual(['row', 'input', 'number', 'whatsapp', 'source', 'reason', 'duplicate']);
+    // The input's own columns first (name, phone), then the result columns.
+    expect(rows[0]).toEqual(['name', 'phone', 'row', 'input', 'number', 'whatsapp', 'source', 'reason', 'duplicate']);
     expect(rows).toHaveLength(401);
-    rows.slice(1).forEach((row, i) => {
+    rows.slice(1).forEach((line, i) => {
+      expect(line[0]).toBe(`p${i}`);
+      const row = line.slice(2);
       expect(row[0]).toBe(String(i + 1));
       expect(row[2]).toBe(numbers[i]);
       expect(row[3]).toBe(s.oracle.answer(numbers[i]!));

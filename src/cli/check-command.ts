@@ -5,6 +5,7 @@ import { DEFAULT_API_URL } from '../api/client.js';
 import { ProviderUnreachableError } from '../api/wait-errors.js';
 import { ErrorCodes, isWaError, WaError } from '../errors.js';
 import { type CheckJob, checkNumbers } from '../job/check-numbers.js';
+import type { ColumnChosen, ColumnsChosen } from '../input/read-input.js';
 import type { CheckOptions } from '../job/options.js';
 import type { CheckSummary } from '../job/progress.js';
 import { AtomicFile } from '../output/atomic-file.js';
@@ -59,6 +60,7 @@ export async function checkCommand(argv: string[], io: CliEnvironment): Promise<
       'max-spend': { type: 'string' },
       'resubmit-unconfirmed': { type: 'boolean' },
       progress: { type: 'boolean' },
+      compact: { type: 'boolean' },
       help: { type: 'boolean', short: 'h' },
       ...PRODUCT_FLAGS,
     },
@@ -128,6 +130,12 @@ export async function checkCommand(argv: string[], io: CliEnvironment): Promise<
     dryRun,
     resubmitUnconfirmed: values['resubmit-unconfirmed'] ?? false,
     signal: stop.signal,
+    compact: values.compact ?? false,
+    // Before any result, on stderr: stdout may be the results themselves.
+    onColumns: (columns) => {
+      progress?.clear();
+      io.stderr.write(`${describeColumns(columns)}\n`);
+    },
     onProgress: progress ? (state) => progress.update(state) : undefined,
     topUp: product.topUp,
     pricePerNumber: product.pricePerNumber,
@@ -183,6 +191,14 @@ export async function checkCommand(argv: string[], io: CliEnvironment): Promise<
       reportObject(summary, { exitCode, output: partial ?? output ?? null }),
     );
   return exitCode;
+}
+
+/** `Phone column: "Mobile" (detected); country column: "Country" (named)`, for the start of a job. */
+export function describeColumns({ phone, country }: ColumnsChosen): string {
+  const name = (column: ColumnChosen) =>
+    column.header === undefined ? `column ${column.position}` : `"${column.header}"`;
+  const countryText = country ? `country column: ${name(country)} (${country.how})` : 'no country column';
+  return `Phone column: ${name(phone)} (${phone.how}); ${countryText}`;
 }
 
 /** The partial results kept under their own name, or undefined when there are none to keep. */

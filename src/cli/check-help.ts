@@ -16,11 +16,15 @@ Output:
   --no-formula-guard         CSV: keep cells that begin with = + - @ as they are (by default they get
                              a leading ' so that a spreadsheet does not run them as formulas)
   --report-json <file>       also write the final report as JSON, for CI and schedulers
+  --compact                  the result columns only; by default every column of the input row
+                             comes first (an input column named like a result column, e.g.
+                             number, is written as number_input)
 
 Input:
   --column <name|position>   the phone column (default: detected; positions start at 1)
   --country <CC>             region of numbers without a country code, e.g. CH
   --country-column <name>    a column with each row's region (ISO 3166 alpha-2)
+                             (the columns chosen are named on stderr when the job starts)
 
 Provider:
   --api-url <url>            default $WA_CHECK_API_URL or ${DEFAULT_API_URL}

@@ -9,6 +9,7 @@ import { CountryNames } from './country-names.js';
 import { isZip } from './input-bytes.js';
 import { BATCH_ROWS, withCountry, type InputRow, type TabularOptions } from './tabular.js';
 import { readText } from './text-input.js';
+import { encodeRecord, sourceColumnNames } from './source-record.js';
 import { readXlsx } from './xlsx-input.js';
 
 export type { ColumnChosen, ColumnsChosen, InputRow } from './tabular.js';
@@ -18,6 +19,8 @@ export interface InputRecord {
   number: string;
   /** ISO 3166 alpha-2 or alpha-3, or an English country name. */
   country?: string | undefined;
+  /** Any other field (a name, a CRM id) comes back on the record's result, as `fields`. */
+  [field: string]: unknown;
 }
 
 export type InputFormat = 'csv' | 'txt' | 'xlsx';
@@ -169,20 +172,32 @@ async function* readIterable(
       finished = true;
     })();
     if (first.value instanceof Uint8Array) yield* readByteStream(Readable.from(all), options.format, options);
-    else yield* readValues(all);
+    else yield* readValues(all, options);
   } finally {
     if (!finished) await iterator.return?.();
   }
 }
 
-async function* readValues(values: AsyncIterable<unknown>): AsyncGenerator<InputRow[]> {
+/**
+ * Strings and records. With `carryColumns`, a record's fields are carried: the fields of the
+ * first record, in its order, are the columns (a later record's other fields are not).
+ */
+async function* readValues(values: AsyncIterable<unknown>, options: ReadInputOptions): AsyncGenerator<InputRow[]> {
   const countries = new CountryNames();
   let out: InputRow[] = [];
+  let fields: string[] | undefined;
   for await (const value of values) {
+    if (fields === undefined) {
+      fields = options.carryColumns && isRecord(value) ? Object.keys(value) : [];
+      // A record of its number alone has nothing more to carry, as a one-column file.
+      if (fields.length <= 1) fields = [];
+      else options.onSourceColumns?.(sourceColumnNames(fields, fields.length));
+    }
     if (typeof value === 'string') out.push(withCountry(value, undefined, countries));
     else if (isRecord(value)) {
       const country = typeof value.country === 'string' ? value.country : undefined;
-      out.push(withCountry(value.number, country, countries));
+      const source = fields.length > 0 ? encodeRecord(fields.map((field) => fieldText(value, field))) : undefined;
+      out.push(withCountry(value.number, country, countries, source));
     } else {
       out.push({
         input: String(value),
@@ -197,6 +212,13 @@ async function* readValues(values: AsyncIterable<unknown>): AsyncGenerator<Input
     }
   }
   if (out.length > 0) yield out;
+}
+
+/** A record's field as text: strings as they are, other values as JSON, nothing as empty. */
+function fieldText(record: InputRecord, field: string): string {
+  const value = record[field];
+  if (value === undefined || value === null) return '';
+  return typeof value === 'string' ? value : typeof value === 'object' ? JSON.stringify(value) : String(value);
 }
 
 function isRecord(value: unknown): value is InputRecord {

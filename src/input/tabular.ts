@@ -1,6 +1,7 @@
 import { chooseColumns, type ColumnChoice, type ColumnRef } from './columns.js';
 import { CountryNames } from './country-names.js';
 import { isMalformed, type ParsedRow } from './csv-parser.js';
+import { encodeRecord, sourceColumnNames } from './source-record.js';
 
 /** One data row of the input, before normalization. */
 export interface InputRow {
@@ -12,6 +13,11 @@ export interface InputRow {
   malformed: string | undefined;
   /** Set when the row's country cell names no country we know: the cell as it was. */
   unknownCountry: string | undefined;
+  /**
+   * With `carryColumns`: all the row's cells as one comma-separated record (source-record.ts);
+   * a malformed row's is the text it has. Undefined when nothing is carried.
+   */
+  source?: string | undefined;
 }
 
 /** One column a reader uses, and how it was found. */
@@ -43,6 +49,20 @@ export interface TabularOptions {
   countryColumn?: ColumnRef | undefined;
   /** Called once, when the columns are chosen. */
   onColumns?: ((columns: ColumnsChosen) => void) | undefined;
+  /**
+   * Keep every cell of each row (`InputRow.source`), for output that carries the input's columns.
+   * An input of one column (a text list) has nothing more than its phone cell, and carries nothing.
+   * @default false
+   */
+  carryColumns?: boolean | undefined;
+  /** With `carryColumns`, called once before the first row with the carried columns' names. */
+  onSourceColumns?: ((names: string[]) => void) | undefined;
+}
+
+/** A batch of parsed rows, with each row's source record when the reader keeps them (CSV does). */
+export interface ParsedBatch {
+  rows: ParsedRow[];
+  records?: string[] | undefined;
 }
 
 export const BATCH_ROWS = 4096;
@@ -61,7 +81,7 @@ export interface TabularHooks {
  * the row a person sees. Blank rows above a header are not data rows.
  */
 export async function* tabular(
-  batches: AsyncIterable<ParsedRow[]>,
+  batches: AsyncIterable<ParsedBatch>,
   options: TabularOptions,
   hooks: TabularHooks = {},
 ): AsyncGenerator<InputRow[]> {
@@ -70,15 +90,20 @@ export async function* tabular(
   let phone = 0;
   let country: number | undefined;
   let decided = false;
+  let carry = false;
   const pending: ParsedRow[] = [];
+  const pendingRecords: Array<string | undefined> = [];
   let out: InputRow[] = [];
-  const emit = (row: ParsedRow) => {
+  // Every row object gets its `source` in its literal (undefined when nothing is carried): one
+  // shape for all, instead of a property added to millions of objects after they are made.
+  const emit = (row: ParsedRow, record: string | undefined) => {
+    const source = carry ? (record ?? encodeRecord(isMalformed(row) ? [row.text] : row)) : undefined;
     if (isMalformed(row)) {
-      out.push({ input: row.text, country: undefined, malformed: row.malformed, unknownCountry: undefined });
+      out.push({ input: row.text, country: undefined, malformed: row.malformed, unknownCountry: undefined, source });
       return;
     }
     if (row.length === 0) {
-      out.push({ input: '', country: undefined, malformed: undefined, unknownCountry: undefined });
+      out.push({ input: '', country: undefined, malformed: undefined, unknownCountry: undefined, source });
       return;
     }
     const input = row[phone];
@@ -88,15 +113,16 @@ export async function* tabular(
         country: undefined,
         malformed: 'row has no phone column',
         unknownCountry: undefined,
+        source,
       });
       return;
     }
     const problem = problemOf?.(row, phone);
     if (problem !== undefined) {
-      out.push({ input, country: undefined, malformed: problem, unknownCountry: undefined });
+      out.push({ input, country: undefined, malformed: problem, unknownCountry: undefined, source });
       return;
     }
-    out.push(withCountry(input, country === undefined ? undefined : row[country], countries));
+    out.push(withCountry(input, country === undefined ? undefined : row[country], countries, source));
   };
   const decide = () => {
     const sample = pending.filter((row): row is string[] => !isMalformed(row) && row.length > 0);
@@ -105,22 +131,32 @@ export async function* tabular(
     phone = choice.phone;
     country = choice.country;
     options.onColumns?.(describe(choice, sample[0], options));
+    if (options.carryColumns) {
+      const header = choice.hasHeader ? sample[0] : undefined;
+      const width = Math.max(header?.length ?? 0, ...sample.slice(header ? 1 : 0).map((row) => row.length));
+      carry = width > 1;
+      if (carry) options.onSourceColumns?.(sourceColumnNames(header, width));
+    }
     hooks.chosen?.(choice);
     let beforeHeader = choice.hasHeader;
-    for (const row of pending) {
+    for (let i = 0; i < pending.length; i++) {
+      const row = pending[i]!;
       if (beforeHeader && !isMalformed(row)) {
         if (row.length > 0) beforeHeader = false;
         continue;
       }
-      emit(row);
+      emit(row, pendingRecords[i]);
     }
     pending.length = 0;
+    pendingRecords.length = 0;
   };
-  for await (const batch of batches) {
-    for (const row of batch) {
-      if (decided) emit(row);
+  for await (const { rows, records } of batches) {
+    for (let i = 0; i < rows.length; i++) {
+      const row = rows[i]!;
+      if (decided) emit(row, records?.[i]);
       else {
         pending.push(row);
+        pendingRecords.push(records?.[i]);
         if (pending.length >= SAMPLE_ROWS) decide();
       }
       if (out.length >= BATCH_ROWS) {
@@ -147,9 +183,14 @@ function describe(choice: ColumnChoice, first: string[] | undefined, options: Ta
 }
 
 /** The row of a phone text and its country cell: the cell's region, or the cell itself when it names none. */
-export function withCountry(input: string, cell: string | undefined, countries: CountryNames): InputRow {
+export function withCountry(
+  input: string,
+  cell: string | undefined,
+  countries: CountryNames,
+  source?: string,
+): InputRow {
   const region = cell ? countries.regionOf(cell) : undefined;
   if (region === null && cell!.trim() !== '')
-    return { input, country: undefined, malformed: undefined, unknownCountry: cell };
-  return { input, country: region ?? undefined, malformed: undefined, unknownCountry: undefined };
+    return { input, country: undefined, malformed: undefined, unknownCountry: cell, source };
+  return { input, country: region ?? undefined, malformed: undefined, unknownCountry: undefined, source };
 }

@@ -1,7 +1,7 @@
 import { ErrorCodes, WaError } from '../errors.js';
-import { CsvParser, sniffDelimiter, type ParsedRow } from './csv-parser.js';
+import { CsvParser, sniffDelimiter } from './csv-parser.js';
 import { chunkDecoder, describeBinary, sniffEncoding } from './input-bytes.js';
-import { tabular, type InputRow, type TabularOptions } from './tabular.js';
+import { type ParsedBatch, tabular, type InputRow, type TabularOptions } from './tabular.js';
 
 /** Excel's first line naming the delimiter (`sep=;`): honoured, and not a row. */
 const EXCEL_SEPARATOR_LINE = /^sep=(.)\r?(?:\n|$)/i;
@@ -39,11 +39,17 @@ export async function* readText(
   }
   const parser = new CsvParser({ delimiter });
 
-  async function* rows(): AsyncGenerator<ParsedRow[]> {
-    yield parser.push(sampleText, more === undefined);
+  // A text list (one field per line) has no columns to carry besides its phone cell.
+  const keepRecords = options.carryColumns === true && delimiter !== undefined;
+  const batch = (text: string, final: boolean): ParsedBatch => {
+    const records = keepRecords ? [] : undefined;
+    return { rows: parser.push(text, final, [], records), records };
+  };
+  async function* rows(): AsyncGenerator<ParsedBatch> {
+    yield batch(sampleText, more === undefined);
     if (more === undefined) return;
-    for await (const chunk of more) yield parser.push(decoder.write(chunk), false);
-    yield parser.push(decoder.end(), true);
+    for await (const chunk of more) yield batch(decoder.write(chunk), false);
+    yield batch(decoder.end(), true);
   }
   // Once the columns are known, only the phone and country fields are made.
   yield* tabular(rows(), options, {

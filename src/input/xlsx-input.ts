@@ -2,7 +2,7 @@ import type { Readable } from 'node:stream';
 import { ErrorCodes, WaError } from '../errors.js';
 import { cellProblem, cellText } from '../spreadsheet/cell-text.js';
 import type { ParsedRow } from './csv-parser.js';
-import { BATCH_ROWS, tabular, type InputRow, type TabularOptions } from './tabular.js';
+import { BATCH_ROWS, type ParsedBatch, tabular, type InputRow, type TabularOptions } from './tabular.js';
 
 /**
  * The first sheet of a workbook, one row per sheet row after the header: rows missing from the
@@ -23,7 +23,7 @@ export async function* readXlsx(input: Readable, options: TabularOptions): Async
   });
   // Cells without a value, by row: rare, so kept beside the rows instead of in every row.
   const problems = new WeakMap<string[], Array<string | undefined>>();
-  async function* rows(): AsyncGenerator<ParsedRow[]> {
+  async function* rows(): AsyncGenerator<ParsedBatch> {
     try {
       for await (const sheet of reader) {
         let batch: ParsedRow[] = [];
@@ -50,17 +50,17 @@ export async function* readXlsx(input: Readable, options: TabularOptions): Async
           for (; blanks > 0; blanks--) {
             batch.push([]);
             if (batch.length >= BATCH_ROWS) {
-              yield batch;
+              yield { rows: batch };
               batch = [];
             }
           }
           batch.push(cells);
           if (batch.length >= BATCH_ROWS) {
-            yield batch;
+            yield { rows: batch };
             batch = [];
           }
         }
-        yield batch;
+        yield { rows: batch };
         break; // the first sheet only
       }
     } catch (cause) {

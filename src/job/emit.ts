@@ -28,15 +28,16 @@ export async function* emitSpooled(
 ): AsyncGenerator<ResultBlock> {
   let row = state.rowsAnsweredEarly;
   let waitFor = tasks;
+  const carried = state.sourceColumns;
   const newBlock = (capacity: number) => {
-    const block = new ResultBlock(capacity);
+    const block = new ResultBlock(capacity).carry(carried);
     if (extras) {
       block.extras = [];
       block.extraColumns = extras.columns;
     }
     return block;
   };
-  for await (const { keys, reasons, inputs } of readSpool(spoolPath)) {
+  for await (const { keys, reasons, inputs, sources } of readSpool(spoolPath)) {
     let results = newBlock(keys.length);
     for (let i = 0; i < keys.length; i++) {
       row++;
@@ -45,6 +46,7 @@ export async function* emitSpooled(
         if (included(which, INVALID_ROW)) {
           results.addInvalid(row, inputs[i]!, reasons[i]!);
           results.extras?.push(extras!.get(NO_NUMBER));
+          results.sources?.push(sources?.[i] ?? '');
         }
         continue;
       }
@@ -63,6 +65,7 @@ export async function* emitSpooled(
       if (included(which, answer)) {
         results.addNumber(row, inputs[i]!, key, answer, state.isDuplicateRow(row - 1));
         results.extras?.push(extras!.get(key));
+        results.sources?.push(sources?.[i] ?? '');
       }
     }
     if (results.length > 0) yield results;

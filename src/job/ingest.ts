@@ -5,6 +5,7 @@ import { keyBatches } from './key-batches.js';
 import type { IngestBatch } from './normalize-rows.js';
 import type { ResolvedCheckOptions } from './options.js';
 import { ResultBlock } from './result-block.js';
+import { SourceRecords } from './source-records.js';
 import type { SpoolWriter } from './spool.js';
 
 /** Rows held while the early cache scan runs, before reading waits for it. */
@@ -48,6 +49,7 @@ export async function* ingest(
   let answering = options.order === 'input' && typeof input === 'string';
   const waiting: HeldBatch[] = [];
   for await (const batch of keyBatches(input, options)) {
+    if (batch.sourceColumns) state.carryColumns(batch.sourceColumns);
     const firstRow = state.counts.rows;
     const deduped = state.dedupe(batch.keys);
     if (answering) {
@@ -77,10 +79,11 @@ export async function* ingest(
 /** Spools the rows of a batch that pass 1 did not answer (those from rowsAnsweredEarly on). */
 async function spoolUnanswered(state: JobState, spool: SpoolWriter, { batch, firstRow }: HeldBatch): Promise<void> {
   const { keys, inputs, reasons } = batch;
+  const sources = batch.sources && SourceRecords.over(batch.sources);
   for (let i = Math.max(0, state.rowsAnsweredEarly - firstRow); i < keys.length; i++) {
     const key = keys[i]!;
-    if (key === NO_NUMBER) spool.addInvalid(reasons[i]!, inputs[i]!);
-    else spool.addNumber(key, inputs[i]!);
+    if (key === NO_NUMBER) spool.addInvalid(reasons[i]!, inputs[i]!, sources?.get(i));
+    else spool.addNumber(key, inputs[i]!, sources?.get(i));
   }
   await spool.flush();
 }
@@ -112,6 +115,8 @@ function* answerKnownRows(state: JobState, batches: readonly HeldBatch[]): Gener
         duplicates: duplicates.subarray(0, known),
         inputs: whole ? inputs : inputs.slice(0, known),
         reasonCodes: reasons.subarray(0, known),
+        sources: batch.sources && SourceRecords.over(batch.sources).head(known),
+        sourceColumns: batch.sources && state.sourceColumns,
       });
       state.answeredEarlyUpTo(firstRow + known);
     }

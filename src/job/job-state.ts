@@ -56,6 +56,17 @@ export class JobState {
   #wake: (() => void) | undefined;
   /** How many numbers ended in each state, counted once when the job ended. */
   #finalStates: Uint32Array | undefined;
+  #sourceColumns: readonly string[] | undefined;
+
+  /** The names of the input's columns that results carry (source-record.ts); none when compact. */
+  get sourceColumns(): readonly string[] | undefined {
+    return this.#sourceColumns;
+  }
+
+  /** The reader chose the columns that rows carry. */
+  carryColumns(names: readonly string[]): void {
+    this.#sourceColumns = names;
+  }
 
   /** The counts so far. Read them; they change only through this class's methods. */
   get counts(): Readonly<JobCounts> {

@@ -1,5 +1,5 @@
 import { ErrorCodes } from '../errors.js';
-import type { InputSource } from '../input/read-input.js';
+import type { ColumnsChosen, InputSource } from '../input/read-input.js';
 import { workerScriptExists, workerStream } from '../worker/worker-stream.js';
 import type { IngestWorkerData } from './ingest-worker.js';
 import { normalizeRows, type IngestBatch, type NormalizeOptions } from './normalize-rows.js';
@@ -27,9 +27,12 @@ export function keyBatches(input: InputSource, options: NormalizeOptions): Async
         countryColumn: options.countryColumn,
         format: options.format,
         country: options.country,
+        carryColumns: options.carryColumns,
       },
     };
-    return workerStream<IngestBatch>(WORKER, data, ErrorCodes.INPUT_UNREADABLE, INGEST_WORKER_LIMITS);
+    return workerStream<IngestBatch>(WORKER, data, ErrorCodes.INPUT_UNREADABLE, INGEST_WORKER_LIMITS, (note) =>
+      options.onColumns?.(note as ColumnsChosen),
+    );
   }
   return normalizeRows(input, options);
 }

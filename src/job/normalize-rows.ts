@@ -2,6 +2,7 @@ import type { CountryCode } from 'libphonenumber-js/max';
 import { e164ToKey } from '../dedupe/number-table.js';
 import { readInput, type InputSource, type ReadInputOptions } from '../input/read-input.js';
 import { normalizeNumber, toRegion, type InvalidReason } from '../normalize/normalize-number.js';
+import { type SourceRecordsData, sourceRecordsData } from './source-records.js';
 
 export interface NormalizeOptions extends ReadInputOptions {
   country: CountryCode | undefined;
@@ -27,6 +28,10 @@ export interface IngestBatch {
   inputs: string[];
   /** Why a row has no valid number: an index into INVALID_REASONS (typed, so it moves between threads as bytes). */
   reasons: Uint8Array;
+  /** With carryColumns: each row's cells as one source record (input/source-record.ts), joined. */
+  sources?: SourceRecordsData | undefined;
+  /** The carried columns' names, on the first batch that carries them. */
+  sourceColumns?: string[] | undefined;
 }
 
 /**
@@ -35,13 +40,20 @@ export interface IngestBatch {
  * thread or in a worker thread (ingest-worker.ts), so it holds nothing but its batch.
  */
 export async function* normalizeRows(input: InputSource, options: NormalizeOptions): AsyncGenerator<IngestBatch> {
-  for await (const batch of readInput(input, options)) {
+  // Set by the reader once it has chosen the columns, before the first row it yields.
+  const carried: { names?: string[] } = {};
+  let namesSent = false;
+  const reading = { ...options, onSourceColumns: (names: string[]) => (carried.names = names) };
+  for await (const batch of readInput(input, reading)) {
     const keys = new Float64Array(batch.length);
     const inputs = new Array<string>(batch.length);
     const reasons = new Uint8Array(batch.length);
+    const { names } = carried;
+    const sources = names ? new Array<string>(batch.length) : undefined;
     for (let i = 0; i < batch.length; i++) {
       const row = batch[i]!;
       inputs[i] = row.input;
+      if (sources) sources[i] = row.source ?? '';
       if (row.malformed !== undefined) {
         reasons[i] = REASON_CODES.get('malformed_row')!;
         continue;
@@ -54,6 +66,8 @@ export async function* normalizeRows(input: InputSource, options: NormalizeOptio
       if (normalized.ok) keys[i] = e164ToKey(normalized.e164);
       else reasons[i] = REASON_CODES.get(normalized.reason satisfies InvalidReason)!;
     }
-    yield { keys, inputs, reasons };
+    const sourceColumns: string[] | undefined = names && !namesSent ? names : undefined;
+    namesSent ||= sourceColumns !== undefined;
+    yield { keys, inputs, reasons, sources: sources && sourceRecordsData(sources), sourceColumns };
   }
 }

@@ -4,7 +4,7 @@ import type { ResultCache } from '../store/result-cache.js';
 import { DEFAULT_MAX_AGE_MS } from '../store/result-cache.js';
 import { invalidOption } from '../errors.js';
 import type { ColumnRef } from '../input/columns.js';
-import type { InputFormat } from '../input/read-input.js';
+import type { ColumnsChosen, InputFormat } from '../input/read-input.js';
 import { checkNonNegativeNumber, checkOneOf, checkPositiveInteger } from '../validate.js';
 import type { TopUpPolicy } from './cost-report.js';
 import type { JobProgress } from './progress.js';
@@ -95,6 +95,21 @@ export interface CheckOptions {
   signal?: AbortSignal | undefined;
   /** Called as the job advances (at most a few times a second). */
   onProgress?: ((progress: JobProgress) => void) | undefined;
+  /**
+   * Results without the input's own columns. By default every result carries its row's other
+   * cells (a file's columns, a record's fields) as `fields`, and `writeResults` writes them
+   * before the result columns; `compact` leaves them out (the result columns only), and is the
+   * fastest form.
+   * @default false
+   */
+  compact?: boolean | undefined;
+  /**
+   * Called once, before the first result, with the phone and country columns the input is read
+   * by and whether each was named or detected (files and byte streams; iterables have none).
+   * @example
+   * onColumns: ({ phone }) => console.error(`Phone column: ${phone.header ?? phone.position} (${phone.how})`)
+   */
+  onColumns?: ((columns: ColumnsChosen) => void) | undefined;
   /** Folder for the job's temporary spool file. @default the OS temp folder */
   tempDir?: string | undefined;
 }
@@ -109,6 +124,8 @@ export interface ResolvedCheckOptions extends CheckOptions {
   order: 'input' | 'completion';
   dryRun: boolean;
   resubmitUnconfirmed: boolean;
+  /** Whether rows carry their other cells: not `compact`. */
+  carryColumns: boolean;
 }
 
 export function resolveCheckOptions(options: CheckOptions): ResolvedCheckOptions {
@@ -123,6 +140,7 @@ export function resolveCheckOptions(options: CheckOptions): ResolvedCheckOptions
     topUp: checkOneOf('topUp', options.topUp ?? 'stale', ['stale', 'none']),
     dryRun: options.dryRun ?? false,
     resubmitUnconfirmed: options.resubmitUnconfirmed ?? false,
+    carryColumns: !options.compact,
   };
   if (options.country !== undefined) {
     const code = options.country.trim().toUpperCase();

@@ -1,7 +1,9 @@
 import type { ResultExtras } from '../api/reconcile.js';
 import { keyToE164 } from '../dedupe/number-table.js';
 import { answerOf, INVALID_ROW, NO_NUMBER, reasonOf, sourceOf } from './answer-state.js';
+import { recordCells } from '../input/source-cells.js';
 import { INVALID_REASONS } from './normalize-rows.js';
+import { SourceRecords } from './source-records.js';
 
 /** The answer for one input row. */
 export interface CheckResult {
@@ -17,6 +19,12 @@ export interface CheckResult {
   reason: string | null;
   /** True when an earlier row holds the same number (answered, not paid twice). */
   duplicate: boolean;
+  /**
+   * The input row's own cells by column name, phone column included (a file's header, or
+   * `column1`... without one; a record's fields), all as text. Absent with `compact`, and for
+   * inputs of one column (nothing to carry besides `input`).
+   */
+  fields?: Record<string, string>;
   /**
    * Only in a job of a richer v1 product: its extra columns (`ws_active`: `activetime`,
    * `activedays`, `business`; `ws_avatar`: `age`, `avatar`, `category`, `gender`, `hair_color`,
@@ -48,13 +56,17 @@ export class ResultBlock {
   readonly inputs: string[];
   /** Why an invalid row has no number, as an index into INVALID_REASONS; 0 for the others. */
   readonly reasonCodes: Uint8Array;
+  /** Each row's own cells as one source record (input/source-record.ts), when the job carries them. */
+  sources?: SourceRecords | undefined;
+  /** The names of the cells in `sources`, the same array for every block of a job. */
+  sourceColumns?: readonly string[] | undefined;
   /** A richer product's job only: each row's extra columns (see CheckResult.extras). */
   extras?: ResultExtras[] | undefined;
   /** The names of those columns, in order. */
   extraColumns?: readonly string[] | undefined;
 
   /** An empty block to fill with addNumber and addInvalid, or one over existing columns of `length` rows. */
-  constructor(capacity: number, columns?: Omit<ResultBlock, 'length' | 'addNumber' | 'addInvalid'>) {
+  constructor(capacity: number, columns?: Omit<ResultBlock, 'length' | 'addNumber' | 'addInvalid' | 'carry'>) {
     this.length = columns ? capacity : 0;
     this.rows = columns?.rows ?? new Uint32Array(capacity);
     this.keys = columns?.keys ?? new Float64Array(capacity);
@@ -62,6 +74,16 @@ export class ResultBlock {
     this.duplicates = columns?.duplicates ?? new Uint8Array(capacity);
     this.inputs = columns?.inputs ?? [];
     this.reasonCodes = columns?.reasonCodes ?? new Uint8Array(capacity);
+    this.sources = columns?.sources;
+    this.sourceColumns = columns?.sourceColumns;
+  }
+
+  /** From now on, rows added carry source records (push them to `sources` beside each row). */
+  carry(sourceColumns: readonly string[] | undefined): this {
+    if (sourceColumns === undefined) return this;
+    this.sourceColumns = sourceColumns;
+    this.sources = new SourceRecords();
+    return this;
   }
 
   addNumber(row: number, input: string, key: number, state: number, duplicate: boolean): void {
@@ -91,6 +113,19 @@ export function invalidReasonOf(block: ResultBlock, at: number): string {
 
 /** The block's rows as result objects. */
 export function toResults(block: ResultBlock): CheckResult[] {
+  const results = bareResults(block);
+  const { sources, sourceColumns } = block;
+  if (sources && sourceColumns) {
+    for (let i = 0; i < block.length; i++) {
+      const cells = recordCells(sources.get(i), sourceColumns.length);
+      // fromEntries defines own properties: a column named __proto__ stays a column.
+      results[i]!.fields = Object.fromEntries(cells.map((cell, c) => [sourceColumns[c]!, cell]));
+    }
+  }
+  return results;
+}
+
+function bareResults(block: ResultBlock): CheckResult[] {
   const results = new Array<CheckResult>(block.length);
   for (let i = 0; i < block.length; i++) {
     const row = block.rows[i]!;

@@ -26,23 +26,25 @@ export class SpoolWriter {
     this.#text = createWriteStream(`${path}.text`);
   }
 
-  addNumber(key: number, input: string): void {
-    this.#add(key, input);
+  /** A row with a number; `source`, the row's cells as one record when the job carries them. */
+  addNumber(key: number, input: string, source?: string): void {
+    this.#add(key, input, source);
   }
 
   /** A row without a number; `reasonCode` indexes INVALID_REASONS. */
-  addInvalid(reasonCode: number, input: string): void {
-    this.#add(-reasonCode, input);
+  addInvalid(reasonCode: number, input: string, source?: string): void {
+    this.#add(-reasonCode, input, source);
   }
 
-  #add(value: number, input: string): void {
+  #add(value: number, input: string, source: string | undefined): void {
     if (this.#rows === this.#keyBuffer.length) {
       const grown = new Float64Array(this.#rows * 2);
       grown.set(this.#keyBuffer);
       this.#keyBuffer = grown;
     }
     this.#keyBuffer[this.#rows++] = value;
-    this.#lines.push(escapeInput(input));
+    // Escaped, neither text holds a tab: the first one parts them.
+    this.#lines.push(source === undefined ? escapeInput(input) : `${escapeInput(input)}\t${escapeInput(source)}`);
   }
 
   /** Writes the buffered rows, waiting when the disk is behind. */
@@ -81,6 +83,8 @@ export interface SpoolBatch {
   /** Why a row has no number (an index into INVALID_REASONS); 0 for a row that has one. */
   reasons: Uint8Array;
   inputs: string[];
+  /** Each row's source record, when the rows were spooled with them. */
+  sources?: string[] | undefined;
 }
 
 /** Splits stored values into keys and reason codes, in place for the keys (see SpoolWriter). */
@@ -113,9 +117,9 @@ export async function* readSpool(path: string): AsyncGenerator<SpoolBatch> {
       position += bytes.length;
       return batch;
     };
-    for await (const inputs of readLines(`${path}.text`)) {
-      const batch = await readKeys(inputs.length);
-      yield { keys: batch, reasons: decodeInvalid(batch), inputs };
+    for await (const lines of readLines(`${path}.text`)) {
+      const batch = await readKeys(lines.length);
+      yield { keys: batch, reasons: decodeInvalid(batch), ...splitLines(lines) };
     }
   } finally {
     await keys.close();
@@ -145,9 +149,28 @@ async function* readLines(path: string): AsyncGenerator<string[]> {
     const text = rest + decoder.write(chunk);
     const last = text.lastIndexOf('\n');
     rest = text.slice(last + 1);
-    if (last >= 0) yield text.slice(0, last).split('\n').map(unescapeInput);
+    if (last >= 0) yield text.slice(0, last).split('\n');
   }
-  if (rest.length > 0) yield [unescapeInput(rest)];
+  if (rest.length > 0) yield [rest];
+}
+
+/** Spooled lines as inputs, and source records where the rows have them. */
+function splitLines(lines: string[]): { inputs: string[]; sources: string[] | undefined } {
+  const inputs = new Array<string>(lines.length);
+  let sources: string[] | undefined;
+  for (let i = 0; i < lines.length; i++) {
+    const line = lines[i]!;
+    const tab = line.indexOf('\t');
+    if (tab === -1) {
+      inputs[i] = unescapeInput(line);
+      if (sources) sources[i] = '';
+      continue;
+    }
+    sources ??= new Array<string>(lines.length).fill('', 0, i);
+    inputs[i] = unescapeInput(line.slice(0, tab));
+    sources[i] = unescapeInput(line.slice(tab + 1));
+  }
+  return { inputs, sources };
 }
 
 const NEEDS_ESCAPE = /[\\\t\n\r]/;

@@ -2,7 +2,9 @@ import { answerOf, reasonOf, sourceOf } from '../job/answer-state.js';
 import type { CheckResult } from '../job/result-block.js';
 import { INVALID_REASONS } from '../job/normalize-rows.js';
 import { INVALID_ROW, type ResultBlock } from '../job/result-block.js';
-import { resultCells } from './columns.js';
+import type { SourceRecords } from '../job/source-records.js';
+import { recordCells } from '../input/source-cells.js';
+import { resultCells, sourceCells } from './columns.js';
 import { neutralizeFormula } from './formula-guard.js';
 
 const NEEDS_QUOTES = /[",\n\r]/;
@@ -12,11 +14,15 @@ export interface CsvOptions {
   formulaGuard?: boolean | undefined;
 }
 
-/** One result as a CSV line (with its newline); `formulaGuard: false` keeps text cells as read. */
-export function csvLine(result: CheckResult, options?: CsvOptions): string {
-  return `${resultCells(result, options?.formulaGuard === false ? keepText : neutralizeFormula)
-    .map(csvField)
-    .join(',')}\n`;
+/**
+ * One result as a CSV line (with its newline); `formulaGuard: false` keeps text cells as read.
+ * With `sourceColumns`, the result's carried `fields` in that order come first.
+ */
+export function csvLine(result: CheckResult, options?: CsvOptions, sourceColumns?: readonly string[]): string {
+  const guard = options?.formulaGuard === false ? keepText : neutralizeFormula;
+  const cells = resultCells(result, guard);
+  const carried = sourceColumns?.length ? sourceCells(result, sourceColumns).map(guard) : [];
+  return `${[...carried, ...cells].map(csvField).join(',')}\n`;
 }
 
 /**
@@ -27,16 +33,22 @@ export function csvLine(result: CheckResult, options?: CsvOptions): string {
  * cell is copied code unit by code unit, and only a cell that needs quotes or holds non-ASCII
  * text is formatted as text.
  */
-export function csvBytes(block: ResultBlock, options?: CsvOptions): Buffer {
+export function csvBytes(block: ResultBlock, options?: CsvOptions, sourceWidth = 0): Buffer {
   const formulaGuard = options?.formulaGuard !== false;
   const { rows, keys, states, duplicates, inputs, reasonCodes } = block;
+  const sources = sourceWidth > 0 ? block.sources : undefined;
   let inputUnits = 0;
   for (let i = 0; i < block.length; i++) inputUnits += inputs[i]!.length;
+  if (sources && block.length > 0) inputUnits += sources.end(block.length - 1) - sources.start(0);
   // At most 3 bytes per UTF-16 unit (quotes doubled, non-ASCII), a guard and two quotes per
-  // input; the row number, number and tail fit in ROW_BYTES.
-  const buffer = Buffer.allocUnsafe(3 * inputUnits + (3 + ROW_BYTES) * block.length);
+  // cell and a comma after it; the row number, number and tail fit in ROW_BYTES.
+  const buffer = Buffer.allocUnsafe(3 * inputUnits + (3 + ROW_BYTES + 4 * sourceWidth) * block.length);
+  const emptySources = ','.repeat(sourceWidth);
+  const sourceText = sources?.text ?? '';
   let at = 0;
   for (let i = 0; i < block.length; i++) {
+    if (sources) at = writeSourceCells(buffer, at, sources, i, sourceText, sourceWidth, formulaGuard);
+    else if (sourceWidth > 0) at += buffer.write(emptySources, at, 'latin1');
     at = writeInteger(buffer, at, rows[i]!);
     buffer[at++] = COMMA;
     at = writeTextCell(buffer, at, inputs[i]!, formulaGuard);
@@ -75,6 +87,70 @@ const NUMBER_TAILS: Uint8Array[] = Array.from({ length: INVALID_ROW * 2 }, (_, i
 
 /** What follows an invalid row's input, by reason code. */
 const INVALID_TAILS: Uint8Array[] = INVALID_REASONS.map((reason) => Buffer.from(`,,,${csvText(reason)},false\n`));
+
+/**
+ * A row's carried cells (its source record), `width` of them, each followed by a comma. The usual
+ * record (no quotes, as wide as the header) is copied as it is, encoded to UTF-8 in place, with a
+ * `'` before a cell a spreadsheet would run as a formula; any other is split into cells and each
+ * formatted as text.
+ */
+function writeSourceCells(
+  buffer: Buffer,
+  at: number,
+  sources: SourceRecords,
+  row: number,
+  text: string,
+  width: number,
+  formulaGuard: boolean,
+): number {
+  const start = at;
+  let cells = 1;
+  let cellStart = true;
+  const end = sources.end(row);
+  for (let i = sources.start(row); i < end; i++) {
+    const code = text.charCodeAt(i);
+    if (code === COMMA) {
+      cells++;
+      cellStart = true;
+      buffer[at++] = COMMA;
+      continue;
+    }
+    if (code === QUOTE || code === 10 || code === 13)
+      return start + buffer.write(sourceText(sources.get(row), width, formulaGuard), start, 'utf8');
+    if (cellStart) {
+      cellStart = false;
+      if (formulaGuard && (code === 61 || code === 43 || code === 45 || code === 64 || code === 9))
+        buffer[at++] = APOSTROPHE;
+    }
+    if (code < 0x80) buffer[at++] = code;
+    else if (code < 0x800) {
+      buffer[at++] = 0xc0 | (code >> 6);
+      buffer[at++] = 0x80 | (code & 0x3f);
+    } else if (code >= 0xd800 && code < 0xdc00 && i + 1 < end && (text.charCodeAt(i + 1) & 0xfc00) === 0xdc00) {
+      const point = 0x10000 + ((code - 0xd800) << 10) + (text.charCodeAt(++i) - 0xdc00);
+      buffer[at++] = 0xf0 | (point >> 18);
+      buffer[at++] = 0x80 | ((point >> 12) & 0x3f);
+      buffer[at++] = 0x80 | ((point >> 6) & 0x3f);
+      buffer[at++] = 0x80 | (point & 0x3f);
+    } else {
+      // A lone surrogate is written as U+FFFD, as Buffer.write does.
+      const unit = code >= 0xd800 && code < 0xe000 ? 0xfffd : code;
+      buffer[at++] = 0xe0 | (unit >> 12);
+      buffer[at++] = 0x80 | ((unit >> 6) & 0x3f);
+      buffer[at++] = 0x80 | (unit & 0x3f);
+    }
+  }
+  if (cells > width) return start + buffer.write(sourceText(sources.get(row), width, formulaGuard), start, 'utf8');
+  for (; cells <= width; cells++) buffer[at++] = COMMA;
+  return at;
+}
+
+/** A source record's cells as CSV text, each followed by a comma. */
+function sourceText(record: string, width: number, formulaGuard: boolean): string {
+  let text = '';
+  for (const cell of recordCells(record, width)) text += `${formulaGuard ? csvText(cell) : csvField(cell)},`;
+  return text;
+}
 
 /** A text cell as csvText gives it; ASCII that needs no quotes is copied as it is. */
 function writeTextCell(buffer: Buffer, at: number, text: string, formulaGuard: boolean): number {
@@ -133,6 +209,12 @@ function csvText(text: string): string {
 
 function keepText(text: string): string {
   return text;
+}
+
+/** The header line; with the formula guard, a carried column's name is guarded as a text cell is. */
+export function csvHeader(names: readonly string[], options?: CsvOptions): string {
+  const guard = options?.formulaGuard === false ? keepText : neutralizeFormula;
+  return `${names.map((name) => csvField(guard(name))).join(',')}\n`;
 }
 
 function csvField(text: string): string {

@@ -5,8 +5,8 @@ import { ErrorCodes, WaError } from '../errors.js';
 import type { CheckResult } from '../job/result-block.js';
 import { ResultBlock, toResults } from '../job/result-block.js';
 import { AtomicFile } from './atomic-file.js';
-import { outputColumnsOf, resultCells } from './columns.js';
-import { csvBytes, csvLine } from './csv-format.js';
+import { outputColumnsOf, outputHeader, resultCells, sourceCells } from './columns.js';
+import { csvBytes, csvHeader, csvLine } from './csv-format.js';
 import { jsonLine } from './jsonl-format.js';
 import { StreamSink } from './stream-sink.js';
 
@@ -123,23 +123,35 @@ async function writeBatches(
 ): Promise<number> {
   if (format === 'xlsx') return writeXlsx(batches, sink);
   let rows = 0;
-  // The header waits for the first batch: a richer product's results add columns.
-  let header = format === 'csv';
+  // The header waits for the first batch: it tells which of the input's columns the rows carry,
+  // and a richer product's results add columns.
+  let header = true;
+  let sourceColumns: readonly string[] | undefined;
   for await (const batch of batches) {
-    if (header) await sink.write(`${outputColumnsOf(batch).join(',')}\n`);
-    header = false;
     let chunk: string | Uint8Array = '';
+    if (header) {
+      sourceColumns = sourceColumnsOf(batch);
+      if (format === 'csv') await sink.write(csvHeader(outputHeader(sourceColumns, outputColumnsOf(batch)), options));
+      header = false;
+    }
     if (format === 'csv' && batch instanceof ResultBlock && !batch.extras) {
-      chunk = csvBytes(batch, options);
+      chunk = csvBytes(batch, options, sourceColumns?.length ?? 0);
     } else {
       for (const result of batch instanceof ResultBlock ? toResults(batch) : batch)
-        chunk += format === 'csv' ? csvLine(result, options) : jsonLine(result);
+        chunk += format === 'csv' ? csvLine(result, options, sourceColumns) : jsonLine(result);
     }
     rows += batch.length;
     await sink.write(chunk);
   }
-  if (header) await sink.write(`${outputColumnsOf().join(',')}\n`);
+  if (header && format === 'csv') await sink.write(csvHeader(outputColumnsOf(), options));
   return rows;
+}
+
+/** The input columns a batch's rows carry: a block's, or the fields of a batch's first result. */
+function sourceColumnsOf(batch: ResultBlock | readonly CheckResult[]): readonly string[] | undefined {
+  if (batch instanceof ResultBlock) return batch.sources ? batch.sourceColumns : undefined;
+  const fields = batch[0]?.fields;
+  return fields ? Object.keys(fields) : undefined;
 }
 
 /** XLSX cells are typed: text stays text (never a formula), so inputs are kept exactly as read. */
@@ -166,14 +178,18 @@ async function writeXlsx(batches: AsyncIterable<ResultBlock | readonly CheckResu
   const sheet = workbook.addWorksheet('Results');
   let header = true;
   let rows = 0;
+  let sourceColumns: readonly string[] = [];
   try {
     for await (const batch of batches) {
-      if (header) sheet.addRow(outputColumnsOf(batch)).commit();
-      header = false;
+      if (header) {
+        sourceColumns = sourceColumnsOf(batch) ?? [];
+        sheet.addRow(outputHeader(sourceColumns, outputColumnsOf(batch))).commit();
+        header = false;
+      }
       for (const result of batch instanceof ResultBlock ? toResults(batch) : batch) {
         const cells: Array<string | number> = resultCells(result, (text) => text);
         cells[0] = result.row;
-        sheet.addRow(cells).commit();
+        sheet.addRow(sourceColumns.length > 0 ? [...sourceCells(result, sourceColumns), ...cells] : cells).commit();
       }
       rows += batch.length;
       if (relayError !== undefined) throw relayError;

@@ -88,21 +88,40 @@ export function sendNote(port: MessagePort, note: unknown): void {
   port.postMessage({ type: 'note', note } satisfies StreamMessage<never>);
 }
 
+/** How far ahead by size, besides ITEMS_AHEAD: items of very different sizes (rows with their cells). */
+export interface ServeLimit<T> {
+  /** An item's size, in any unit (e.g. characters). */
+  weigh: (item: T) => number;
+  /** The most the unacknowledged items may weigh together; one item always goes. */
+  maxAhead: number;
+}
+
 /** The worker's side: sends each item of `source`, transferring what `transfer` names. */
 export async function serveStream<T>(
   port: MessagePort,
   source: AsyncIterable<T>,
   transfer: (item: T) => Transferable[] = () => [],
+  limit?: ServeLimit<T>,
 ): Promise<void> {
   let unacknowledged = 0;
+  // Acknowledgements come in order: each one frees the oldest item's weight.
+  const weights: number[] = [];
+  let weightAhead = 0;
   port.on('message', () => {
     unacknowledged--;
+    weightAhead -= weights.shift() ?? 0;
   });
   try {
     for await (const item of source) {
       port.postMessage({ type: 'item', item } satisfies StreamMessage<T>, transfer(item));
       unacknowledged++;
-      while (unacknowledged >= ITEMS_AHEAD) await once(port, 'message');
+      if (limit) {
+        const weight = limit.weigh(item);
+        weights.push(weight);
+        weightAhead += weight;
+      }
+      while (unacknowledged >= ITEMS_AHEAD || (limit && unacknowledged > 0 && weightAhead >= limit.maxAhead))
+        await once(port, 'message');
     }
     port.postMessage({ type: 'done' } satisfies StreamMessage<T>);
   } catch (error) {
