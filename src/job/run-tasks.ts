@@ -1,5 +1,6 @@
-// Over 300 lines: slots, rounds and what each outcome of a create or a collect does to them
-// belong together, and parallel branches edit these methods in place.
+// Over 300 lines on purpose: slots, rounds and what each outcome of a create or a collect does
+// to them (stop, hold back, retry, top up) are one state with one owner; split, the rules that
+// keep a number from being uploaded twice would be spread over files.
 import PQueue from 'p-queue';
 import type { WaClient } from '../api/client.js';
 import type { ProviderTask } from '../api/task.js';
