@@ -1,3 +1,4 @@
+import { availableParallelism } from 'node:os';
 import { isSupportedCountry, type CountryCode } from 'libphonenumber-js/max';
 import type { WaClient, WaClientOptions } from '../api/client.js';
 import type { ResultCache } from '../store/result-cache.js';
@@ -69,6 +70,24 @@ export interface CheckOptions {
   onProgress?: ((progress: JobProgress) => void) | undefined;
   /** Folder for the job's temporary spool file. @default the OS temp folder */
   tempDir?: string | undefined;
+  /**
+   * Worker threads that read and normalize an input file (each normalizes its share of the
+   * rows; results keep the input order). At most 16. Streams and iterables are read in the
+   * job's thread.
+   * @default one per core but the job's own, at least 1, at most 3 (see bench/README.md)
+   * @example { threads: 1 } // leave the other cores to other work
+   */
+  threads?: number | undefined;
+}
+
+const MAX_THREADS = 16;
+/**
+ * The job's own thread (dedupe, answers, output) needs a core; past two or three workers it is
+ * the bottleneck (measured per thread on 2M CRM-shaped rows, bench/README.md). On 2 cores a
+ * second worker only adds its reading of the file to the CPU both share.
+ */
+function defaultThreads(): number {
+  return Math.min(3, Math.max(1, availableParallelism() - 1));
 }
 
 export interface ResolvedCheckOptions extends CheckOptions {
@@ -80,6 +99,7 @@ export interface ResolvedCheckOptions extends CheckOptions {
   order: 'input' | 'completion';
   dryRun: boolean;
   resubmitUnconfirmed: boolean;
+  threads: number;
 }
 
 export function resolveCheckOptions(options: CheckOptions): ResolvedCheckOptions {
@@ -93,7 +113,9 @@ export function resolveCheckOptions(options: CheckOptions): ResolvedCheckOptions
     order: checkOneOf('order', options.order ?? 'input', ['input', 'completion']),
     dryRun: options.dryRun ?? false,
     resubmitUnconfirmed: options.resubmitUnconfirmed ?? false,
+    threads: checkPositiveInteger('threads', options.threads ?? defaultThreads()),
   };
+  if (resolved.threads > MAX_THREADS) invalidOption('threads', `at most ${MAX_THREADS}`, resolved.threads);
   if (options.country !== undefined) {
     const code = options.country.trim().toUpperCase();
     if (!isSupportedCountry(code))

@@ -22,7 +22,7 @@ type StreamMessage<T> =
  * going meanwhile. 10M warm rows: 8 -> 11.0 s, 32 -> 10.7 s, 128 -> 10.6 s (4096-row batches,
  * ~0.5M rows ahead); 256 gained nothing more for ~120 MB.
  */
-const ITEMS_AHEAD = 128;
+export const ITEMS_AHEAD = 128;
 const KNOWN_CODES = new Set<string>(Object.values(ErrorCodes));
 
 export function workerScriptExists(script: URL): boolean {
@@ -88,11 +88,15 @@ export function sendNote(port: MessagePort, note: unknown): void {
   port.postMessage({ type: 'note', note } satisfies StreamMessage<never>);
 }
 
-/** The worker's side: sends each item of `source`, transferring what `transfer` names. */
+/**
+ * The worker's side: sends each item of `source`, transferring what `transfer` names, at most
+ * `itemsAhead` ahead of the consumer (several workers feeding one consumer share the window).
+ */
 export async function serveStream<T>(
   port: MessagePort,
   source: AsyncIterable<T>,
   transfer: (item: T) => Transferable[] = () => [],
+  itemsAhead = ITEMS_AHEAD,
 ): Promise<void> {
   let unacknowledged = 0;
   port.on('message', () => {
@@ -102,7 +106,7 @@ export async function serveStream<T>(
     for await (const item of source) {
       port.postMessage({ type: 'item', item } satisfies StreamMessage<T>, transfer(item));
       unacknowledged++;
-      while (unacknowledged >= ITEMS_AHEAD) await once(port, 'message');
+      while (unacknowledged >= itemsAhead) await once(port, 'message');
     }
     port.postMessage({ type: 'done' } satisfies StreamMessage<T>);
   } catch (error) {
