@@ -6,6 +6,7 @@
 //
 // npm run bench -- warm                    -> mixed at 1M and 10M rows, crm at 2M and 10M
 // npm run bench -- warm 2000000 crm        -> crm at 2M rows only (sizes and shapes in any order)
+// npm run bench -- warm 2000000 crm threads=1,2 -> the command once per --threads value
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { runChild, runWhole } from './lib/child.js';
@@ -17,8 +18,10 @@ const CLI = fileURLToPath(new URL('../bin/wa-check.js', import.meta.url));
 const SHAPES = { mixed: [1_000_000, 10_000_000], crm: [2_000_000, 10_000_000] };
 
 export async function run(args) {
+  const threadsArg = args.find((arg) => arg.startsWith('threads='));
+  const threadCounts = threadsArg ? threadsArg.slice('threads='.length).split(',') : [undefined];
   const named = args.filter((arg) => arg in SHAPES);
-  const sizes = args.filter((arg) => !(arg in SHAPES)).map(Number);
+  const sizes = args.filter((arg) => !(arg in SHAPES) && arg !== threadsArg).map(Number);
   const rows = [];
   for (const shape of named.length ? named : Object.keys(SHAPES)) {
     for (const size of sizes.length ? sizes : SHAPES[shape]) {
@@ -26,16 +29,12 @@ export async function run(args) {
       const cacheDir = await warmCacheFor(file, size, shape);
       const out = (who) => join(OUT, `warm-${who}-${shape}-${size}.csv`);
       const ours = await runChild(CHILD, ['ours', file, cacheDir, out('ours')]);
-      const cli = await runWhole(CLI, [
-        'check',
-        file,
-        '--cache',
-        cacheDir,
-        '--dry-run',
-        '--no-progress',
-        '-o',
-        out('cli'),
-      ]);
+      const clis = [];
+      for (const threads of threadCounts) {
+        const flags = threads === undefined ? [] : ['--threads', threads];
+        const command = ['check', file, '--cache', cacheDir, '--dry-run', '--no-progress', ...flags, '-o', out('cli')];
+        clis.push([threads, await runWhole(CLI, command)]);
+      }
       const naive = await runChild(CHILD, ['naive', file, cacheDir, out('naive')]);
       const rate = (ms) => (size / ms) * 1000;
       const vs = (ms, naiveMs) => `${(naiveMs / ms).toFixed(1)}x`;
@@ -51,7 +50,10 @@ export async function run(args) {
         vs(result.wallMs, naive.wallMs),
       ];
       rows.push(line('wa-bulk-checker, checkNumbers()', ours.ms, ours));
-      rows.push(line('wa-bulk-checker, wa-check check -o out.csv', undefined, cli));
+      for (const [threads, cli] of clis) {
+        const flag = threads === undefined ? '' : ` --threads ${threads}`;
+        rows.push(line(`wa-bulk-checker, wa-check check${flag} -o out.csv`, undefined, cli));
+      }
       rows.push(line('naive (fast-csv, libphonenumber, Set, getMany 1,000)', naive.ms, naive));
     }
   }

@@ -1,4 +1,6 @@
+import { once } from 'node:events';
 import { parentPort, workerData } from 'node:worker_threads';
+import { AWAIT_JOB } from '../worker/ingest-pool.js';
 import { serveStream } from '../worker/worker-stream.js';
 import { normalizeRows, type NormalizeOptions, type RowShare } from './normalize-rows.js';
 
@@ -12,7 +14,9 @@ export interface IngestWorkerData {
   itemsAhead?: number | undefined;
 }
 
-const { input, options, share, itemsAhead } = workerData as IngestWorkerData;
+// A prewarmed worker (ingest-pool.ts) has loaded its modules by now and gets its job first.
+const job = (workerData === AWAIT_JOB ? (await once(parentPort!, 'message'))[0] : workerData) as IngestWorkerData;
+const { input, options, share, itemsAhead } = job;
 await serveStream(
   parentPort!,
   normalizeRows(input, options, share),

@@ -1,4 +1,3 @@
-import { availableParallelism } from 'node:os';
 import { isSupportedCountry, type CountryCode } from 'libphonenumber-js/max';
 import type { WaClient, WaClientOptions } from '../api/client.js';
 import type { ResultCache } from '../store/result-cache.js';
@@ -7,6 +6,7 @@ import { invalidOption } from '../errors.js';
 import type { ColumnRef } from '../input/columns.js';
 import type { InputFormat } from '../input/read-input.js';
 import { checkNonNegativeNumber, checkOneOf, checkPositiveInteger } from '../validate.js';
+import { defaultThreads } from '../worker/ingest-pool.js';
 import type { JobProgress } from './progress.js';
 import type { TaskJournal } from '../store/task-journal.js';
 
@@ -81,14 +81,6 @@ export interface CheckOptions {
 }
 
 const MAX_THREADS = 16;
-/**
- * The job's own thread (dedupe, answers, output) needs a core; past two or three workers it is
- * the bottleneck (measured per thread on 2M CRM-shaped rows, bench/README.md). On 2 cores a
- * second worker only adds its reading of the file to the CPU both share.
- */
-function defaultThreads(): number {
-  return Math.min(3, Math.max(1, availableParallelism() - 1));
-}
 
 export interface ResolvedCheckOptions extends CheckOptions {
   maxAgeMs: number;

@@ -32,15 +32,23 @@ export function workerScriptExists(script: URL): boolean {
 /**
  * The consuming side. `failureCode` types errors that carry no code of ours. `onNote` receives
  * what the worker sends with `sendNote` (e.g. the input columns it chose), in order with the items.
+ * `script` may be a worker already started that waits for its data as its first message
+ * (ingest-pool.ts): it is sent `workerData` that way.
  */
 export async function* workerStream<T>(
-  script: URL,
+  script: URL | Worker,
   workerData: unknown,
   failureCode: ErrorCode,
   resourceLimits?: ResourceLimits,
   onNote?: (note: unknown) => void,
 ): AsyncGenerator<T> {
-  const worker = new Worker(script, { workerData, resourceLimits });
+  const adopted = script instanceof Worker;
+  const worker = adopted ? script : new Worker(script, { workerData, resourceLimits });
+  if (adopted) {
+    if (worker.threadId === -1)
+      throw new WaError(failureCode, 'A worker thread failed: it stopped before its job was sent.');
+    worker.postMessage(workerData);
+  }
   const inbox: Array<StreamMessage<T>> = [];
   let failure: Error | undefined;
   let wake: (() => void) | undefined;
