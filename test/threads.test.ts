@@ -86,6 +86,15 @@ describe('threads option', () => {
     expect(outputs[2]).toBe(outputs[0]);
   });
 
+  test('wa-check check --threads 2 on a file that is no list: the error, exit 1, and no worker left waiting', async () => {
+    const dir = await tempDir();
+    const input = join(dir, 'scan.pdf');
+    await writeFile(input, Buffer.from('%PDF-1.4\n\u0000\u0001binary'));
+    const run = await runCli(['check', input, '--dry-run', '--cache', join(dir, 'cache'), '--threads', '2']);
+    expect(run.stderr).toContain('WA_INPUT_UNREADABLE');
+    expect(run.code).toBe(1);
+  });
+
   test('wa-check check --threads 0 is bad usage, named', async () => {
     const dir = await tempDir();
     const input = join(dir, 'list.csv');

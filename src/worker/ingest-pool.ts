@@ -50,9 +50,10 @@ export function prewarmIngestWorkers(threads: number): void {
 }
 
 /**
- * The prewarmed workers for a job of `threads` workers, still running, referenced again (their
- * caller sends the job and listens from now on); none when they were started for another count.
- * Those not taken are ended.
+ * The prewarmed workers for a job of `threads` workers, still running; none when they were
+ * started for another count (those are ended). A taken worker stays unreferenced until
+ * workerStream sends it its job: one whose stream never starts (another worker failed first)
+ * must not keep the process alive.
  */
 export function takeIngestWorkers(threads: number): Worker[] {
   const all = waiting.splice(0);
@@ -61,6 +62,5 @@ export function takeIngestWorkers(threads: number): Worker[] {
     for (const worker of all) void worker.terminate();
     return [];
   }
-  for (const worker of all) worker.ref();
   return all;
 }

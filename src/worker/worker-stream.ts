@@ -47,6 +47,8 @@ export async function* workerStream<T>(
   if (adopted) {
     if (worker.threadId === -1)
       throw new WaError(failureCode, 'A worker thread failed: it stopped before its job was sent.');
+    // Prewarmed workers are unreferenced until they have a job (ingest-pool.ts).
+    worker.ref();
     worker.postMessage(workerData);
   }
   const inbox: Array<StreamMessage<T>> = [];
