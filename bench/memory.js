@@ -9,23 +9,27 @@ import { fmt, mb, table } from './lib/report.js';
 const DEDUPE = fileURLToPath(new URL('./memory-child.js', import.meta.url));
 const WARM = fileURLToPath(new URL('./warm-child.js', import.meta.url));
 
+// npm run bench -- memory [rows] [unique]: the job on both shapes of list (see warm.js).
 export async function run(args) {
   const rows = Number(args[0] ?? 10_000_000);
   const unique = Number(args[1] ?? 50_000_000);
-  const file = await sampleFile(rows);
-  const cacheDir = await warmCacheFor(file, rows);
-  const job = await runChild(WARM, ['ours', file, cacheDir, join(OUT, `memory-out-${rows}.csv`)]);
+  const jobs = [];
+  for (const shape of ['mixed', 'crm']) {
+    const file = await sampleFile(rows, 'bench', { shape });
+    const cacheDir = await warmCacheFor(file, rows, shape);
+    jobs.push([shape, await runChild(WARM, ['ours', file, cacheDir, join(OUT, `memory-out-${shape}-${rows}.csv`)])]);
+  }
   const dedupe = await runChild(DEDUPE, [String(unique)]);
   table(
     'Peak memory (each in its own process)',
     ['what', 'size', 'peak RSS', 'notes'],
     [
-      [
-        `checkNumbers, warm, CSV out`,
+      ...jobs.map(([shape, job]) => [
+        `checkNumbers, warm, CSV out, ${shape} list`,
         `${fmt(rows)} rows`,
         mb(job.peakRss),
         `${fmt((job.rows / job.ms) * 1000)} rows/s`,
-      ],
+      ]),
       [
         'NumberTable dedupe',
         `${fmt(unique)} unique`,

@@ -52,7 +52,8 @@ if (mode === 'prefill' || mode === 'prefill-redis') {
 }
 
 const ms = Number(process.hrtime.bigint() - started) / 1e6;
-console.log(JSON.stringify({ rows, ms, peakRss: peakRss() }));
+const cpu = process.cpuUsage();
+console.log(JSON.stringify({ rows, ms, peakRss: peakRss(), cpuMs: (cpu.user + cpu.system) / 1000 }));
 
 /**
  * What a developer would write first: fast-csv, then libphonenumber-js per row, a Set for

@@ -171,3 +171,19 @@ test('writeResults() - a job writes through its blocks, the same text as through
   expect(text).toBe(await readFile(viaObjects, 'utf8'));
   expect(text).toContain("3,'+41 79 828 46 51,+41798284651,yes,cache,,true\n4,'=2+2,,,,not_a_phone_number,false\n");
 });
+
+test('csvBytes() - row numbers and numbers of every length, zero-padded halves included, as csvLine writes them', () => {
+  const keys = [
+    10_000_000, 12_345_678, 99_999_999, 100_000_000, 100_000_001, 41_700_000_001, 41_798_284_651, 4_179_828_465,
+    4_915_100_000_009, 999_999_999_999_999, 100_000_000_000_000,
+  ];
+  const rows = [1, 9, 10, 99, 100, 12_345, 99_999_999, 100_000_000, 4_294_967_295];
+  const block = new ResultBlock(keys.length * rows.length);
+  for (const key of keys) for (const row of rows) block.addNumber(row, 'x', key, State.CACHE_YES, false);
+  const expected = toResults(block)
+    .map((result) => csvLine(result))
+    .join('');
+  expect(csvBytes(block).toString('latin1')).toBe(expected);
+  expect(expected).toContain('\n100000000,x,+100000000,');
+  expect(expected).toContain('4294967295,x,+41700000001,');
+});

@@ -25,6 +25,8 @@ Input:
   --country <CC>             region of numbers without a country code, e.g. CH
   --country-column <name>    a column with each row's region (ISO 3166 alpha-2)
                              (the columns chosen are named on stderr when the job starts)
+  --threads <n>              worker threads reading and normalizing a file (default: one per
+                             core but the job's own, at most 3)
 
 Provider:
   --api-url <url>            default $WA_CHECK_API_URL or ${DEFAULT_API_URL}

@@ -48,7 +48,7 @@ export async function* ingest(
   // Only a file is scanned early; rows from elsewhere all go to the spool.
   let answering = options.order === 'input' && typeof input === 'string';
   const waiting: HeldBatch[] = [];
-  for await (const batch of keyBatches(input, options)) {
+  for await (const batch of keyBatches(input, options, options.threads)) {
     if (batch.sourceColumns) state.carryColumns(batch.sourceColumns);
     const firstRow = state.counts.rows;
     const deduped = state.dedupe(batch.keys);

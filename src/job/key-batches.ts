@@ -1,24 +1,22 @@
 import { ErrorCodes } from '../errors.js';
 import type { ColumnsChosen, InputSource } from '../input/read-input.js';
-import { workerScriptExists, workerStream } from '../worker/worker-stream.js';
+import { ingestWorkerLimits, takeIngestWorkers } from '../worker/ingest-pool.js';
+import { roundRobin } from '../worker/round-robin.js';
+import { ITEMS_AHEAD, workerScriptExists, workerStream } from '../worker/worker-stream.js';
 import type { IngestWorkerData } from './ingest-worker.js';
 import { normalizeRows, type IngestBatch, type NormalizeOptions } from './normalize-rows.js';
 
 const WORKER = new URL('./ingest-worker.js', import.meta.url);
-/**
- * The input worker makes short-lived strings by the million; a larger young generation lets most
- * die before a scavenge copies them. 10M warm rows: ~17.6 s -> ~16.3 s for ~130 MB more peak RSS
- * (32 MB and 64 MB gained less); see bench/README.md.
- */
-const INGEST_WORKER_LIMITS = { maxYoungGenerationSizeMb: 128 };
 
 /**
- * Pass 1's batches (see normalizeRows). A file is read and normalized in a worker
- * thread, on the second core; streams and iterables, which cannot move to a worker, are read
- * here. The worker script exists once compiled; run from TypeScript sources, everything stays
- * in this thread, with the same results.
+ * Pass 1's batches (see normalizeRows). A file is read and normalized in `threads` worker
+ * threads, on the other cores (each normalizes its slices of the rows, see RowShare; the
+ * batches come back in input order); streams and iterables, which cannot move to a worker, are
+ * read here. Workers the CLI prewarmed (ingest-pool.ts) are used when there are. The worker
+ * script exists once compiled; run from TypeScript sources, everything stays in this thread,
+ * with the same results.
  */
-export function keyBatches(input: InputSource, options: NormalizeOptions): AsyncGenerator<IngestBatch> {
+export function keyBatches(input: InputSource, options: NormalizeOptions, threads = 1): AsyncGenerator<IngestBatch> {
   if (typeof input === 'string' && workerAvailable()) {
     const data: IngestWorkerData = {
       input,
@@ -30,8 +28,29 @@ export function keyBatches(input: InputSource, options: NormalizeOptions): Async
         carryColumns: options.carryColumns,
       },
     };
-    return workerStream<IngestBatch>(WORKER, data, ErrorCodes.INPUT_UNREADABLE, INGEST_WORKER_LIMITS, (note) =>
-      options.onColumns?.(note as ColumnsChosen),
+    const prewarmed = takeIngestWorkers(threads);
+    const limits = ingestWorkerLimits(threads);
+    // The columns chosen come back as a note, from the first worker (each reads the whole file).
+    const onNote = (note: unknown) => options.onColumns?.(note as ColumnsChosen);
+    if (threads === 1)
+      return workerStream<IngestBatch>(prewarmed[0] ?? WORKER, data, ErrorCodes.INPUT_UNREADABLE, limits, onNote);
+    // Several workers share one window of batches ahead (and one young generation's worth of
+    // memory): one worker more cost ~250 MB of peak RSS at 2M rows otherwise.
+    const shares = Array.from({ length: threads }, (_, index) => ({
+      ...data,
+      share: { index, of: threads },
+      itemsAhead: Math.max(8, Math.floor(ITEMS_AHEAD / threads)),
+    }));
+    return roundRobin(
+      shares.map((share, index) =>
+        workerStream<IngestBatch>(
+          prewarmed[index] ?? WORKER,
+          share,
+          ErrorCodes.INPUT_UNREADABLE,
+          limits,
+          index === 0 ? onNote : undefined,
+        ),
+      ),
     );
   }
   return normalizeRows(input, options);

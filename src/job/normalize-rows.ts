@@ -1,6 +1,6 @@
 import type { CountryCode } from 'libphonenumber-js/max';
 import { e164ToKey } from '../dedupe/number-table.js';
-import { readInput, type InputSource, type ReadInputOptions } from '../input/read-input.js';
+import { type InputRow, readInput, type InputSource, type ReadInputOptions } from '../input/read-input.js';
 import { normalizeNumber, toRegion, type InvalidReason } from '../normalize/normalize-number.js';
 import { type SourceRecordsData, sourceRecordsData } from './source-records.js';
 
@@ -35,39 +35,80 @@ export interface IngestBatch {
 }
 
 /**
- * Pass 1's per-row work, which needs no job state: read and normalize every row. Yields each
- * batch for the job to dedupe, answer at once where it can, and spool. It runs in the job's
- * thread or in a worker thread (ingest-worker.ts), so it holds nothing but its batch.
+ * Which rows one of several workers sharing a file normalizes: slice `s` (rows `s * SHARE_ROWS`
+ * to the next) when `s % of === index`. Every worker reads the whole file (reading is the small
+ * part of the work, and so quoted line breaks, row numbers and the columns chosen stay exactly
+ * those of one reader); the consumer takes the slices round-robin, in input order.
  */
-export async function* normalizeRows(input: InputSource, options: NormalizeOptions): AsyncGenerator<IngestBatch> {
+export interface RowShare {
+  index: number;
+  of: number;
+}
+
+/** Rows per slice of a RowShare: the size of a batch, so each slice is one batch. */
+export const SHARE_ROWS = 4096;
+
+/**
+ * Pass 1's per-row work, which needs no job state: read and normalize every row (or, with a
+ * `share`, the rows of this worker's slices). Yields each batch for the job to dedupe, answer at
+ * once where it can, and spool. It runs in the job's thread or in worker threads
+ * (ingest-worker.ts), so it holds nothing but its batch.
+ */
+export async function* normalizeRows(
+  input: InputSource,
+  options: NormalizeOptions,
+  share: RowShare = { index: 0, of: 1 },
+): AsyncGenerator<IngestBatch> {
   // Set by the reader once it has chosen the columns, before the first row it yields.
   const carried: { names?: string[] } = {};
   let namesSent = false;
   const reading = { ...options, onSourceColumns: (names: string[]) => (carried.names = names) };
-  for await (const batch of readInput(input, reading)) {
-    const keys = new Float64Array(batch.length);
-    const inputs = new Array<string>(batch.length);
-    const reasons = new Uint8Array(batch.length);
+  const batchOf = (rows: readonly InputRow[]): IngestBatch => {
     const { names } = carried;
-    const sources = names ? new Array<string>(batch.length) : undefined;
-    for (let i = 0; i < batch.length; i++) {
-      const row = batch[i]!;
-      inputs[i] = row.input;
-      if (sources) sources[i] = row.source ?? '';
-      if (row.malformed !== undefined) {
-        reasons[i] = REASON_CODES.get('malformed_row')!;
-        continue;
-      }
-      if (row.unknownCountry !== undefined) {
-        reasons[i] = REASON_CODES.get('unknown_country')!;
-        continue;
-      }
-      const normalized = normalizeNumber(row.input, toRegion(row.country) ?? options.country);
-      if (normalized.ok) keys[i] = e164ToKey(normalized.e164);
-      else reasons[i] = REASON_CODES.get(normalized.reason satisfies InvalidReason)!;
-    }
     const sourceColumns: string[] | undefined = names && !namesSent ? names : undefined;
     namesSent ||= sourceColumns !== undefined;
-    yield { keys, inputs, reasons, sources: sources && sourceRecordsData(sources), sourceColumns };
+    return { ...normalizeBatch(rows, options.country, names !== undefined), sourceColumns };
+  };
+  if (share.of === 1) {
+    for await (const batch of readInput(input, reading)) yield batchOf(batch);
+    return;
   }
+  let row = 0;
+  let mine: InputRow[] = [];
+  for await (const batch of readInput(input, reading)) {
+    for (let i = 0; i < batch.length; i++, row++) {
+      if (Math.floor(row / SHARE_ROWS) % share.of !== share.index) continue;
+      mine.push(batch[i]!);
+      if (mine.length === SHARE_ROWS) {
+        yield batchOf(mine);
+        mine = [];
+      }
+    }
+  }
+  if (mine.length > 0) yield batchOf(mine);
+}
+
+/** One batch's rows normalized; with `carry`, each row's other cells go along (one string a row). */
+function normalizeBatch(batch: readonly InputRow[], country: CountryCode | undefined, carry: boolean): IngestBatch {
+  const keys = new Float64Array(batch.length);
+  const inputs = new Array<string>(batch.length);
+  const reasons = new Uint8Array(batch.length);
+  const sources = carry ? new Array<string>(batch.length) : undefined;
+  for (let i = 0; i < batch.length; i++) {
+    const row = batch[i]!;
+    inputs[i] = row.input;
+    if (sources) sources[i] = row.source ?? '';
+    if (row.malformed !== undefined) {
+      reasons[i] = REASON_CODES.get('malformed_row')!;
+      continue;
+    }
+    if (row.unknownCountry !== undefined) {
+      reasons[i] = REASON_CODES.get('unknown_country')!;
+      continue;
+    }
+    const normalized = normalizeNumber(row.input, toRegion(row.country) ?? country);
+    if (normalized.ok) keys[i] = e164ToKey(normalized.e164);
+    else reasons[i] = REASON_CODES.get(normalized.reason satisfies InvalidReason)!;
+  }
+  return { keys, inputs, reasons, sources: sources && sourceRecordsData(sources) };
 }

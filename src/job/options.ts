@@ -7,6 +7,7 @@ import type { ColumnRef } from '../input/columns.js';
 import type { ColumnsChosen, InputFormat } from '../input/read-input.js';
 import { checkNonNegativeNumber, checkOneOf, checkPositiveInteger } from '../validate.js';
 import type { TopUpPolicy } from './cost-report.js';
+import { defaultThreads } from '../worker/ingest-pool.js';
 import type { JobProgress } from './progress.js';
 
 export type { TopUpPolicy } from './cost-report.js';
@@ -112,7 +113,17 @@ export interface CheckOptions {
   onColumns?: ((columns: ColumnsChosen) => void) | undefined;
   /** Folder for the job's temporary spool file. @default the OS temp folder */
   tempDir?: string | undefined;
+  /**
+   * Worker threads that read and normalize an input file (each normalizes its share of the
+   * rows; results keep the input order). At most 16. Streams and iterables are read in the
+   * job's thread.
+   * @default one per core but the job's own, at least 1, at most 3 (see bench/README.md)
+   * @example { threads: 1 } // leave the other cores to other work
+   */
+  threads?: number | undefined;
 }
+
+const MAX_THREADS = 16;
 
 export interface ResolvedCheckOptions extends CheckOptions {
   topUp: TopUpPolicy;
@@ -126,6 +137,7 @@ export interface ResolvedCheckOptions extends CheckOptions {
   resubmitUnconfirmed: boolean;
   /** Whether rows carry their other cells: not `compact`. */
   carryColumns: boolean;
+  threads: number;
 }
 
 export function resolveCheckOptions(options: CheckOptions): ResolvedCheckOptions {
@@ -141,7 +153,9 @@ export function resolveCheckOptions(options: CheckOptions): ResolvedCheckOptions
     dryRun: options.dryRun ?? false,
     resubmitUnconfirmed: options.resubmitUnconfirmed ?? false,
     carryColumns: !options.compact,
+    threads: checkPositiveInteger('threads', options.threads ?? defaultThreads()),
   };
+  if (resolved.threads > MAX_THREADS) invalidOption('threads', `at most ${MAX_THREADS}`, resolved.threads);
   if (options.country !== undefined) {
     const code = options.country.trim().toUpperCase();
     if (!isSupportedCountry(code))

