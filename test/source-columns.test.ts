@@ -178,7 +178,10 @@ describe('wa-check check: the input columns carried through', () => {
     const [number] = swissNumbers(1);
     await writeFile(input, `Number,Reason,row,row_input,Source\n${number},vip,7,x,web\n`);
     const output = join(dir, 'out.csv');
-    const run = await runCli(['check', input, '-o', output, '--cache', join(dir, 'cache')], envFor(s));
+    const run = await runCli(
+      ['check', input, '-o', output, '--cache', join(dir, 'cache'), '--poll-interval', '20'],
+      envFor(s),
+    );
     expect(run.code).toBe(0);
     const rows = await readCsv(await readFile(output, 'utf8'));
     expect(rows[0]).toEqual([
@@ -191,7 +194,10 @@ describe('wa-check check: the input columns carried through', () => {
     ]);
     expect(rows[1]!.slice(0, 7)).toEqual([`'${number}`, 'vip', '7', 'x', 'web', '1', `'${number}`]);
     const jsonl = join(dir, 'out.jsonl');
-    expect((await runCli(['check', input, '-o', jsonl, '--cache', join(dir, 'cache')], envFor(s))).code).toBe(0);
+    expect(
+      (await runCli(['check', input, '-o', jsonl, '--cache', join(dir, 'cache'), '--poll-interval', '20'], envFor(s)))
+        .code,
+    ).toBe(0);
     const line = JSON.parse(await readFile(jsonl, 'utf8'));
     // JSONL keeps the input's names: they live in their own object.
     expect(line.fields).toEqual({ Number: number, Reason: 'vip', row: '7', row_input: 'x', Source: 'web' });
@@ -210,7 +216,10 @@ describe('wa-check check: the input columns carried through', () => {
     sheet.addRow(['Ben', b]);
     await workbook.xlsx.writeFile(input);
     const output = join(dir, 'out.csv');
-    const run = await runCli(['check', input, '-o', output, '--cache', join(dir, 'cache')], envFor(s));
+    const run = await runCli(
+      ['check', input, '-o', output, '--cache', join(dir, 'cache'), '--poll-interval', '20'],
+      envFor(s),
+    );
     expect(run.code).toBe(0);
     expect(run.stderr).toContain('Phone column: "Mobile" (detected); no country column\n');
     const rows = await readCsv(await readFile(output, 'utf8'));
@@ -224,7 +233,7 @@ describe('wa-check check: the input columns carried through', () => {
     const dir = await tempDir();
     const input = join(dir, 'list.txt');
     await writeFile(input, `${swissNumbers(3).join('\n')}\n`);
-    const run = await runCli(['check', input, '--cache', join(dir, 'cache')], envFor(s));
+    const run = await runCli(['check', input, '--cache', join(dir, 'cache'), '--poll-interval', '20'], envFor(s));
     expect(run.code).toBe(0);
     expect(run.stdout.split('\n')[0]).toBe(RESULT_COLUMNS.join(','));
   });
@@ -235,7 +244,10 @@ describe('wa-check check: the columns chosen', () => {
     const s = await start();
     const dir = await tempDir();
     const { input } = await contactList(dir);
-    const run = await runCli(['check', input, '--country', 'CH', '--cache', join(dir, 'cache')], envFor(s));
+    const run = await runCli(
+      ['check', input, '--country', 'CH', '--cache', join(dir, 'cache'), '--poll-interval', '20'],
+      envFor(s),
+    );
     expect(run.code).toBe(0);
     const line = 'Phone column: "Mobile" (detected); country column: "Country" (detected)';
     expect(run.stderr.split('\n')).toContain(line);
@@ -249,7 +261,18 @@ describe('wa-check check: the columns chosen', () => {
     const dir = await tempDir();
     const { input } = await contactList(dir);
     const named = await runCli(
-      ['check', input, '--column', '3', '--country-column', 'Country', '--cache', join(dir, 'cache')],
+      [
+        'check',
+        input,
+        '--column',
+        '3',
+        '--country-column',
+        'Country',
+        '--cache',
+        join(dir, 'cache'),
+        '--poll-interval',
+        '20',
+      ],
       envFor(s),
     );
     expect(named.code).toBe(0);
@@ -261,7 +284,7 @@ describe('wa-check check: the columns chosen', () => {
         .map((n, i) => `p${i},${n}`)
         .join('\n')}\n`,
     );
-    const headerless = await runCli(['check', bare, '--cache', join(dir, 'cache')], envFor(s));
+    const headerless = await runCli(['check', bare, '--cache', join(dir, 'cache'), '--poll-interval', '20'], envFor(s));
     expect(headerless.code).toBe(0);
     expect(headerless.stderr).toContain('Phone column: column 2 (detected); no country column\n');
     expect(headerless.stdout.split('\n')[0]).toBe(['column1', 'column2', ...RESULT_COLUMNS].join(','));
