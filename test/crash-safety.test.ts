@@ -8,39 +8,18 @@ import { checkNumbers, type CheckResult } from '../src/job/check-numbers.js';
 import { clientFor } from './helpers/clients.js';
 import { LevelTaskJournal } from '../src/store/task-journal.js';
 import { ErrorCodes } from '../src/errors.js';
-import { answers, onNth, useCrashHarness } from './helpers/crash-harness.js';
+import { answers, expectUnconfirmedNeverUploadedAgain, onNth, useCrashHarness } from './helpers/crash-harness.js';
 
 // A job of 10,000 numbers in ten tasks. The other kill tests, on 50,000 numbers, are in
 // crash-safety.slow.test.ts (`npm run test:slow`).
 const legacyHarness = useCrashHarness({ count: 10_000, taskSize: 1000 });
-const v1Harness = useCrashHarness({ count: 10_000, taskSize: 1000, api: 'v1' });
 const { start, tempDir, envFor, checkArgs, cleanOutput } = legacyHarness;
 /** The behaviours that must hold in both of the provider's API versions run once for each. */
 const APIS = ['legacy', 'v1'] as const;
 
-describe.each(APIS)('a job killed with SIGKILL and run again (%s API)', (api) => {
-  const { envFor, checkArgs, killAndResume, compareConfirmed, cleanOutput } =
-    api === 'legacy' ? legacyHarness : v1Harness;
-  test('between an upload and its journal write: the task is unconfirmed, never uploaded again', async () => {
-    const { s, resumed, output, cache } = await killAndResume((sim, kill) => {
-      sim.hooks.afterCreate = onNth(2, kill);
-    });
-    expect(resumed.code).toBe(3);
-    expect(resumed.stderr).toContain('1,000 create_unconfirmed');
-    const after = await readFile(output, 'utf8');
-    compareConfirmed(after);
-    expect(after.split('\n').filter((line) => line.includes('create_unconfirmed'))).toHaveLength(1000);
-    expect(s.ledger.numbersCharged).toBe(10_000);
-
-    // Running again changes nothing, until the user asks to resubmit those numbers.
-    expect((await runCli(checkArgs(output, cache), envFor(s))).code).toBe(3);
-    expect(s.ledger.numbersCharged).toBe(10_000);
-    const resubmitted = await runCli(checkArgs(output, cache, ['--resubmit-unconfirmed']), envFor(s));
-    expect(resubmitted.code).toBe(0);
-    expect(answers(await readFile(output, 'utf8'))).toEqual(answers(cleanOutput()));
-    expect(s.ledger.numbersCharged).toBe(11_000);
-    expect(Object.keys(s.ledger.doubleCharged())).toHaveLength(1000);
-  });
+describe('a job killed with SIGKILL and run again (legacy API; the v1 API in crash-safety-v1.slow.test.ts)', () => {
+  test('between an upload and its journal write: the task is unconfirmed, never uploaded again', () =>
+    expectUnconfirmedNeverUploadedAgain(legacyHarness));
 });
 
 test('a graceful stop (SIGINT) while tasks run: picked up by the next run, nothing paid twice', async () => {

@@ -178,3 +178,30 @@ export function onNth(n: number, kill: () => void): () => Promise<void> {
     await new Promise((resolve) => setTimeout(resolve, 300));
   };
 }
+
+/**
+ * Killed between an upload and its journal write (at the second create): the task is unconfirmed
+ * and never uploaded again, until the user asks for it with --resubmit-unconfirmed (then paid
+ * twice, knowingly). The same behaviour in each API version (the fast and slow suites).
+ */
+export async function expectUnconfirmedNeverUploadedAgain(harness: ReturnType<typeof useCrashHarness>): Promise<void> {
+  const { envFor, checkArgs, killAndResume, compareConfirmed, cleanOutput } = harness;
+  const { s, resumed, output, cache } = await killAndResume((sim, kill) => {
+    sim.hooks.afterCreate = onNth(2, kill);
+  });
+  expect(resumed.code).toBe(3);
+  expect(resumed.stderr).toContain('1,000 create_unconfirmed');
+  const after = await readFile(output, 'utf8');
+  compareConfirmed(after);
+  expect(after.split('\n').filter((line) => line.includes('create_unconfirmed'))).toHaveLength(1000);
+  expect(s.ledger.numbersCharged).toBe(10_000);
+
+  // Running again changes nothing, until the user asks to resubmit those numbers.
+  expect((await runCli(checkArgs(output, cache), envFor(s))).code).toBe(3);
+  expect(s.ledger.numbersCharged).toBe(10_000);
+  const resubmitted = await runCli(checkArgs(output, cache, ['--resubmit-unconfirmed']), envFor(s));
+  expect(resubmitted.code).toBe(0);
+  expect(answers(await readFile(output, 'utf8'))).toEqual(answers(cleanOutput()));
+  expect(s.ledger.numbersCharged).toBe(11_000);
+  expect(Object.keys(s.ledger.doubleCharged())).toHaveLength(1000);
+}
