@@ -4,7 +4,7 @@ import { denied } from '../simulator/download-handler.js';
 import { newTaskId } from '../simulator/provider-format.js';
 import { parseFormFields } from '../simulator/form.js';
 import { readBody, sendJson } from '../simulator/http-helpers.js';
-import { parseMultipart } from '../simulator/multipart.js';
+import { fieldText, parseMultipart } from '../simulator/multipart.js';
 import type { LinkSigner } from '../simulator/signed-link.js';
 import { type ClientKeys, type GatewayClient, sameSecret } from './client-keys.js';
 import { type ClientTaskRecord, parseUpload } from './client-task.js';
@@ -131,11 +131,7 @@ async function create(
   }
   const parts = parseMultipart(body, request.headers['content-type']);
   if (!parts) return fail(response, 400, 'expected a multipart/form-data body');
-  const field = (name: string) =>
-    parts
-      .find((part) => part.name === name)
-      ?.data.toString('utf8')
-      .trim();
+  const field = (name: string) => fieldText(parts, name);
   const userId = field('user_id') ?? '';
   if (dialect === 'legacy' && !userId) return fail(response, 400, 'user_id is required');
   if (dialect === 'v1' && field('task_type') !== 'ws') {

@@ -3,7 +3,7 @@ import { MAX_TASK_ROWS, PRODUCTS, type Product } from '../api/products.js';
 import { fail } from './error-answer.js';
 import type { Fault } from './faults.js';
 import { readBody, sendHtml, sendJson } from './http-helpers.js';
-import { parseMultipart } from './multipart.js';
+import { fieldText, parseMultipart } from './multipart.js';
 import type { PriceKey } from './options.js';
 import type { SimulatorState } from './state.js';
 import { taskBody } from './task-body.js';
@@ -33,11 +33,7 @@ export async function createTask(
   }
   const parts = parseMultipart(body, request.headers['content-type']);
   if (!parts) return fail(state, response, 400, 'expected a multipart/form-data body');
-  const field = (name: string) =>
-    parts
-      .find((part) => part.name === name)
-      ?.data.toString('utf8')
-      .trim();
+  const field = (name: string) => fieldText(parts, name);
   const userId = field('user_id') ?? '';
   const taskType = field('task_type');
   if (dialect === 'legacy' && !userId) return fail(state, response, 400, 'user_id is required');

@@ -35,3 +35,11 @@ export function parseMultipart(body: Buffer, contentType: string | undefined): M
     at = next;
   }
 }
+
+/** A text field of a multipart body, trimmed; undefined when the body has none by that name. */
+export function fieldText(parts: readonly MultipartPart[], name: string): string | undefined {
+  return parts
+    .find((part) => part.name === name)
+    ?.data.toString('utf8')
+    .trim();
+}
