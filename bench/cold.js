@@ -7,11 +7,10 @@ import { rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { checkNumbers, writeResults } from '../dist/index.js';
+import { PROVIDER, SCALE, simulatorArgs } from './lib/provider-shape.js';
 import { OUT } from './lib/data.js';
 import { fmt, table, timed } from './lib/report.js';
 
-const SCALE = 120;
-const PROVIDER = { numbersPerSecond: 12, slotsPerKey: 5, queueDelayMs: 1000, exportDelayMs: 120_000 };
 const CLI = fileURLToPath(new URL('../bin/wa-check.js', import.meta.url));
 
 export async function run(argv) {
@@ -28,20 +27,7 @@ export async function run(argv) {
   const cacheDir = join(OUT, 'cold-cache');
   rmSync(cacheDir, { recursive: true, force: true });
 
-  const sim = await startSimulatorProcess([
-    '--rate',
-    String(PROVIDER.numbersPerSecond * SCALE),
-    '--slots',
-    String(PROVIDER.slotsPerKey),
-    '--queue-delay',
-    String(PROVIDER.queueDelayMs / SCALE),
-    '--export-delay',
-    String(PROVIDER.exportDelayMs / SCALE),
-    '--rate-limit',
-    String(60 * SCALE),
-    '--key',
-    'bench-key',
-  ]);
+  const sim = await startSimulatorProcess(simulatorArgs('bench-key'));
   try {
     const job = checkNumbers(file, {
       cacheDir,

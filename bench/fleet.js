@@ -7,14 +7,13 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { startSimulatorProcess } from './cold.js';
 import { runChild } from './lib/child.js';
+import { PROVIDER, SCALE, simulatorArgs } from './lib/provider-shape.js';
 import { OUT, sampleFile, warmCacheFor } from './lib/data.js';
 import { fmt, mb, table } from './lib/report.js';
 import { startServer } from './redis.js';
 
 const WARM_CHILD = fileURLToPath(new URL('./warm-child.js', import.meta.url));
 const FLEET_CHILD = fileURLToPath(new URL('./fleet-child.js', import.meta.url));
-const SCALE = 120;
-const PROVIDER = { numbersPerSecond: 12, slotsPerKey: 5, queueDelayMs: 1000, exportDelayMs: 120_000 };
 const WORKERS = 3;
 
 /** `npm run bench -- fleet [warm rows] [cold numbers]` (defaults 1M and 300k). */
@@ -63,20 +62,7 @@ async function cold(unique, redisUrl) {
     writeFileSync(file, text);
     return file;
   });
-  const sim = await startSimulatorProcess([
-    '--rate',
-    String(PROVIDER.numbersPerSecond * SCALE),
-    '--slots',
-    String(PROVIDER.slotsPerKey),
-    '--queue-delay',
-    String(PROVIDER.queueDelayMs / SCALE),
-    '--export-delay',
-    String(PROVIDER.exportDelayMs / SCALE),
-    '--rate-limit',
-    String(60 * SCALE),
-    '--key',
-    'bench-key',
-  ]);
+  const sim = await startSimulatorProcess(simulatorArgs('bench-key'));
   try {
     const started = Date.now();
     const runs = await Promise.all(

@@ -12,10 +12,9 @@ import { WaClient } from '../dist/index.js';
 import { ClientKeys } from '../dist/gateway/client-keys.js';
 import { startGateway } from '../dist/gateway/gateway.js';
 import { OUT } from './lib/data.js';
+import { PROVIDER, SCALE, simulatorArgs } from './lib/provider-shape.js';
 import { fmt, table, timed } from './lib/report.js';
 
-const SCALE = 120;
-const PROVIDER = { numbersPerSecond: 12, slotsPerKey: 5, queueDelayMs: 1000, exportDelayMs: 120_000 };
 const CLI = fileURLToPath(new URL('../bin/wa-check.js', import.meta.url));
 const UPSTREAM_KEY = 'bench-upstream-key';
 const POLL = { floorMs: 2000 / SCALE, ceilingMs: 120_000 / SCALE, noticeFloorMs: 5000 / SCALE };
@@ -96,26 +95,9 @@ async function ledgerOf(url) {
 
 /** `wa-check simulate` in a child process for the duration of `work(url)`. */
 async function withSimulator(work) {
-  const child = spawn(
-    process.execPath,
-    [
-      CLI,
-      'simulate',
-      '--rate',
-      String(PROVIDER.numbersPerSecond * SCALE),
-      '--slots',
-      String(PROVIDER.slotsPerKey),
-      '--queue-delay',
-      String(PROVIDER.queueDelayMs / SCALE),
-      '--export-delay',
-      String(PROVIDER.exportDelayMs / SCALE),
-      '--rate-limit',
-      String(60 * SCALE),
-      '--key',
-      UPSTREAM_KEY,
-    ],
-    { stdio: ['ignore', 'pipe', 'inherit'] },
-  );
+  const child = spawn(process.execPath, [CLI, 'simulate', ...simulatorArgs(UPSTREAM_KEY)], {
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
   try {
     const url = await new Promise((resolve, reject) => {
       let out = '';
