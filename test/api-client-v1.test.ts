@@ -4,28 +4,14 @@ import { parseBalance } from '../src/api/balance.js';
 import { PRODUCT_SPECS, type Product } from '../src/api/products.js';
 import { reconcile } from '../src/api/reconcile.js';
 import { TaskSizeError } from '../src/api/task-size.js';
-import { CreateUnconfirmedError, ErrorCodes, WaError } from '../src/errors.js';
+import { CreateUnconfirmedError, ErrorCodes } from '../src/errors.js';
 import type { RunningSimulator } from '../src/simulator/index.js';
 import { clientFor } from './helpers/clients.js';
 import { useFastSimulators } from './helpers/fast-sim.js';
 import { swissNumbers } from './helpers/sim-http.js';
+import { expectOracleAnswers, rejection } from './helpers/expectations.js';
 
 const { start } = useFastSimulators();
-
-async function rejection(promise: Promise<unknown>): Promise<WaError> {
-  try {
-    await promise;
-  } catch (error) {
-    expect(error).toBeInstanceOf(WaError);
-    return error as WaError;
-  }
-  throw new Error('expected a rejection');
-}
-
-function expectOracleAnswers(s: RunningSimulator, answered: Map<string, string>, numbers: readonly string[]): void {
-  const expected = new Map(numbers.filter((n) => s.oracle.answer(n) !== 'fail').map((n) => [n, s.oracle.answer(n)]));
-  expect(answered).toEqual(expected);
-}
 
 /** Both API versions behave alike wherever the contract says so; v1 tasks hold at least 500 rows. */
 const DIALECTS = [

@@ -2,12 +2,13 @@ import { afterEach, describe, expect, test } from 'vitest';
 import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { WaClient } from '../src/api/client.js';
-import { CreateUnconfirmedError, ErrorCodes, WaError } from '../src/errors.js';
+import { CreateUnconfirmedError, ErrorCodes, type WaError } from '../src/errors.js';
 import type { RunningSimulator, SimulatorOptions } from '../src/simulator/index.js';
 import { clientFor } from './helpers/clients.js';
 import { useFastSimulators } from './helpers/fast-sim.js';
 import { swissNumbers } from './helpers/sim-http.js';
 import { VirtualClock } from './helpers/virtual-clock.js';
+import { expectOracleAnswers, rejection } from './helpers/expectations.js';
 
 const { start, close: closeSimulators } = useFastSimulators();
 
@@ -18,22 +19,6 @@ afterEach(async () => {
     await new Promise((resolve) => server.close(resolve));
   }
 });
-
-async function rejection(promise: Promise<unknown>): Promise<WaError> {
-  try {
-    await promise;
-  } catch (error) {
-    expect(error).toBeInstanceOf(WaError);
-    return error as WaError;
-  }
-  throw new Error('expected a rejection');
-}
-
-/** Checks every number a reconciliation answered against the simulator's oracle. */
-function expectOracleAnswers(s: RunningSimulator, answered: Map<string, string>, numbers: readonly string[]): void {
-  const expected = new Map(numbers.filter((n) => s.oracle.answer(n) !== 'fail').map((n) => [n, s.oracle.answer(n)]));
-  expect(answered).toEqual(expected);
-}
 
 describe('the happy path', () => {
   test('createTask(), waitForTask(), collectResults() - answers match the oracle', async () => {

@@ -1,26 +1,18 @@
 import { describe, expect, test } from 'vitest';
-import { checkNumbers, type CheckResult } from '../src/job/check-numbers.js';
-import type { CheckOptions } from '../src/job/options.js';
 import { ErrorCodes } from '../src/errors.js';
 import { clientFor } from './helpers/clients.js';
 import { useFastSimulators } from './helpers/fast-sim.js';
 import { swissNumbers } from './helpers/sim-http.js';
 import { useTempDirs } from './helpers/temp-dir.js';
+import { runJob } from './helpers/expectations.js';
 
 const { start } = useFastSimulators();
 const tempDir = useTempDirs();
 
-async function run(numbers: readonly string[], options: CheckOptions) {
-  const job = checkNumbers(numbers, options);
-  const results: CheckResult[] = [];
-  for await (const result of job) results.push(result);
-  return { results, summary: await job.summary };
-}
-
 describe('checkNumbers() - the balance before paying (v1)', () => {
   test('a balance that cannot cover the upload at the price stops the job before any create', async () => {
     const sim = await start({ account: { balance: 0.01 } });
-    const job = run(swissNumbers(600), {
+    const job = runJob(swissNumbers(600), {
       client: clientFor(sim, { api: 'v1' }),
       cacheDir: await tempDir(),
       pricePerNumber: 0.0001,
@@ -38,12 +30,12 @@ describe('checkNumbers() - the balance before paying (v1)', () => {
   test('without a price, an empty balance still stops the job; a positive one is noted as not compared', async () => {
     const empty = await start({ account: { balance: 0 } });
     await expect(
-      run(swissNumbers(600), { client: clientFor(empty, { api: 'v1' }), cacheDir: await tempDir() }),
+      runJob(swissNumbers(600), { client: clientFor(empty, { api: 'v1' }), cacheDir: await tempDir() }),
     ).rejects.toMatchObject({ code: ErrorCodes.INSUFFICIENT_BALANCE });
     expect(empty.ledger.tasksCreated).toBe(0);
 
     const sim = await start({ account: { balance: 5 } });
-    const { summary } = await run(swissNumbers(600), {
+    const { summary } = await runJob(swissNumbers(600), {
       client: clientFor(sim, { api: 'v1' }),
       cacheDir: await tempDir(),
     });
@@ -54,7 +46,7 @@ describe('checkNumbers() - the balance before paying (v1)', () => {
   test("a daily limit caps this run's upload; the rest is daily_limit_reached", async () => {
     const sim = await start({ account: { dailyLimit: 0.07 } });
     const numbers = swissNumbers(1200);
-    const { results, summary } = await run(numbers, {
+    const { results, summary } = await runJob(numbers, {
       client: clientFor(sim, { api: 'v1' }),
       cacheDir: await tempDir(),
       pricePerNumber: 0.0001,
@@ -71,7 +63,7 @@ describe('checkNumbers() - the balance before paying (v1)', () => {
   test('a 402 mid-job stops new creates, collects the tasks in flight, reports the rest insufficient_balance', async () => {
     // 0.1 USD pays for two tasks of 500 at the simulator's 0.0001 per number; the third answers 402.
     const sim = await start({ account: { balance: 0.1 } });
-    const { results, summary } = await run(swissNumbers(2000), {
+    const { results, summary } = await runJob(swissNumbers(2000), {
       client: clientFor(sim, { api: 'v1' }),
       cacheDir: await tempDir(),
     });
@@ -90,7 +82,7 @@ describe('checkNumbers() - the balance before paying (v1)', () => {
 
   test('the legacy API has no balance to read: nothing is asked', async () => {
     const sim = await start();
-    const { summary } = await run(swissNumbers(50), { client: clientFor(sim), cacheDir: await tempDir() });
+    const { summary } = await runJob(swissNumbers(50), { client: clientFor(sim), cacheDir: await tempDir() });
     expect(sim.ledger.balanceReads).toBe(0);
     expect(summary.balance).toBeUndefined();
     expect(summary.complete).toBe(true);

@@ -3,10 +3,11 @@ import { WaClient, type WaClientOptions } from '../src/api/client.js';
 import { sleep } from '../src/api/clock.js';
 import { RetryLaterError } from '../src/api/wait-errors.js';
 import type { WaitEvent } from '../src/api/wait-events.js';
-import { CreateUnconfirmedError, ErrorCodes, WaError } from '../src/errors.js';
+import { CreateUnconfirmedError, ErrorCodes } from '../src/errors.js';
 import { answer, taskBody, useHostileServers } from './helpers/hostile-server.js';
 import { swissNumbers } from './helpers/sim-http.js';
 import { VirtualClock } from './helpers/virtual-clock.js';
+import { rejection } from './helpers/expectations.js';
 
 const serve = useHostileServers();
 const TASK = 'cs9viu7i61pkfs4oavvg';
@@ -35,15 +36,6 @@ function virtualClient(url: string, options: Partial<WaClientOptions> = {}) {
   const clock = new VirtualClock();
   const client = new WaClient({ apiUrl: url, apiKey: 'k', userId: 'u', clock, ...options });
   return { client, clock };
-}
-
-async function rejection(promise: Promise<unknown>): Promise<WaError> {
-  const error = await promise.then(
-    () => undefined,
-    (caught: unknown) => caught,
-  );
-  expect(error).toBeInstanceOf(WaError);
-  return error as WaError;
 }
 
 describe('Retry-After', () => {

@@ -3,11 +3,12 @@ import { describe, expect, test } from 'vitest';
 import { WaClient, type WaClientOptions } from '../src/api/client.js';
 import { TransportError } from '../src/api/http.js';
 import { ProviderUnreachableError } from '../src/api/wait-errors.js';
-import { CreateUnconfirmedError, ErrorCodes, WaError } from '../src/errors.js';
+import { CreateUnconfirmedError, ErrorCodes } from '../src/errors.js';
 import { useFastSimulators } from './helpers/fast-sim.js';
 import { answer, useHostileServers } from './helpers/hostile-server.js';
 import { swissNumbers } from './helpers/sim-http.js';
 import { VirtualClock } from './helpers/virtual-clock.js';
+import { rejection } from './helpers/expectations.js';
 
 const { start } = useFastSimulators();
 const serve = useHostileServers();
@@ -27,15 +28,6 @@ function virtualClient(apiUrl: string, options: Partial<WaClientOptions> = {}) {
   const clock = new VirtualClock();
   const client = new WaClient({ apiUrl, apiKey: SECRET, userId: 'u', clock, ...options });
   return { client, clock };
-}
-
-async function rejection(promise: Promise<unknown>): Promise<WaError> {
-  const error = await promise.then(
-    () => undefined,
-    (caught: unknown) => caught,
-  );
-  expect(error).toBeInstanceOf(WaError);
-  return error as WaError;
 }
 
 function waited(clock: VirtualClock): number {

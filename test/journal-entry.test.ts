@@ -1,10 +1,11 @@
 import { Level } from 'level';
 import { describe, expect, test } from 'vitest';
-import { ErrorCodes, WaError } from '../src/errors.js';
+import { ErrorCodes } from '../src/errors.js';
 import { checkNumbers } from '../src/job/check-numbers.js';
 import { LevelResultCache } from '../src/store/level-result-cache.js';
 import { type JournalEntry, MemoryTaskJournal, type TaskJournal } from '../src/store/task-journal.js';
 import { useTempDirs } from './helpers/temp-dir.js';
+import { rejection } from './helpers/expectations.js';
 
 // Issue #14 item 6: a null or malformed journal entry gave a bare TypeError on resume. The journal
 // is the record of what was paid for: a damaged entry must be WA_CACHE_CORRUPT naming it.
@@ -20,15 +21,6 @@ async function folderWithJournal(values: Record<string, string>): Promise<string
   for (const [key, value] of Object.entries(values)) await journal.put(key, value);
   await database.close();
   return dir;
-}
-
-async function rejection(promise: Promise<unknown>): Promise<WaError> {
-  const error = await promise.then(
-    () => undefined,
-    (caught: unknown) => caught,
-  );
-  expect(error).toBeInstanceOf(WaError);
-  return error as WaError;
 }
 
 const good = { id: 'a1', state: 'submitted', numbers: ['+41791000001'], count: 1, taskId: 't1', updatedAt: 1 };

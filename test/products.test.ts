@@ -1,8 +1,7 @@
 import { describe, expect, test } from 'vitest';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { checkNumbers, type CheckResult } from '../src/job/check-numbers.js';
-import type { CheckOptions } from '../src/job/options.js';
+import { checkNumbers } from '../src/job/check-numbers.js';
 import { writeResults } from '../src/output/write-results.js';
 import { ErrorCodes } from '../src/errors.js';
 import { LevelResultCache } from '../src/store/level-result-cache.js';
@@ -13,16 +12,10 @@ import { clientFor } from './helpers/clients.js';
 import { useFastSimulators } from './helpers/fast-sim.js';
 import { swissNumbers } from './helpers/sim-http.js';
 import { useTempDirs } from './helpers/temp-dir.js';
+import { runJob } from './helpers/expectations.js';
 
 const { start } = useFastSimulators();
 const tempDir = useTempDirs();
-
-async function run(numbers: readonly string[], options: CheckOptions) {
-  const job = checkNumbers(numbers, options);
-  const results: CheckResult[] = [];
-  for await (const result of job) results.push(result);
-  return { results, summary: await job.summary };
-}
 
 describe('checkNumbers() - v1 products', () => {
   test('ws_active: extra columns on every result, cached per product, answered from the cache next time', async () => {
@@ -30,13 +23,13 @@ describe('checkNumbers() - v1 products', () => {
     const cacheDir = await tempDir();
     const numbers = swissNumbers(1000);
     const client = clientFor(sim, { api: 'v1', product: 'ws_active' });
-    const first = await run(numbers, { client, cacheDir });
+    const first = await runJob(numbers, { client, cacheDir });
     expect(first.summary).toMatchObject({ numbersCharged: 1000, complete: true });
     for (const result of first.results) {
       expect(Object.keys(result.extras!)).toEqual(['activetime', 'activedays', 'business']);
       expect(result.extras).toEqual(sim.oracle.extras('ws_active', result.number!));
     }
-    const second = await run(numbers, { client, cacheDir });
+    const second = await runJob(numbers, { client, cacheDir });
     expect(sim.ledger.numbersCharged).toBe(1000);
     expect(second.summary).toMatchObject({ cacheHits: 1000, numbersCharged: 0 });
     expect(second.results.map((r) => [r.source, r.extras])).toEqual(first.results.map((r) => ['cache', r.extras]));
@@ -54,10 +47,10 @@ describe('checkNumbers() - v1 products', () => {
     const sim = await start();
     const cacheDir = await tempDir();
     const numbers = swissNumbers(600);
-    await run(numbers, { client: clientFor(sim, { api: 'v1', product: 'ws_avatar' }), cacheDir });
+    await runJob(numbers, { client: clientFor(sim, { api: 'v1', product: 'ws_avatar' }), cacheDir });
     expect(sim.ledger.numbersCharged).toBe(600);
 
-    const plain = await run(numbers, { client: clientFor(sim, { api: 'v1' }), cacheDir });
+    const plain = await runJob(numbers, { client: clientFor(sim, { api: 'v1' }), cacheDir });
     expect(sim.ledger.numbersCharged).toBe(600);
     expect(plain.summary).toMatchObject({ cacheHits: 600, savedByRicherProducts: 600, numbersCharged: 0 });
     expect(plain.summary.notes?.join(' ')).toMatch(
@@ -68,8 +61,8 @@ describe('checkNumbers() - v1 products', () => {
 
     // ws answers do not answer ws_active: those are paid for.
     const others = swissNumbers(1000, 5000);
-    await run(others, { client: clientFor(sim, { api: 'v1' }), cacheDir });
-    const active = await run(others, { client: clientFor(sim, { api: 'v1', product: 'ws_active' }), cacheDir });
+    await runJob(others, { client: clientFor(sim, { api: 'v1' }), cacheDir });
+    const active = await runJob(others, { client: clientFor(sim, { api: 'v1', product: 'ws_active' }), cacheDir });
     expect(active.summary).toMatchObject({ cacheHits: 0, numbersCharged: 1000 });
   });
 
@@ -99,7 +92,10 @@ describe('checkNumbers() - v1 products', () => {
       deleteMany: (numbers) => memory.deleteMany(numbers),
       close: () => memory.close(),
     };
-    const job = run(swissNumbers(1000), { client: clientFor(sim, { api: 'v1', product: 'ws_active' }), cache: wsOnly });
+    const job = runJob(swissNumbers(1000), {
+      client: clientFor(sim, { api: 'v1', product: 'ws_active' }),
+      cache: wsOnly,
+    });
     await expect(job).rejects.toMatchObject({
       code: ErrorCodes.INVALID_OPTION,
       message: expect.stringContaining('keeps ws answers only'),

@@ -11,6 +11,7 @@ import { isLoopbackHost, requireSecureUrl } from '../src/api/url-policy.js';
 import { ErrorCodes, WaError } from '../src/errors.js';
 import { runCli } from './helpers/cli.js';
 import { useTempDirs } from './helpers/temp-dir.js';
+import { rejection } from './helpers/expectations.js';
 
 // A key with characters that change under URL and JSON encoding, so every spelling is exercised.
 const KEY = 'SEKRET-9f3a/b+c d&e="k"';
@@ -53,16 +54,6 @@ function expectNoKey(text: string): void {
 
 function everythingShown(error: unknown): string {
   return `${String(error)}\n${inspect(error, { depth: 10 })}\n${JSON.stringify(error)}`;
-}
-
-async function rejection(promise: Promise<unknown>): Promise<WaError> {
-  try {
-    await promise;
-  } catch (error) {
-    expect(error).toBeInstanceOf(WaError);
-    return error as WaError;
-  }
-  throw new Error('expected a rejection');
 }
 
 const client = (apiUrl: string) =>
