@@ -1,4 +1,3 @@
-import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { describe, expect, test } from 'vitest';
 import type { CheckSummary } from '../src/job/progress.js';
@@ -9,6 +8,7 @@ import { runCli } from './helpers/cli.js';
 import { CLI_TEST_KEY, useCliTest } from './helpers/cli-env.js';
 import { useProviderProxies } from './helpers/provider-proxy.js';
 import { swissNumbers } from './helpers/sim-http.js';
+import { freePort } from './helpers/ports.js';
 
 // What `wa-check check` says when the provider cannot be reached, refuses creates for an hour,
 // or leaves tasks stalled: the real CLI, as a child process.
@@ -16,17 +16,9 @@ import { swissNumbers } from './helpers/sim-http.js';
 const { tempDir, start, envFor, inputCsv } = useCliTest();
 const proxy = useProviderProxies();
 
-async function closedPort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as { port: number };
-  await new Promise((resolve) => server.close(resolve));
-  return port;
-}
-
 describe('wa-check check - a provider that cannot be reached (issue #13 item 5)', () => {
   test('--api-url on a closed port: names the URL and the flag, exit 1, no "collect later"', async () => {
-    const url = `http://127.0.0.1:${await closedPort()}`;
+    const url = `http://127.0.0.1:${await freePort()}`;
     const dir = await tempDir();
     const run = await runCli(
       ['check', await inputCsv(swissNumbers(30)), '--country', 'CH', '--cache', join(dir, 'cache'), '--api-url', url],
@@ -41,7 +33,7 @@ describe('wa-check check - a provider that cannot be reached (issue #13 item 5)'
   });
 
   test('WA_CHECK_API_URL on a closed port: says the URL came from that variable', async () => {
-    const url = `http://127.0.0.1:${await closedPort()}`;
+    const url = `http://127.0.0.1:${await freePort()}`;
     const dir = await tempDir();
     const run = await runCli(
       ['check', await inputCsv(swissNumbers(30)), '--country', 'CH', '--cache', join(dir, 'cache')],

@@ -1,4 +1,3 @@
-import { createServer } from 'node:net';
 import { describe, expect, test } from 'vitest';
 import { WaClient, type WaClientOptions } from '../src/api/client.js';
 import { TransportError } from '../src/api/http.js';
@@ -9,19 +8,11 @@ import { answer, useHostileServers } from './helpers/hostile-server.js';
 import { swissNumbers } from './helpers/sim-http.js';
 import { VirtualClock } from './helpers/virtual-clock.js';
 import { rejection } from './helpers/expectations.js';
+import { freePort } from './helpers/ports.js';
 
 const { start } = useFastSimulators();
 const serve = useHostileServers();
 const SECRET = 'sk_live_never_in_a_message';
-
-/** A loopback port nothing listens on. */
-async function closedPort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as { port: number };
-  await new Promise((resolve) => server.close(resolve));
-  return port;
-}
 
 /** The client's defaults (retries, backoff, give-up), on a virtual clock. */
 function virtualClient(apiUrl: string, options: Partial<WaClientOptions> = {}) {
@@ -36,7 +27,7 @@ function waited(clock: VirtualClock): number {
 
 describe('a provider never reached fails fast with WA_NETWORK naming the URL', () => {
   test('a closed port: createTask() gives up after 2 s of tries, nothing unconfirmed', async () => {
-    const port = await closedPort();
+    const port = await freePort();
     const { client, clock } = virtualClient(`http://127.0.0.1:${port}/some/path?user=x`);
     const error = await rejection(client.createTask(swissNumbers(20_000)));
     expect(error).toBeInstanceOf(ProviderUnreachableError);
@@ -80,7 +71,7 @@ describe('a provider never reached fails fast with WA_NETWORK naming the URL', (
   });
 
   test('giveUp.unreachableMs sets the budget; 0 tries once', async () => {
-    const port = await closedPort();
+    const port = await freePort();
     const { client, clock } = virtualClient(`http://127.0.0.1:${port}`, { giveUp: { unreachableMs: 0 } });
     expect(await rejection(client.getTask('cs9viu7i61pkfs4oavvg'))).toBeInstanceOf(ProviderUnreachableError);
     expect(clock.sleeps).toEqual([]);

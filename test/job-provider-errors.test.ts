@@ -1,4 +1,3 @@
-import { createServer } from 'node:net';
 import { describe, expect, test } from 'vitest';
 import { WaClient } from '../src/api/client.js';
 import { ProviderUnreachableError } from '../src/api/wait-errors.js';
@@ -13,6 +12,7 @@ import { useProviderProxies } from './helpers/provider-proxy.js';
 import { createTask, swissNumbers } from './helpers/sim-http.js';
 import { useTempDirs } from './helpers/temp-dir.js';
 import { VirtualClock } from './helpers/virtual-clock.js';
+import { freePort } from './helpers/ports.js';
 
 // What a job does with the typed errors its client raises: a provider never reached, a
 // Retry-After past the cap on a create, a task given up as stalled.
@@ -20,15 +20,6 @@ import { VirtualClock } from './helpers/virtual-clock.js';
 const { start } = useFastSimulators();
 const proxy = useProviderProxies();
 const tempDir = useTempDirs();
-
-/** A loopback port nothing listens on. */
-async function closedPort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as { port: number };
-  await new Promise((resolve) => server.close(resolve));
-  return port;
-}
 
 async function drain(job: CheckJob): Promise<CheckResult[]> {
   const results: CheckResult[] = [];
@@ -47,7 +38,7 @@ async function openJournal(cacheDir: string) {
 
 describe('checkNumbers() - a provider that cannot be reached (issue #13 item 5)', () => {
   test('a closed port: the iteration rejects with WA_NETWORK naming the origin; nothing journaled, no "collect later"', async () => {
-    const port = await closedPort();
+    const port = await freePort();
     const cacheDir = await tempDir();
     const client = new WaClient({
       apiUrl: `http://127.0.0.1:${port}`,
@@ -88,7 +79,7 @@ describe('checkNumbers() - a provider that cannot be reached (issue #13 item 5)'
     });
     await cache.close();
 
-    const port = await closedPort();
+    const port = await freePort();
     const client = new WaClient({
       apiUrl: `http://127.0.0.1:${port}`,
       apiKey: 'k',
