@@ -1,5 +1,5 @@
 import { API_DIALECTS, type ApiDialectName, PRODUCTS, type Product } from '../api/products.js';
-import type { TopUpPolicy } from '../job/options.js';
+import { TOP_UP_POLICIES, type TopUpPolicy } from '../job/cost-report.js';
 import { numberFlag, UsageError } from './flags.js';
 
 /** The `check` flags of the provider's dialect, product, minimum order and price (parseArgs specs). */
@@ -24,7 +24,7 @@ export function productFlags(values: Record<string, unknown>, env: NodeJS.Proces
   const product = values.product === undefined ? undefined : oneOf('--product', values.product, PRODUCTS);
   if (product !== undefined && product !== 'ws' && api !== 'v1')
     throw new UsageError(`--product ${product} needs the v1 API: add --api v1 (or set WA_CHECK_API=v1).`);
-  const topUp = values['top-up'] === undefined ? undefined : oneOf('--top-up', values['top-up'], ['stale', 'none']);
+  const topUp = values['top-up'] === undefined ? undefined : oneOf('--top-up', values['top-up'], TOP_UP_POLICIES);
   const price = numberFlag(values, 'price');
   if (price !== undefined && price < 0)
     throw new UsageError(`--price takes a price per number (0 or more), got ${price}.`);

@@ -4,8 +4,7 @@ import { join } from 'node:path';
 import { WaClient, type WaClientOptions } from '../api/client.js';
 import { DEFAULT_MAX_AGE_MS } from '../store/result-cache.js';
 import { LinkSigner } from '../simulator/signed-link.js';
-import { ErrorCodes, WaError } from '../errors.js';
-import { checkNonNegativeNumber, checkPositiveInteger } from '../validate.js';
+import { checkNonNegativeNumber, checkOneOf, checkPositiveInteger } from '../validate.js';
 import type { ClientKeys, ClientRate } from './client-keys.js';
 import { ClientRateLimits } from './client-rate-limits.js';
 import { ClientTaskStore } from './client-task-store.js';
@@ -122,7 +121,7 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
   const maxAgeMs = checkNonNegativeNumber('maxAgeMs', options.maxAgeMs ?? DEFAULT_MAX_AGE_MS);
   const gatherMs = checkNonNegativeNumber('gatherMs', options.gatherMs ?? 2000);
   const maxWaitMs = Math.max(gatherMs, checkNonNegativeNumber('poolMaxWaitMs', options.poolMaxWaitMs ?? 60_000));
-  const topUp = checkTopUp(options.topUp ?? 'stale');
+  const topUp = checkOneOf('topUp', options.topUp ?? 'stale', TOP_UP_POLICIES);
   const storage = await openStorage({
     stateDir: options.cacheDir,
     redisUrl: options.redisUrl,
@@ -212,14 +211,6 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
       return closing;
     },
   };
-}
-
-function checkTopUp(policy: string): TopUpPolicy {
-  if ((TOP_UP_POLICIES as readonly string[]).includes(policy)) return policy as TopUpPolicy;
-  throw new WaError(
-    ErrorCodes.INVALID_OPTION,
-    `topUp should be one of ${TOP_UP_POLICIES.join(', ')}, got '${policy}'.`,
-  );
 }
 
 function checkRate(rate: ClientRate | undefined): ClientRate | undefined {

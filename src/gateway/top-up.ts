@@ -5,9 +5,7 @@
  *   are oldest, which are refreshed in the cache; the minimum is paid, nothing is wasted on padding.
  * - `none`: nothing is sent or paid; the numbers are failures of the client's task.
  */
-export type TopUpPolicy = 'stale' | 'none';
-
-export const TOP_UP_POLICIES: readonly TopUpPolicy[] = ['stale', 'none'];
+export { TOP_UP_POLICIES, type TopUpPolicy } from '../job/cost-report.js';
 
 /** What the fallback meant for one client, as the usage ledger counts it. */
 export interface BelowMinimumCounts {

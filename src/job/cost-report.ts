@@ -1,7 +1,8 @@
 // The job's reports on money: plain types, imported by the stages and the summary alike.
 
 /** What to do with fewer numbers to check than a task's minimum (see `CheckOptions.topUp`). */
-export type TopUpPolicy = 'stale' | 'none';
+export const TOP_UP_POLICIES = ['stale', 'none'] as const;
+export type TopUpPolicy = (typeof TOP_UP_POLICIES)[number];
 
 /** What the minimum order did to this job (see `CheckOptions.topUp`). */
 export interface TopUpReport {

@@ -6,7 +6,7 @@ import { invalidOption } from '../errors.js';
 import type { ColumnRef } from '../input/columns.js';
 import type { ColumnsChosen, InputFormat } from '../input/read-input.js';
 import { checkNonNegativeNumber, checkOneOf, checkPositiveInteger } from '../validate.js';
-import type { TopUpPolicy } from './cost-report.js';
+import { TOP_UP_POLICIES, type TopUpPolicy } from './cost-report.js';
 import { defaultThreads } from '../worker/ingest-pool.js';
 import type { JobProgress } from './progress.js';
 
@@ -149,7 +149,7 @@ export function resolveCheckOptions(options: CheckOptions): ResolvedCheckOptions
     minTaskSize: checkPositiveInteger('minTaskSize', options.minTaskSize ?? 1),
     maxTaskSize: checkPositiveInteger('maxTaskSize', options.maxTaskSize ?? 50_000),
     order: checkOneOf('order', options.order ?? 'input', ['input', 'completion']),
-    topUp: checkOneOf('topUp', options.topUp ?? 'stale', ['stale', 'none']),
+    topUp: checkOneOf('topUp', options.topUp ?? 'stale', TOP_UP_POLICIES),
     dryRun: options.dryRun ?? false,
     resubmitUnconfirmed: options.resubmitUnconfirmed ?? false,
     carryColumns: !options.compact,
