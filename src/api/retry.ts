@@ -100,6 +100,3 @@ function comeBackLater(error: WaError, askedMs: number, policy: RetryPolicy, cal
     `${error.message} The provider asked to come back at ${new Date(retryAt).toISOString()} (in ${formatDuration(askedMs)}), ${why}: nothing was done by this ${call.what}; try again after that time.`,
   );
 }
-
-/** Kept here for callers from before the clock had its own file. */
-export { sleep } from './clock.js';

@@ -3,7 +3,7 @@
 // number from being paid twice would be spread over files.
 import PQueue from 'p-queue';
 import type { WaClient } from '../api/client.js';
-import { sleep } from '../api/retry.js';
+import { sleep } from '../api/clock.js';
 import { isFresh, type ResultCache } from '../store/result-cache.js';
 import { CreateUnconfirmedError, ErrorCodes, isWaError } from '../errors.js';
 import { taskKey, type JournalEntry, type TaskJournal } from '../store/task-journal.js';
