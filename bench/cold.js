@@ -74,6 +74,8 @@ export async function run(argv) {
     );
     const schedule = await Promise.all(trace.taskIds().map((taskId) => simulatedTask(sim.url, api, taskId)));
     printBreakdown(trace.breakdown(schedule, idealMs), idealMs);
+    if (process.env.WA_BENCH_TRACE)
+      writeFileSync(process.env.WA_BENCH_TRACE, JSON.stringify({ schedule, calls: trace.calls }));
   } finally {
     trace.stop();
     sim.child.kill('SIGTERM');
