@@ -74,6 +74,7 @@ export async function run(argv) {
     );
     const schedule = await Promise.all(trace.taskIds().map((taskId) => simulatedTask(sim.url, api, taskId)));
     printBreakdown(trace.breakdown(schedule, idealMs), idealMs);
+    // WA_BENCH_TRACE=<file> keeps the schedule and every call, to look at one round or one slot.
     if (process.env.WA_BENCH_TRACE)
       writeFileSync(process.env.WA_BENCH_TRACE, JSON.stringify({ schedule, calls: trace.calls }));
   } finally {
