@@ -9,6 +9,7 @@ import { fileURLToPath } from 'node:url';
 import { checkNumbers, writeResults } from '../dist/index.js';
 import { PROVIDER, SCALE, simulatorArgs } from './lib/provider-shape.js';
 import { OUT } from './lib/data.js';
+import { ColdTrace } from './lib/cold-trace.js';
 import { fmt, table, timed } from './lib/report.js';
 
 const CLI = fileURLToPath(new URL('../bin/wa-check.js', import.meta.url));
@@ -28,7 +29,9 @@ export async function run(argv) {
   rmSync(cacheDir, { recursive: true, force: true });
 
   const sim = await startSimulatorProcess(simulatorArgs('bench-key'));
+  const trace = new ColdTrace(sim.child.pid);
   try {
+    trace.mark('start');
     const job = checkNumbers(file, {
       cacheDir,
       maxTaskSize,
@@ -44,6 +47,7 @@ export async function run(argv) {
     });
     const { ms } = await timed(() => writeResults(job.batches(), 'csv', join(OUT, 'cold-out.csv')));
     const summary = await job.summary;
+    trace.mark('end');
     const ledger = await (await fetch(`${sim.url}/__admin/ledger`)).json();
     const idealMs = (unique / (PROVIDER.slotsPerKey * PROVIDER.numbersPerSecond * SCALE)) * 1000;
     const naiveReads = Math.ceil(unique / PROVIDER.slotsPerKey / PROVIDER.numbersPerSecond / 5);
@@ -68,9 +72,59 @@ export async function run(argv) {
         ['answered', fmt(summary.answeredByApi), fmt(unique)],
       ],
     );
+    const schedule = await Promise.all(trace.taskIds().map((taskId) => simulatedTask(sim.url, api, taskId)));
+    printBreakdown(trace.breakdown(schedule, idealMs), idealMs);
+    // WA_BENCH_TRACE=<file> keeps the schedule and every call, to look at one round or one slot.
+    if (process.env.WA_BENCH_TRACE)
+      writeFileSync(process.env.WA_BENCH_TRACE, JSON.stringify({ schedule, calls: trace.calls }));
   } finally {
+    trace.stop();
     sim.child.kill('SIGTERM');
   }
+}
+
+/**
+ * A task's schedule at the simulator, from one status read after the run: created_at, and
+ * updated_at, which is its export time once exported; processing ends one export step before
+ * and starts its numbers' processing time before that.
+ */
+async function simulatedTask(url, api, taskId) {
+  const response =
+    api === 'v1'
+      ? await fetch(`${url}/v1/gettasks`, {
+          method: 'POST',
+          headers: { 'x-api-key': 'bench-key', 'content-type': 'application/x-www-form-urlencoded' },
+          body: `task_id=${taskId}`,
+        })
+      : await fetch(`${url}/wa/api/simple/tasks/${taskId}?user_id=bench`, { headers: { 'x-api-key': 'bench-key' } });
+  const task = await response.json();
+  const exportAt = Date.parse(task.updated_at);
+  const completeAt = exportAt - PROVIDER.exportDelayMs / SCALE;
+  const startAt = completeAt - (task.total / (PROVIDER.numbersPerSecond * SCALE)) * 1000;
+  return { taskId, createdAt: Date.parse(task.created_at), startAt, completeAt, exportAt };
+}
+
+function printBreakdown({ rows, totalMs, cpu, lastRound }, idealMs) {
+  table(
+    `Where the wall time went (critical path; CPU s of the client's process and of the simulator's in each span; last round: ${lastRound} tasks)`,
+    ['span', 'wall s', 'share of ideal', 'client CPU s', 'simulator CPU s'],
+    [
+      ...rows.map((row) => [
+        row.name,
+        (row.ms / 1000).toFixed(2),
+        `${((row.ms / idealMs) * 100).toFixed(1)}%`,
+        row.client.toFixed(2),
+        row.sim.toFixed(2),
+      ]),
+      [
+        'whole run',
+        (totalMs / 1000).toFixed(2),
+        `${((totalMs / idealMs) * 100).toFixed(1)}%`,
+        cpu.client.toFixed(2),
+        cpu.sim.toFixed(2),
+      ],
+    ],
+  );
 }
 
 /** Takes `--api <legacy|v1>` and `--product <name>` out of the arguments. */

@@ -59,7 +59,9 @@ export type Collected = { unanswered: readonly string[] } | { error: WaError };
 /**
  * Follows a submitted task to its end: poll -> download -> reconcile -> store the answers in the
  * cache -> journal it done. `slotFree` is called when the provider's slot frees (processing over)
- * or shortly before it is predicted to, so that the next task is waiting in the provider's queue.
+ * or shortly before it is predicted to (2% of the processing time plus `createLeadMs()`, the
+ * latest time a task took from its slot to its create's answer), so that the next task is
+ * waiting in the provider's queue.
  * `progress` is updated as the task is seen.
  */
 export async function collectTask(
@@ -67,7 +69,7 @@ export async function collectTask(
   task: SubmittedTask,
   progress: TaskProgress,
   slotFree: () => void,
-  lastCreateMs: number,
+  createLeadMs: () => number,
 ): Promise<Collected> {
   const { client, journal, signal, state } = deps;
   const { id, taskId, numbers } = task;
@@ -89,7 +91,7 @@ export async function collectTask(
       // provider's queue and starts the moment the slot frees, instead of after a read has
       // seen this one finish and an upload has gone out.
       clearTimeout(createNextAt);
-      const leadMs = processingMs * EARLY_CREATE_SHARE + lastCreateMs;
+      const leadMs = processingMs * EARLY_CREATE_SHARE + createLeadMs();
       createNextAt = setTimeout(slotFree, Math.max(0, endAt - leadMs - Date.now()));
     },
   };
