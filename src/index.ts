@@ -9,7 +9,7 @@ export type { BalanceReport, TopUpReport } from './job/cost-report.js';
 export type { CheckSummary, JobCounts, JobProgress, TaskProgress } from './job/progress.js';
 export type { JobWait } from './job/job-waits.js';
 export type { CheckResult, ResultBlock } from './job/result-block.js';
-export type { SourceRecords } from './job/source-records.js';
+export type { TextColumn } from './job/text-column.js';
 export type { ColumnChosen, ColumnsChosen, InputFormat, InputRecord, InputSource } from './input/read-input.js';
 
 // Writing results to a file or a stream.

@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { expect, test } from 'vitest';
 import type { IngestBatch } from '../src/job/normalize-rows.js';
+import { TextColumn } from '../src/job/text-column.js';
 import { useTempDirs } from './helpers/temp-dir.js';
 
 // Runs dist/ (the worker script exists once compiled): `npm run build` first.
@@ -22,7 +23,7 @@ async function collect(
   for await (const batch of stream) {
     all.keys.push(...batch.keys);
     all.reasons.push(...batch.reasons);
-    all.inputs.push(...batch.inputs);
+    all.inputs.push(...TextColumn.over(batch.inputs).strings());
   }
   return all;
 }

@@ -3,6 +3,7 @@ import { parentPort, workerData } from 'node:worker_threads';
 import { AWAIT_JOB } from '../worker/ingest-pool.js';
 import { type ServeLimit, sendNote, serveStream } from '../worker/worker-stream.js';
 import { type IngestBatch, normalizeRows, type NormalizeOptions, type RowShare } from './normalize-rows.js';
+import { type TextColumnData, textColumnData, transferablesOf } from './text-column.js';
 
 /** normalizeRows() in a worker thread; the typed columns are transferred, not copied. */
 export interface IngestWorkerData {
@@ -16,11 +17,11 @@ export interface IngestWorkerData {
 
 /**
  * Rows with their cells may be wide (a kilobyte of CRM fields): the batches sent ahead are held
- * by size too, or 128 of them could hold ~500 MB. 16M characters is ~100K rows of 170 characters,
+ * by size too, or 128 of them could hold ~500 MB. 16 MB of text is ~100K rows of 170 bytes,
  * and more than the bench's 128 batches of narrow rows, which stay as fast as before.
  */
 const CARRIED_AHEAD: ServeLimit<IngestBatch> = {
-  weigh: (batch) => batch.sources?.text.length ?? 0,
+  weigh: (batch) => weightOf(batch.sources),
   maxAhead: 16 * 1024 * 1024,
 };
 
@@ -33,12 +34,33 @@ const reading: NormalizeOptions =
   (share?.index ?? 0) === 0 ? { ...options, onColumns: (columns) => sendNote(parentPort!, columns) } : options;
 await serveStream(
   parentPort!,
-  normalizeRows(input, reading, share),
+  asBytes(normalizeRows(input, reading, share)),
   (batch) => [
     batch.keys.buffer as ArrayBuffer,
     batch.reasons.buffer as ArrayBuffer,
-    ...(batch.sources ? [batch.sources.ends.buffer as ArrayBuffer] : []),
+    ...transferablesOf(batch.inputs),
+    ...transferablesOf(batch.sources),
   ],
   itemsAhead,
   CARRIED_AHEAD,
 );
+
+/** Each batch's texts as UTF-8 bytes, transferred rather than copied (see text-column.ts). */
+async function* asBytes(batches: AsyncIterable<IngestBatch>): AsyncGenerator<IngestBatch> {
+  for await (const batch of batches) {
+    const { inputs, sources } = batch;
+    yield {
+      ...batch,
+      inputs: Array.isArray(inputs) ? textColumnData(inputs) : inputs,
+      sources: Array.isArray(sources) ? textColumnData(sources) : sources,
+    };
+  }
+}
+
+function weightOf(texts: TextColumnData | undefined): number {
+  if (texts === undefined) return 0;
+  if (!Array.isArray(texts)) return texts.bytes.length;
+  let length = 0;
+  for (const text of texts) length += text.length;
+  return length;
+}

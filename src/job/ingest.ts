@@ -5,7 +5,7 @@ import { keyBatches } from './key-batches.js';
 import type { IngestBatch } from './normalize-rows.js';
 import type { ResolvedCheckOptions } from './options.js';
 import { ResultBlock } from './result-block.js';
-import { SourceRecords } from './source-records.js';
+import { TextColumn } from './text-column.js';
 import type { SpoolWriter } from './spool.js';
 
 /** Rows held while the early cache scan runs, before reading waits for it. */
@@ -78,12 +78,13 @@ export async function* ingest(
 
 /** Spools the rows of a batch that pass 1 did not answer (those from rowsAnsweredEarly on). */
 async function spoolUnanswered(state: JobState, spool: SpoolWriter, { batch, firstRow }: HeldBatch): Promise<void> {
-  const { keys, inputs, reasons } = batch;
-  const sources = batch.sources && SourceRecords.over(batch.sources);
+  const { keys, reasons } = batch;
+  const inputs = TextColumn.over(batch.inputs);
+  const sources = batch.sources && TextColumn.over(batch.sources);
   for (let i = Math.max(0, state.rowsAnsweredEarly - firstRow); i < keys.length; i++) {
     const key = keys[i]!;
-    if (key === NO_NUMBER) spool.addInvalid(reasons[i]!, inputs[i]!, sources?.get(i));
-    else spool.addNumber(key, inputs[i]!, sources?.get(i));
+    if (key === NO_NUMBER) spool.addInvalid(reasons[i]!, inputs.get(i), sources?.get(i));
+    else spool.addNumber(key, inputs.get(i), sources?.get(i));
   }
   await spool.flush();
 }
@@ -92,7 +93,7 @@ async function spoolUnanswered(state: JobState, spool: SpoolWriter, { batch, fir
 function* answerKnownRows(state: JobState, batches: readonly HeldBatch[]): Generator<ResultBlock> {
   for (const { batch, firstRow, deduped } of batches) {
     if (firstRow !== state.rowsAnsweredEarly) return;
-    const { keys, inputs, reasons } = batch;
+    const { keys, reasons } = batch;
     const { states, duplicates } = deduped;
     let known = 0;
     for (; known < keys.length; known++) {
@@ -107,15 +108,14 @@ function* answerKnownRows(state: JobState, batches: readonly HeldBatch[]): Gener
       // The block is a view of the batch's columns; only the row numbers are new.
       const rows = new Uint32Array(known);
       for (let i = 0; i < known; i++) rows[i] = firstRow + i + 1;
-      const whole = known === keys.length;
       yield new ResultBlock(known, {
         rows,
         keys: keys.subarray(0, known),
         states: states.subarray(0, known),
         duplicates: duplicates.subarray(0, known),
-        inputs: whole ? inputs : inputs.slice(0, known),
+        inputColumn: TextColumn.over(batch.inputs).head(known),
         reasonCodes: reasons.subarray(0, known),
-        sources: batch.sources && SourceRecords.over(batch.sources).head(known),
+        sources: batch.sources && TextColumn.over(batch.sources).head(known),
         sourceColumns: batch.sources && state.sourceColumns,
       });
       state.answeredEarlyUpTo(firstRow + known);

@@ -2,7 +2,7 @@ import type { CountryCode } from 'libphonenumber-js/max';
 import { e164ToKey } from '../dedupe/number-table.js';
 import { type InputRow, readInput, type InputSource, type ReadInputOptions } from '../input/read-input.js';
 import { normalizeNumber, toRegion, type InvalidReason } from '../normalize/normalize-number.js';
-import { type SourceRecordsData, sourceRecordsData } from './source-records.js';
+import type { TextColumnData } from './text-column.js';
 
 export interface NormalizeOptions extends ReadInputOptions {
   country: CountryCode | undefined;
@@ -24,12 +24,12 @@ const REASON_CODES = new Map<string, number>(INVALID_REASONS.map((reason, code) 
 export interface IngestBatch {
   /** Each row's number as a float64 key; NO_NUMBER (0) for a row without a valid number. */
   keys: Float64Array;
-  /** Each row's phone text as it was. */
-  inputs: string[];
+  /** Each row's phone text as it was (strings here; UTF-8 bytes from the input worker, see text-column.ts). */
+  inputs: TextColumnData;
   /** Why a row has no valid number: an index into INVALID_REASONS (typed, so it moves between threads as bytes). */
   reasons: Uint8Array;
-  /** With carryColumns: each row's cells as one source record (input/source-record.ts), joined. */
-  sources?: SourceRecordsData | undefined;
+  /** With carryColumns: each row's cells as one source record (input/source-record.ts). */
+  sources?: TextColumnData | undefined;
   /** The carried columns' names, on the first batch that carries them. */
   sourceColumns?: string[] | undefined;
 }
@@ -110,5 +110,5 @@ function normalizeBatch(batch: readonly InputRow[], country: CountryCode | undef
     if (normalized.ok) keys[i] = e164ToKey(normalized.e164);
     else reasons[i] = REASON_CODES.get(normalized.reason satisfies InvalidReason)!;
   }
-  return { keys, inputs, reasons, sources: sources && sourceRecordsData(sources) };
+  return { keys, inputs, reasons, sources };
 }

@@ -3,7 +3,7 @@ import { keyToE164 } from '../dedupe/number-table.js';
 import { answerOf, INVALID_ROW, NO_NUMBER, reasonOf, sourceOf } from './answer-state.js';
 import { recordCells } from '../input/source-cells.js';
 import { INVALID_REASONS } from './normalize-rows.js';
-import { SourceRecords } from './source-records.js';
+import { TextColumn } from './text-column.js';
 
 /** The answer for one input row. */
 export interface CheckResult {
@@ -53,11 +53,12 @@ export class ResultBlock {
   readonly states: Uint8Array;
   /** 1 where an earlier row holds the same number. */
   readonly duplicates: Uint8Array;
-  readonly inputs: string[];
+  /** Each row's phone cell as it was (as bytes or strings, see text-column.ts). */
+  readonly inputColumn: TextColumn;
   /** Why an invalid row has no number, as an index into INVALID_REASONS; 0 for the others. */
   readonly reasonCodes: Uint8Array;
   /** Each row's own cells as one source record (input/source-record.ts), when the job carries them. */
-  sources?: SourceRecords | undefined;
+  sources?: TextColumn | undefined;
   /** The names of the cells in `sources`, the same array for every block of a job. */
   sourceColumns?: readonly string[] | undefined;
   /** A richer product's job only: each row's extra columns (see CheckResult.extras). */
@@ -66,13 +67,16 @@ export class ResultBlock {
   extraColumns?: readonly string[] | undefined;
 
   /** An empty block to fill with addNumber and addInvalid, or one over existing columns of `length` rows. */
-  constructor(capacity: number, columns?: Omit<ResultBlock, 'length' | 'addNumber' | 'addInvalid' | 'carry'>) {
+  constructor(
+    capacity: number,
+    columns?: Omit<ResultBlock, 'length' | 'inputs' | 'addNumber' | 'addInvalid' | 'carry'>,
+  ) {
     this.length = columns ? capacity : 0;
     this.rows = columns?.rows ?? new Uint32Array(capacity);
     this.keys = columns?.keys ?? new Float64Array(capacity);
     this.states = columns?.states ?? new Uint8Array(capacity);
     this.duplicates = columns?.duplicates ?? new Uint8Array(capacity);
-    this.inputs = columns?.inputs ?? [];
+    this.inputColumn = columns?.inputColumn ?? TextColumn.empty();
     this.reasonCodes = columns?.reasonCodes ?? new Uint8Array(capacity);
     this.sources = columns?.sources;
     this.sourceColumns = columns?.sourceColumns;
@@ -82,8 +86,13 @@ export class ResultBlock {
   carry(sourceColumns: readonly string[] | undefined): this {
     if (sourceColumns === undefined) return this;
     this.sourceColumns = sourceColumns;
-    this.sources = new SourceRecords();
+    this.sources = TextColumn.empty();
     return this;
+  }
+
+  /** Each row's phone cell as it was. */
+  get inputs(): string[] {
+    return this.inputColumn.strings();
   }
 
   addNumber(row: number, input: string, key: number, state: number, duplicate: boolean): void {
@@ -92,7 +101,7 @@ export class ResultBlock {
     this.keys[at] = key;
     this.states[at] = state;
     this.duplicates[at] = duplicate ? 1 : 0;
-    this.inputs.push(input);
+    this.inputColumn.push(input);
   }
 
   addInvalid(row: number, input: string, reasonCode: number): void {
@@ -101,7 +110,7 @@ export class ResultBlock {
     this.keys[at] = NO_NUMBER;
     this.states[at] = INVALID_ROW;
     this.duplicates[at] = 0;
-    this.inputs.push(input);
+    this.inputColumn.push(input);
     this.reasonCodes[at] = reasonCode;
   }
 }
@@ -127,9 +136,10 @@ export function toResults(block: ResultBlock): CheckResult[] {
 
 function bareResults(block: ResultBlock): CheckResult[] {
   const results = new Array<CheckResult>(block.length);
+  const inputs = block.inputColumn;
   for (let i = 0; i < block.length; i++) {
     const row = block.rows[i]!;
-    const input = block.inputs[i]!;
+    const input = inputs.get(i);
     const state = block.states[i]!;
     if (state === INVALID_ROW) {
       results[i] = {

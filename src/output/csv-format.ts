@@ -2,7 +2,7 @@ import { answerOf, reasonOf, sourceOf } from '../job/answer-state.js';
 import type { CheckResult } from '../job/result-block.js';
 import { INVALID_REASONS } from '../job/normalize-rows.js';
 import { INVALID_ROW, type ResultBlock } from '../job/result-block.js';
-import type { SourceRecords } from '../job/source-records.js';
+import type { TextColumn } from '../job/text-column.js';
 import { recordCells } from '../input/source-cells.js';
 import { resultCells, sourceCells } from './columns.js';
 import { neutralizeFormula } from './formula-guard.js';
@@ -35,23 +35,29 @@ export function csvLine(result: CheckResult, options?: CsvOptions, sourceColumns
  */
 export function csvBytes(block: ResultBlock, options?: CsvOptions, sourceWidth = 0): Buffer {
   const formulaGuard = options?.formulaGuard !== false;
-  const { rows, keys, states, duplicates, inputs, reasonCodes } = block;
+  const { rows, keys, states, duplicates, inputColumn, reasonCodes } = block;
   const sources = sourceWidth > 0 ? block.sources : undefined;
-  let inputUnits = 0;
-  for (let i = 0; i < block.length; i++) inputUnits += inputs[i]!.length;
-  if (sources && block.length > 0) inputUnits += sources.end(block.length - 1) - sources.start(0);
-  // At most 3 bytes per UTF-16 unit (quotes doubled, non-ASCII), a guard and two quotes per
-  // cell and a comma after it; the row number, number and tail fit in ROW_BYTES.
-  const buffer = Buffer.allocUnsafe(3 * inputUnits + (3 + ROW_BYTES + 4 * sourceWidth) * block.length);
+  const inputBytes = inputColumn.bytes;
+  const sourceBytes = sources?.bytes;
+  // At most 3 bytes per UTF-16 unit or 2 per UTF-8 byte (quotes doubled, non-ASCII), a guard and
+  // two quotes per cell and a comma after it; the row number, number and tail fit in ROW_BYTES.
+  let textSize = sizeOf(inputColumn, block.length);
+  if (sources) textSize += sizeOf(sources, block.length);
+  const buffer = Buffer.allocUnsafe(3 * textSize + (3 + ROW_BYTES + 4 * sourceWidth) * block.length);
   const emptySources = ','.repeat(sourceWidth);
-  const sourceText = sources?.text ?? '';
   let at = 0;
   for (let i = 0; i < block.length; i++) {
-    if (sources) at = writeSourceCells(buffer, at, sources, i, sourceText, sourceWidth, formulaGuard);
-    else if (sourceWidth > 0) at += buffer.write(emptySources, at, 'latin1');
+    if (sourceBytes) {
+      at = writeSourceBytes(buffer, at, sourceBytes, sources!.start(i), sources!.end(i), sourceWidth, formulaGuard);
+    } else if (sources) {
+      const record = sources.get(i);
+      at = writeSourceCells(buffer, at, record, sourceWidth, formulaGuard);
+    } else if (sourceWidth > 0) at += buffer.write(emptySources, at, 'latin1');
     at = writeInteger(buffer, at, rows[i]!);
     buffer[at++] = COMMA;
-    at = writeTextCell(buffer, at, inputs[i]!, formulaGuard);
+    at = inputBytes
+      ? writeTextBytes(buffer, at, inputBytes, inputColumn.start(i), inputColumn.end(i), formulaGuard)
+      : writeTextCell(buffer, at, inputColumn.get(i), formulaGuard);
     buffer[at++] = COMMA;
     const state = states[i]!;
     let tail: Uint8Array;
@@ -66,6 +72,15 @@ export function csvBytes(block: ResultBlock, options?: CsvOptions, sourceWidth =
     at += tail.length;
   }
   return buffer.subarray(0, at);
+}
+
+/** The UTF-16 units or UTF-8 bytes of a column's first `rows` texts. */
+function sizeOf(column: TextColumn, rows: number): number {
+  if (rows === 0) return 0;
+  if (column.bytes) return column.end(rows - 1) - column.start(0);
+  let units = 0;
+  for (let i = 0; i < rows; i++) units += column.get(i).length;
+  return units;
 }
 
 const COMMA = 44;
@@ -90,24 +105,59 @@ const INVALID_TAILS: Uint8Array[] = INVALID_REASONS.map((reason) => Buffer.from(
 
 /**
  * A row's carried cells (its source record), `width` of them, each followed by a comma. The usual
- * record (no quotes, as wide as the header) is copied as it is, encoded to UTF-8 in place, with a
- * `'` before a cell a spreadsheet would run as a formula; any other is split into cells and each
- * formatted as text.
+ * record (no quotes, as wide as the header) is copied as it is, with a `'` before a cell a
+ * spreadsheet would run as a formula; any other is split into cells and each formatted as text.
+ * This is the form of records as UTF-8 bytes (from the input worker); writeSourceCells is the
+ * same for a record as a string.
  */
-function writeSourceCells(
+function writeSourceBytes(
   buffer: Buffer,
   at: number,
-  sources: SourceRecords,
-  row: number,
-  text: string,
+  bytes: Buffer,
+  start: number,
+  end: number,
   width: number,
   formulaGuard: boolean,
 ): number {
+  const begin = at;
+  let cells = 1;
+  let cellStart = true;
+  let quoted = false;
+  for (let i = start; i < end; i++) {
+    const byte = bytes[i]!;
+    if (byte === COMMA) {
+      cells++;
+      cellStart = true;
+      buffer[at++] = COMMA;
+      continue;
+    }
+    if (byte === QUOTE || byte === 10 || byte === 13) {
+      quoted = true;
+      break;
+    }
+    if (cellStart) {
+      cellStart = false;
+      if (formulaGuard && (byte === 61 || byte === 43 || byte === 45 || byte === 64 || byte === 9))
+        buffer[at++] = APOSTROPHE;
+    }
+    // UTF-8 as it came: no byte of a multi-byte character is ASCII.
+    buffer[at++] = byte;
+  }
+  if (quoted || cells > width) {
+    const text = sourceText(bytes.toString('utf8', start, end), width, formulaGuard);
+    return begin + buffer.write(text, begin, 'utf8');
+  }
+  for (; cells <= width; cells++) buffer[at++] = COMMA;
+  return at;
+}
+
+/** writeSourceBytes for a record as a string, encoded to UTF-8 in place. */
+function writeSourceCells(buffer: Buffer, at: number, text: string, width: number, formulaGuard: boolean): number {
   const start = at;
   let cells = 1;
   let cellStart = true;
-  const end = sources.end(row);
-  for (let i = sources.start(row); i < end; i++) {
+  const end = text.length;
+  for (let i = 0; i < end; i++) {
     const code = text.charCodeAt(i);
     if (code === COMMA) {
       cells++;
@@ -116,7 +166,7 @@ function writeSourceCells(
       continue;
     }
     if (code === QUOTE || code === 10 || code === 13)
-      return start + buffer.write(sourceText(sources.get(row), width, formulaGuard), start, 'utf8');
+      return start + buffer.write(sourceText(text, width, formulaGuard), start, 'utf8');
     if (cellStart) {
       cellStart = false;
       if (formulaGuard && (code === 61 || code === 43 || code === 45 || code === 64 || code === 9))
@@ -140,7 +190,7 @@ function writeSourceCells(
       buffer[at++] = 0x80 | (unit & 0x3f);
     }
   }
-  if (cells > width) return start + buffer.write(sourceText(sources.get(row), width, formulaGuard), start, 'utf8');
+  if (cells > width) return start + buffer.write(sourceText(text, width, formulaGuard), start, 'utf8');
   for (; cells <= width; cells++) buffer[at++] = COMMA;
   return at;
 }
@@ -164,6 +214,24 @@ function writeTextCell(buffer: Buffer, at: number, text: string, formulaGuard: b
     if (code >= 0x80 || code === QUOTE || code === COMMA || code === 10 || code === 13)
       return start + buffer.write(formulaGuard ? csvText(text) : csvField(text), start, 'utf8');
     buffer[at++] = code;
+  }
+  return at;
+}
+
+/** writeTextCell for a text as UTF-8 bytes: copied as it is unless it needs quotes. */
+function writeTextBytes(buffer: Buffer, at: number, bytes: Buffer, start: number, end: number, guard: boolean): number {
+  if (start === end) return at;
+  const begin = at;
+  const first = bytes[start]!;
+  if (guard && (first === 61 || first === 43 || first === 45 || first === 64 || first === 9 || first === 13))
+    buffer[at++] = APOSTROPHE;
+  for (let i = start; i < end; i++) {
+    const byte = bytes[i]!;
+    if (byte === QUOTE || byte === COMMA || byte === 10 || byte === 13) {
+      const text = bytes.toString('utf8', start, end);
+      return begin + buffer.write(guard ? csvText(text) : csvField(text), begin, 'utf8');
+    }
+    buffer[at++] = byte;
   }
   return at;
 }
