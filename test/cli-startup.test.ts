@@ -2,11 +2,13 @@ import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, test } from 'vitest';
-import { runCli } from './helpers/cli.js';
+import { spawn } from 'node:child_process';
+import { CLI, runCli } from './helpers/cli.js';
 import { useTempDirs } from './helpers/temp-dir.js';
 
 const PRELOAD_CJS = fileURLToPath(new URL('./helpers/loaded-modules.cjs', import.meta.url));
 const PRELOAD_ESM = fileURLToPath(new URL('./helpers/loaded-esm-modules.mjs', import.meta.url));
+const STRING_PROTOTYPE_MODE = fileURLToPath(new URL('./helpers/string-prototype-mode.mjs', import.meta.url));
 const tempDir = useTempDirs();
 
 /**
@@ -65,4 +67,26 @@ describe('wa-check check start-up', () => {
   test('a job naming a country checks it with libphonenumber, loaded then', async () => {
     expect(loads(await modulesLoadedBy('out.csv', ['--country', 'ch']), '/node_modules/libphonenumber-js/')).toBe(true);
   });
+
+  test('a CSV job keeps String.prototype fast in its main thread (ioredis made every string call ~3x dearer)', async () => {
+    expect(await stringPrototypeFastAfterJob({})).toBe(true);
+    // The check can fail: a class extending String, as ioredis defines one, turns it slow.
+    expect(await stringPrototypeFastAfterJob({ EXTEND_STRING: '1' })).toBe(false);
+  });
 });
+
+/** Runs a CSV dry run with the String.prototype preload; returns what it saw at exit. */
+async function stringPrototypeFastAfterJob(env: Record<string, string>): Promise<boolean> {
+  const dir = await tempDir();
+  const input = join(dir, 'list.csv');
+  await writeFile(input, 'name,phone,country\na,+41791234567,CH\n');
+  const result = join(dir, 'mode.json');
+  const args = ['--allow-natives-syntax', '--import', STRING_PROTOTYPE_MODE, CLI, 'check', input, '--dry-run'];
+  const child = spawn(process.execPath, [...args, '--cache', join(dir, 'cache'), '-o', join(dir, 'out.csv')], {
+    env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '/tmp', STRING_PROTOTYPE_FILE: result, ...env },
+    stdio: 'ignore',
+  });
+  const code = await new Promise<number | null>((resolve) => child.on('close', resolve));
+  expect(code).toBe(0);
+  return JSON.parse(await readFile(result, 'utf8')) as boolean;
+}
