@@ -145,4 +145,15 @@ test('e164ToKey() and keyToE164() are exact for 15 digits', () => {
   ]) {
     expect(keyToE164(Number(digits))).toBe(`+${digits}`);
   }
+  // e164ToKey at every length from 1 to 15 digits (odd and even halves), every digit in every place.
+  const wrong: string[] = [];
+  for (let length = 1; length <= 15; length++) {
+    for (let digit = 0; digit <= 9; digit++) {
+      for (let place = 0; place < length; place++) {
+        const digits = Array.from({ length }, (_, at) => (at === place ? digit : (at * 7 + length) % 10)).join('');
+        if (e164ToKey(`+${digits}`) !== Number(digits)) wrong.push(digits);
+      }
+    }
+  }
+  expect(wrong).toEqual([]);
 });

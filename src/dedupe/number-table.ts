@@ -188,10 +188,26 @@ function hashWords(low: number, high: number): number {
 
 /** '+41798284651' -> 41798284651. The caller passes validated E.164. */
 export function e164ToKey(e164: string): number {
-  // A digit loop: 3-4x faster than Number(e164.slice(1)), and exact (15 digits < 2^53).
-  let key = 0;
-  for (let i = 1; i < e164.length; i++) key = key * 10 + (e164.charCodeAt(i) - 48);
-  return key;
+  // Digits two at a time, the last eight apart from the rest: two short chains of small-integer
+  // steps instead of one of up to 15 float64 multiply-adds (1.86M bench numbers: ~69 -> ~65 ms
+  // flat, ~90 -> ~78 ms as the normalizer's concatenated strings). Exact: 15 digits < 2^53.
+  const end = e164.length;
+  const lowStart = end > 9 ? end - 8 : 1;
+  let at = 1;
+  let high = 0;
+  if ((lowStart - 1) & 1) {
+    high = e164.charCodeAt(1) - 48;
+    at = 2;
+  }
+  for (; at < lowStart; at += 2) high = high * 100 + e164.charCodeAt(at) * 10 + e164.charCodeAt(at + 1) - 528;
+  let low = 0;
+  at = lowStart;
+  if ((end - lowStart) & 1) {
+    low = e164.charCodeAt(lowStart) - 48;
+    at = lowStart + 1;
+  }
+  for (; at < end; at += 2) low = low * 100 + e164.charCodeAt(at) * 10 + e164.charCodeAt(at + 1) - 528;
+  return high * 1e8 + low;
 }
 
 /**
