@@ -160,10 +160,11 @@ export class JobState {
   }
 
   /**
-   * A batch of answers from the cache; only those checked within `maxAgeMs` of `now` count. Each answers a
-   * number still UNKNOWN (one cache hit); with `unseenToo` (the input is still being read), a
-   * number not read yet is kept as unseen, so that its first row is answered without a second
-   * lookup. A number met again (an older answer, read newest first) is left as it is.
+   * A batch of answers from the cache; only those checked within `maxAgeMs` of `now` count.
+   * Each answers a number still UNKNOWN (one cache hit); with `unseenToo` (the input is still
+   * being read), a number not read yet is kept as unseen, so that its first row is answered
+   * without a second lookup. A number met again (an older answer, read newest first) is left as
+   * it is. The whole batch in one call: the scan's per-answer work stays in one loop here.
    */
   takeCachedAnswers(batch: AnswerBatch, now: number, maxAgeMs: number, unseenToo: boolean): void {
     const table = this.#table;

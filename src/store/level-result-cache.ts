@@ -39,7 +39,10 @@ export class LevelResultCache implements ResultCache {
   readonly #answers: StringSublevel;
   readonly #meta: StringSublevel;
   readonly #memoryEntries: number;
-  /** Made on first use: its 100k-entry arrays cost ~24 ms of start-up, and a job that reads the cache through never uses it. */
+  /**
+   * Made on first use: its 100k-entry arrays cost ~24 ms of start-up, and a job that reads the
+   * cache through never uses it.
+   */
   #lru: LRUCache<string, CachedAnswer> | undefined;
   readonly #log: AnswerLog;
   readonly #products = new Map<Product, LevelProductAnswers>();
