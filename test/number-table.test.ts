@@ -18,9 +18,80 @@ test('NumberTable - addOrGet adds once, then tells the state; reserve makes room
   expect(table.addOrGet(41798284651, 7)).toBe(-1);
   expect(table.addOrGet(41798284651, 2)).toBe(7);
   table.reserve(10_000);
-  expect(table.byteLength).toBeGreaterThanOrEqual(10_000 * 9);
+  expect(table.byteLength).toBeGreaterThanOrEqual(10_000 * 8);
   expect(table.get(41798284651)).toBe(7);
   expect(table.size).toBe(1);
+});
+
+test('NumberTable.addOrFind() - adds once (~slot), then finds the slot whose state stateAt() reads and setStateAt() changes', () => {
+  const table = new NumberTable(4);
+  const added = table.addOrFind(41798284651, 7);
+  expect(added).toBeLessThan(0);
+  const slot = table.addOrFind(41798284651, 2);
+  expect(slot).toBe(~added);
+  expect(table.find(41798284651)).toBe(slot);
+  expect(table.stateAt(slot)).toBe(7);
+  table.setStateAt(slot, 255);
+  expect(table.get(41798284651)).toBe(255);
+  table.setStateAt(slot, 0);
+  expect(table.get(41798284651)).toBe(0);
+  expect(table.find(41798284652)).toBe(-1);
+  expect(table.size).toBe(1);
+  // A state in the slot's top byte never bleeds into the key: the largest keys keep every bit.
+  for (const key of [999_999_999_999_999, 2 ** 53 - 1, 2 ** 32, 2 ** 32 - 1, 2 ** 31, 1]) {
+    expect(table.addOrFind(key, 255)).toBeLessThan(0);
+    expect(table.get(key)).toBe(255);
+    expect(table.set(key, 0)).toBe(true);
+    expect(table.has(key)).toBe(true);
+    expect([...table.keysWithState(0)]).toContain(key);
+  }
+});
+
+test('NumberTable - agrees with a Map on random adds, finds and state changes, through growth', () => {
+  const table = new NumberTable(16);
+  const model = new Map<number, number>();
+  let seed = 11;
+  const random = () => {
+    seed = (seed * 48271) % 2147483647;
+    return seed;
+  };
+  const wrong: string[] = [];
+  for (let step = 0; step < 200_000; step++) {
+    // Keys from a small pool (many repeats) spread over 7 to 15 digits, both 32-bit halves used.
+    const key = 1_000_000 + (random() % 60_000) * 16_666_666_666 + (random() % 7);
+    const state = random() % 256;
+    const op = random() % 4;
+    const expected = model.get(key);
+    if (op === 0) {
+      const slot = table.addOrFind(key, state);
+      if (slot < 0 !== (expected === undefined)) wrong.push(`addOrFind ${key}`);
+      if (slot >= 0 && table.stateAt(slot) !== expected) wrong.push(`stateAt ${key}`);
+      if (expected === undefined) model.set(key, state);
+    } else if (op === 1) {
+      const slot = table.find(key);
+      if (slot < 0 !== (expected === undefined)) wrong.push(`find ${key}`);
+      if (slot >= 0) {
+        table.setStateAt(slot, state);
+        model.set(key, state);
+      }
+    } else if (op === 2) {
+      if (table.addOrGet(key, state) !== (expected ?? -1)) wrong.push(`addOrGet ${key}`);
+      if (expected === undefined) model.set(key, state);
+    } else if (table.set(key, state) !== (expected !== undefined)) wrong.push(`set ${key}`);
+    else if (expected !== undefined) model.set(key, state);
+  }
+  expect(wrong).toEqual([]);
+  expect(table.size).toBe(model.size);
+  for (const [key, state] of model) if (table.get(key) !== state) wrong.push(`get ${key}`);
+  expect(wrong).toEqual([]);
+  const byState = new Map<number, number[]>();
+  for (const [key, state] of model) byState.set(state, [...(byState.get(state) ?? []), key]);
+  const counts = table.countStates();
+  for (const state of [0, 1, 8, 127, 128, 255]) {
+    const keys = byState.get(state) ?? [];
+    expect(counts[state]).toBe(keys.length);
+    expect([...table.keysWithState(state)].sort((x, y) => x - y)).toEqual(keys.sort((x, y) => x - y));
+  }
 });
 
 // Past V8's 2^24-entry limit: number-table.slow.test.ts (17M keys).
@@ -32,7 +103,7 @@ test('NumberTable - grows and keeps every key and state', () => {
   expect(table.countState(3)).toBe(20_000);
   expect([...table.keysWithState(4)]).toHaveLength(20_000);
   // State 0 is also what an empty slot holds: only keys count.
-  expect(table.byteLength / 9).toBeGreaterThan(100_000);
+  expect(table.byteLength / 8).toBeGreaterThan(100_000);
   expect(table.countState(0)).toBe(20_000);
   expect([...table.keysWithState(0)]).toHaveLength(20_000);
   expect([...table.countStates()].reduce((sum, count) => sum + count, 0)).toBe(100_000);
@@ -74,4 +145,15 @@ test('e164ToKey() and keyToE164() are exact for 15 digits', () => {
   ]) {
     expect(keyToE164(Number(digits))).toBe(`+${digits}`);
   }
+  // e164ToKey at every length from 1 to 15 digits (odd and even halves), every digit in every place.
+  const wrong: string[] = [];
+  for (let length = 1; length <= 15; length++) {
+    for (let digit = 0; digit <= 9; digit++) {
+      for (let place = 0; place < length; place++) {
+        const digits = Array.from({ length }, (_, at) => (at === place ? digit : (at * 7 + length) % 10)).join('');
+        if (e164ToKey(`+${digits}`) !== Number(digits)) wrong.push(digits);
+      }
+    }
+  }
+  expect(wrong).toEqual([]);
 });

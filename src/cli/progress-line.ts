@@ -1,6 +1,5 @@
 import type { JobProgress } from '../job/progress.js';
-
-const count = (value: number) => value.toLocaleString('en-US');
+import { thousands as count } from './thousands.js';
 
 export interface ProgressLineOptions {
   /** The terminal's width, asked at each redraw (it can be resized). @default process.stderr.columns, else 80 */

@@ -1,6 +1,6 @@
 import type { CheckSummary } from '../job/progress.js';
+import { thousands as count } from './thousands.js';
 
-const count = (value: number) => value.toLocaleString('en-US');
 const plural = (n: number, word: string) => `${count(n)} ${word}${n === 1 ? '' : 's'}`;
 
 /**

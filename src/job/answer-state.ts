@@ -62,6 +62,20 @@ export const INVALID_ROW = 255;
 /** What NumberTable.get() and addOrGet() answer for a number the table does not hold (yet). */
 export const NOT_IN_TABLE = -1;
 
+/**
+ * Why a row has no valid number, by code (index); 0 for rows that have one. Here, not beside the
+ * normalizer that picks them, so that the job's thread can name reasons without loading it.
+ */
+export const INVALID_REASONS = [
+  '',
+  'malformed_row',
+  'empty',
+  'not_a_phone_number',
+  'invalid_number',
+  'needs_country',
+  'unknown_country',
+] as const;
+
 /** The `reason` shown for an unanswered number; stable values, listed in the README. */
 export const UNANSWERED_REASONS: Record<number, string> = {
   [State.UNKNOWN]: 'not_checked',

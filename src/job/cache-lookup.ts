@@ -93,13 +93,8 @@ export class CacheLookup {
     const { cache, state, maxAgeMs } = this.#deps;
     if (whileReading) state.reserveForCache(size);
     const now = Date.now();
-    for await (const { length, keys, checkedAtSeconds, yes } of cache.answerBatches()) {
-      for (let i = 0; i < length; i++) {
-        // A number may come again, older: its first fresh answer is the one (see answerBatches).
-        if (now - checkedAtSeconds[i]! * 1000 > maxAgeMs) continue;
-        state.takeCachedAnswer(keys[i]!, yes[i] === 1, whileReading);
-      }
-    }
+    // A number may come again, older: its first fresh answer is the one (see answerBatches).
+    for await (const batch of cache.answerBatches()) state.takeCachedAnswers(batch, now, maxAgeMs, whileReading);
   }
 
   async #lookUp(numbers: readonly string[]): Promise<void> {

@@ -1,5 +1,6 @@
 import { e164ToKey, NumberTable } from '../dedupe/number-table.js';
 import { INVALID_ROW, NO_NUMBER, NOT_IN_TABLE, State, type StateCode, UNANSWERED_REASONS } from './answer-state.js';
+import type { AnswerBatch } from '../store/result-cache.js';
 import { emptyCounts, type JobCounts } from './progress.js';
 import { RowFlags } from './row-flags.js';
 
@@ -99,35 +100,52 @@ export class JobState {
    * lookup per row.
    */
   dedupe(keys: Float64Array): Deduped {
-    const counts = this.#counts;
     const table = this.#table;
+    const duplicateRows = this.#duplicates;
+    const firstRow = this.#counts.rows;
     const states = new Uint8Array(keys.length);
     const duplicates = new Uint8Array(keys.length);
+    // Counted in locals and written once per batch: the counts object's fields cost a load and
+    // a store per row.
+    let invalid = 0;
+    let unique = 0;
+    let hits = 0;
+    let repeats = 0;
     for (let i = 0; i < keys.length; i++) {
       const key = keys[i]!;
-      const row = counts.rows++;
       if (key === NO_NUMBER) {
-        counts.invalidRows++;
+        invalid++;
         states[i] = INVALID_ROW;
         continue;
       }
-      const state = table.addOrGet(key, State.UNKNOWN);
-      if (state === NOT_IN_TABLE) {
-        counts.uniqueNumbers++;
+      // One probe per row: the slot serves both reading the state and answering the row.
+      const slot = table.addOrFind(key, State.UNKNOWN);
+      if (slot < 0) {
+        unique++;
         states[i] = State.UNKNOWN;
-      } else if (state === State.CACHED_YES_UNSEEN || state === State.CACHED_NO_UNSEEN) {
+        continue;
+      }
+      const state = table.stateAt(slot);
+      if (state === State.CACHED_YES_UNSEEN || state === State.CACHED_NO_UNSEEN) {
         // The first row of a number the cache scan put in the table.
-        counts.uniqueNumbers++;
-        counts.cacheHits++;
-        states[i] = state === State.CACHED_YES_UNSEEN ? State.CACHE_YES : State.CACHE_NO;
-        table.set(key, states[i]!);
+        unique++;
+        hits++;
+        const answered = state === State.CACHED_YES_UNSEEN ? State.CACHE_YES : State.CACHE_NO;
+        states[i] = answered;
+        table.setStateAt(slot, answered);
       } else {
-        counts.duplicateRows++;
-        this.#duplicates.set(row);
+        repeats++;
+        duplicateRows.set(firstRow + i);
         states[i] = state;
         duplicates[i] = 1;
       }
     }
+    const counts = this.#counts;
+    counts.rows += keys.length;
+    counts.invalidRows += invalid;
+    counts.uniqueNumbers += unique;
+    counts.cacheHits += hits;
+    counts.duplicateRows += repeats;
     return { states, duplicates };
   }
 
@@ -142,18 +160,40 @@ export class JobState {
   }
 
   /**
-   * A fresh answer from the cache. It answers a number still UNKNOWN (one cache hit); with
-   * `unseenToo` (the input is still being read), a number not read yet is kept as unseen, so
-   * that its first row is answered without a second lookup.
+   * A batch of answers from the cache; only those checked within `maxAgeMs` of `now` count.
+   * Each answers a number still UNKNOWN (one cache hit); with `unseenToo` (the input is still
+   * being read), a number not read yet is kept as unseen, so that its first row is answered
+   * without a second lookup. A number met again (an older answer, read newest first) is left as
+   * it is. The whole batch in one call: the scan's per-answer work stays in one loop here.
    */
+  takeCachedAnswers(batch: AnswerBatch, now: number, maxAgeMs: number, unseenToo: boolean): void {
+    const table = this.#table;
+    const { length, keys, checkedAtSeconds, yes } = batch;
+    let hits = 0;
+    for (let i = 0; i < length; i++) {
+      if (now - checkedAtSeconds[i]! * 1000 > maxAgeMs) continue;
+      const answeredYes = yes[i] === 1;
+      // One probe per answer: the slot serves both reading the state and answering it.
+      const slot = unseenToo
+        ? table.addOrFind(keys[i]!, answeredYes ? State.CACHED_YES_UNSEEN : State.CACHED_NO_UNSEEN)
+        : table.find(keys[i]!);
+      if (slot >= 0 && table.stateAt(slot) === State.UNKNOWN) {
+        hits++;
+        table.setStateAt(slot, answeredYes ? State.CACHE_YES : State.CACHE_NO);
+      }
+    }
+    this.#counts.cacheHits += hits;
+  }
+
+  /** A fresh answer from the cache for one number (see takeCachedAnswers). */
   takeCachedAnswer(key: number, yes: boolean, unseenToo: boolean): void {
     const table = this.#table;
-    const state = unseenToo
-      ? table.addOrGet(key, yes ? State.CACHED_YES_UNSEEN : State.CACHED_NO_UNSEEN)
-      : table.get(key);
-    if (state === State.UNKNOWN) {
+    const slot = unseenToo
+      ? table.addOrFind(key, yes ? State.CACHED_YES_UNSEEN : State.CACHED_NO_UNSEEN)
+      : table.find(key);
+    if (slot >= 0 && table.stateAt(slot) === State.UNKNOWN) {
       this.#counts.cacheHits++;
-      table.set(key, yes ? State.CACHE_YES : State.CACHE_NO);
+      table.setStateAt(slot, yes ? State.CACHE_YES : State.CACHE_NO);
     }
   }
 

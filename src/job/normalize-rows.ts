@@ -1,5 +1,6 @@
 import type { CountryCode } from 'libphonenumber-js/max';
 import { e164ToKey } from '../dedupe/number-table.js';
+import { INVALID_REASONS } from './answer-state.js';
 import { type InputRow, readInput, type InputSource, type ReadInputOptions } from '../input/read-input.js';
 import { normalizeNumber, toRegion, type InvalidReason } from '../normalize/normalize-number.js';
 import type { TextColumnData } from './text-column.js';
@@ -8,16 +9,7 @@ export interface NormalizeOptions extends ReadInputOptions {
   country: CountryCode | undefined;
 }
 
-/** Why a row has no valid number, by code (index); 0 for rows that have one. */
-export const INVALID_REASONS = [
-  '',
-  'malformed_row',
-  'empty',
-  'not_a_phone_number',
-  'invalid_number',
-  'needs_country',
-  'unknown_country',
-] as const;
+export { INVALID_REASONS };
 const REASON_CODES = new Map<string, number>(INVALID_REASONS.map((reason, code) => [reason, code]));
 
 /** One batch of rows after normalization, in row order. */

@@ -1,8 +1,7 @@
 import type { ResultExtras } from '../api/reconcile.js';
 import { keyToE164 } from '../dedupe/number-table.js';
-import { answerOf, INVALID_ROW, NO_NUMBER, reasonOf, sourceOf } from './answer-state.js';
+import { answerOf, INVALID_REASONS, INVALID_ROW, NO_NUMBER, reasonOf, sourceOf } from './answer-state.js';
 import { recordCells } from '../input/source-cells.js';
-import { INVALID_REASONS } from './normalize-rows.js';
 import { TextColumn } from './text-column.js';
 
 /** The answer for one input row. */

@@ -1,6 +1,5 @@
-import { answerOf, reasonOf, sourceOf } from '../job/answer-state.js';
+import { answerOf, INVALID_REASONS, reasonOf, sourceOf } from '../job/answer-state.js';
 import type { CheckResult } from '../job/result-block.js';
-import { INVALID_REASONS } from '../job/normalize-rows.js';
 import { INVALID_ROW, type ResultBlock } from '../job/result-block.js';
 import type { TextColumn } from '../job/text-column.js';
 import { recordCells } from '../input/source-cells.js';

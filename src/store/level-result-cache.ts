@@ -38,7 +38,12 @@ export class LevelResultCache implements ResultCache {
   readonly #folder: CacheFolder;
   readonly #answers: StringSublevel;
   readonly #meta: StringSublevel;
-  readonly #memory: LRUCache<string, CachedAnswer>;
+  readonly #memoryEntries: number;
+  /**
+   * Made on first use: its 100k-entry arrays cost ~24 ms of start-up, and a job that reads the
+   * cache through never uses it.
+   */
+  #lru: LRUCache<string, CachedAnswer> | undefined;
   readonly #log: AnswerLog;
   readonly #products = new Map<Product, LevelProductAnswers>();
   #restoredAtOpen = 0;
@@ -50,7 +55,7 @@ export class LevelResultCache implements ResultCache {
     this.#folder = folder;
     this.#answers = folder.sublevel('answers');
     this.#meta = folder.sublevel('meta');
-    this.#memory = new LRUCache({ max: options.memoryEntries ?? 100_000 });
+    this.#memoryEntries = options.memoryEntries ?? 100_000;
     this.#log = new AnswerLog(join(folder.path, ANSWER_LOG_FILE));
     this.journal = new LevelTaskJournal(folder.database, (write) => folder.serially(write));
   }
@@ -73,6 +78,11 @@ export class LevelResultCache implements ResultCache {
       throw storageError(folder.path, error);
     }
     return cache;
+  }
+
+  get #memory(): LRUCache<string, CachedAnswer> {
+    this.#lru ??= new LRUCache({ max: this.#memoryEntries });
+    return this.#lru;
   }
 
   /** Answers put back from the answer log when the cache was opened (see #openLog). */

@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 // ioredis: pipelines, Lua scripts by SHA (defineCommand), TLS and reconnects in one well-kept client.
-import { Redis } from 'ioredis';
+import type { Redis } from 'ioredis';
 import { ErrorCodes, invalidOption, WaError } from '../../errors.js';
 
 /** How a Redis store reaches its server. Every store takes these. */
@@ -50,6 +50,9 @@ export async function connectRedis(options: RedisConnectionOptions): Promise<Red
     throw new WaError(ErrorCodes.INVALID_OPTION, 'Option `url` should be a redis:// or rediss:// URL, got nothing.');
   }
   const target = parseRedisUrl(options.url, options.env ?? process.env);
+  // Loaded on use: ioredis costs ~115 ms of CPU to load, and a job without `redis` (the CLI's
+  // every job but a fleet's) never needs it.
+  const { Redis } = await import('ioredis');
   const client = new Redis({
     host: target.host,
     port: target.port,
