@@ -1,4 +1,5 @@
 import { readMetadata } from './metadata-shape.js';
+import { INVALID_NUMBER, type NormalizeResult } from './normalize-result.js';
 
 /**
  * Fast paths for the two common shapes of phone text, each answering exactly what
@@ -20,19 +21,29 @@ import { readMetadata } from './metadata-shape.js';
  * A differential test over more than a million numbers of every region holds the two equal.
  */
 export function fastInternational(digits: string): FastResult {
+  return fastInternationalText(`+${digits}`);
+}
+
+/**
+ * fastInternational for `text`, a `+` and digits: a valid answer's `e164` is `text` itself, so
+ * E.164 input costs no new string (nor its flattening later: `+` joined to 12+ digits makes a
+ * rope, which e164ToKey's first read copies).
+ */
+export function fastInternationalText(text: string): FastResult {
   // A calling code and a national significant number of 2 to 17 digits (libphonenumber's own
   // bounds): fewer than 3 digits are never a number.
-  if (digits.length < 3) return { valid: false };
-  if (digits.length > 20) return undefined;
+  const digits = text.length - 1;
+  if (digits < 3) return INVALID_NUMBER;
+  if (digits > 20) return undefined;
   // No calling code starts with 0: the library finds none and answers no number (an invalid
   // national number with a trunk 0 is tried as international and lands here).
-  if (digits.charCodeAt(0) === 48) return { valid: false };
+  if (text.charCodeAt(1) === 48) return INVALID_NUMBER;
   let code = 0;
-  for (let length = 1; length <= 3 && length < digits.length; length++) {
-    code = code * 10 + digits.charCodeAt(length - 1) - 48;
+  for (let length = 1; length <= 3 && length < digits; length++) {
+    code = code * 10 + text.charCodeAt(length) - 48;
     const plan = planForCode(code);
     if (plan === null) continue;
-    const national = digits.slice(length);
+    const national = text.slice(length + 1);
     if (national.length < 2 || national.length > 17) return undefined;
     if (plan.prefixForParsing?.test(national)) {
       // Digits after the calling code that could be a national prefix (`+1 1...`, `+55 0...`):
@@ -41,10 +52,10 @@ export function fastInternational(digits: string): FastResult {
       return extracted === undefined ? undefined : validity(plan, extracted, plan.callingCodePlan);
     }
     return isValidFor(ownerAmong(plan, national) ?? plan.callingCodePlan, national)
-      ? { valid: true, e164: `+${digits}` }
-      : { valid: false };
+      ? { ok: true, e164: text }
+      : INVALID_NUMBER;
   }
-  return { valid: false }; // no calling code: libphonenumber finds no number either
+  return INVALID_NUMBER; // no calling code: libphonenumber finds no number either
 }
 
 /**
@@ -85,13 +96,14 @@ export function fastNational(digits: string, region: string): FastResult {
   return national === undefined ? undefined : validity(plan, national, rule);
 }
 
-type FastResult = { valid: true; e164: string } | { valid: false } | undefined;
+/** libphonenumber's answer (`invalid_number` when it has none), or undefined: ask it. */
+type FastResult = NormalizeResult | undefined;
 
 /** The owner region's validity, or the fallback plan's when no region owns the number. */
 function validity(plan: CallingCodePlan, national: string, fallback: RegionRule): FastResult {
   if (national.length < 2 || national.length > 17) return undefined;
   const owner = ownerAmong(plan, national) ?? fallback;
-  return isValidFor(owner, national) ? { valid: true, e164: `+${fallback.callingCode}${national}` } : { valid: false };
+  return isValidFor(owner, national) ? { ok: true, e164: `+${fallback.callingCode}${national}` } : INVALID_NUMBER;
 }
 
 /**
@@ -117,7 +129,12 @@ const regionRule = compiledOnce((region) => (metadata.hasCountry(region) ? compi
 
 /** libphonenumber's getCountryByCallingCode. */
 function ownerAmong(plan: CallingCodePlan, national: string): RegionRule | undefined {
-  return plan.countries.length === 1 ? plan.countries[0] : plan.countries.find((country) => owns(country, national));
+  const { countries } = plan;
+  // A loop, not find(): no closure made per number for the calling codes of several regions.
+  for (let i = 0; i < countries.length; i++) {
+    if (countries.length === 1 || owns(countries[i]!, national)) return countries[i];
+  }
+  return undefined;
 }
 
 /** libphonenumber's checkNumberLength, without a number type. */
