@@ -186,11 +186,26 @@ function owns(region: RegionRule, national: string): boolean {
 
 /** getNumberType(...) !== undefined: the national pattern matches, and so does a type that allows the length. */
 function hasType(region: RegionRule, national: string): boolean {
+  if (national === lastTyped.national && region === lastTyped.region) return lastTyped.answer;
   let test = region.typesByLength[national.length];
   if (test === undefined) test = region.typesByLength[national.length] = typesFor(region, national.length);
-  // biome-ignore lint/complexity/useOptionalChain: a hot path; null is the only empty value here
-  return test !== null && test.test(national);
+  const answer = test !== null && test.test(national);
+  lastTyped.region = region;
+  lastTyped.national = national;
+  lastTyped.answer = answer;
+  return answer;
 }
+
+/**
+ * hasType's last question and its answer: a national reading asks the same one up to three times
+ * in a row (who owns the number, for its length check, then for its validity). fastNational on
+ * the CRM list's GB national spellings: ~370 -> ~300 ns (best of 40 passes, alternated builds).
+ */
+const lastTyped: { region: RegionRule | undefined; national: string; answer: boolean } = {
+  region: undefined,
+  national: '',
+  answer: false,
+};
 
 /**
  * One RegExp for hasType at one length: the national pattern as a lookahead, then the types that
