@@ -189,6 +189,7 @@ function hasType(region: RegionRule, national: string): boolean {
   if (national === lastTyped.national && region === lastTyped.region) return lastTyped.answer;
   let test = region.typesByLength[national.length];
   if (test === undefined) test = region.typesByLength[national.length] = typesFor(region, national.length);
+  // biome-ignore lint/complexity/useOptionalChain: a hot path; null is the only empty value here
   const answer = test !== null && test.test(national);
   lastTyped.region = region;
   lastTyped.national = national;
