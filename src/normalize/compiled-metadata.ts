@@ -107,16 +107,42 @@ function compiledOnce<V>(compile: (key: string) => V): (key: string) => V {
 
 function compilePlan(callingCode: string): CallingCodePlan {
   const prefix = metadata.selectNumberingPlan(callingCode).numberingPlan.nationalPrefixForParsing();
-  const countries = (metadata.getCountryCodesForCallingCode(callingCode) ?? []).map(compileRegion);
+  const codes = metadata.getCountryCodesForCallingCode(callingCode) ?? [];
+  // The regions' own rules (regionRule's), so that a region and its calling code's plan are one
+  // object where they are one plan: hasType's remembered answer then serves both.
+  const countries = codes.map((code) => regionRule(code) ?? compileRegion(code));
   const validLengths = new Uint8Array(18);
   for (const country of countries)
     for (let length = 0; length < 18; length++) validLengths[length]! |= country.validLengths[length]!;
+  // libphonenumber selects the calling code's plan from its main region's metadata (all 206
+  // geographic codes of the pinned version): the same rule, compiled once.
+  const main = countries[0];
+  const samePlan = main !== undefined && planSignature(callingCode) === planSignature(codes[0]!);
   return {
     countries,
     validLengths,
-    callingCodePlan: compileRegion(callingCode),
+    callingCodePlan: samePlan ? main : compileRegion(callingCode),
     prefixForParsing: prefix ? leadingPattern(prefix) : undefined,
   };
+}
+
+/** Everything compileRegion reads of a numbering plan, as text: equal texts compile to equal rules. */
+function planSignature(countryOrCallingCode: string): string {
+  const plan = metadata.selectNumberingPlan(countryOrCallingCode).numberingPlan;
+  const types = TYPE_ORDER.map((name) => {
+    const type = plan.type(name);
+    return type ? [type.pattern(), type.possibleLengths()] : null;
+  });
+  return JSON.stringify([
+    plan.callingCode(),
+    plan.IDDPrefix(),
+    plan.nationalPrefixForParsing(),
+    plan.nationalNumberPattern(),
+    plan.possibleLengths(),
+    plan.leadingDigits() || null,
+    plan.hasTypes(),
+    plan.hasTypes() ? types : null,
+  ]);
 }
 
 function compileRegion(countryOrCallingCode: string): RegionRule {

@@ -93,13 +93,15 @@ export function fastNational(digits: string, region: string): FastResult {
     const shorterNational = extractNational(shorter, rule, plan);
     const wholeNational = extractNational(digits, rule, plan);
     if (shorterNational === undefined || wholeNational === undefined) return undefined;
+    // The length first: the cheaper test, and the usual answer (`44 7400 123456` is too long for GB).
     const takeCode =
-      (!rule.nationalPattern.test(wholeNational) && rule.nationalPattern.test(shorterNational)) ||
-      checkLength(wholeNational, rule) === 'TOO_LONG';
-    if (takeCode) {
-      const national = extractNational(shorter, plan.callingCodePlan, plan);
-      return national === undefined ? undefined : validity(plan, national, plan.callingCodePlan);
-    }
+      checkLength(wholeNational, rule) === 'TOO_LONG' ||
+      (!rule.nationalPattern.test(wholeNational) && rule.nationalPattern.test(shorterNational));
+    if (!takeCode) return validity(plan, wholeNational, rule);
+    // Read by the calling code's plan, which is the region's own for its main region (GB of +44).
+    const national =
+      plan.callingCodePlan === rule ? shorterNational : extractNational(shorter, plan.callingCodePlan, plan);
+    return national === undefined ? undefined : validity(plan, national, plan.callingCodePlan);
   }
   const national = extractNational(digits, rule, plan);
   return national === undefined ? undefined : validity(plan, national, rule);
