@@ -1,5 +1,5 @@
 import { isSupportedCountry, parsePhoneNumberFromString, type CountryCode } from 'libphonenumber-js/max';
-import { fastInternationalText, fastNational } from './fast-parse.js';
+import { fastInternational, fastInternationalText, fastNational } from './fast-parse.js';
 import { EMPTY, INVALID_NUMBER, NEEDS_COUNTRY, NOT_A_PHONE_NUMBER, type NormalizeResult } from './normalize-result.js';
 import { isDigits, stripSeparators, trimmed } from './separators.js';
 
@@ -111,12 +111,16 @@ function hasDigit(text: string): boolean {
 
 /** Text starting with `+`, separators allowed. */
 function international(text: string): NormalizeResult {
-  // `+`, then digits and separators only (at least one): the shape the fast path reads. The
-  // `+` is no separator, so the stripped text is `+` and the digits.
+  // `+`, then digits and separators only (at least one): the shape the fast path reads.
   if (text.length > 1) {
-    const compact = stripSeparators(text);
-    if (compact.length === 1) return INVALID_NUMBER; // no digits: as libphonenumber, no number
-    if (isDigits(compact, 1)) return fastInternationalText(compact) ?? internationalByLibrary(text);
+    // `+` and digits only (`tel:+41...`, E.164 with spaces around): the text is its own e164.
+    if (isDigits(text, 1)) return fastInternationalText(text) ?? internationalByLibrary(text);
+    // Stripped from after the `+`: 12 digits stay a flat string, where `+` and 12 digits would
+    // be a rope that every later read goes through (the spaced international spellings of the
+    // CRM list measured ~620 -> ~690 ns a row that way).
+    const digits = stripSeparators(text, 1);
+    if (digits.length === 0) return INVALID_NUMBER; // no digits: as libphonenumber, no number
+    if (isDigits(digits)) return fastInternational(digits) ?? internationalByLibrary(text);
   }
   return internationalByLibrary(text);
 }
