@@ -1,5 +1,5 @@
 import { expect, test } from 'vitest';
-import { isDigits, isSeparator, stripSeparators } from '../src/normalize/separators.js';
+import { isDigits, isSeparator, stripSeparators, trimmed } from '../src/normalize/separators.js';
 
 const SEPARATORS = /[\s().\-/\u00a0]/g;
 
@@ -55,4 +55,17 @@ test('isDigits() wants at least one ASCII digit and nothing else', () => {
   expect(isDigits('+', 1)).toBe(false);
   expect(isDigits('12a4')).toBe(false);
   expect(isDigits('١٢٣')).toBe(false);
+});
+
+test('trimmed() gives what trim() gives, with every UTF-16 code unit at either end or both', () => {
+  const differing: string[] = [];
+  for (let code = 0; code <= 0xffff; code++) {
+    const unit = String.fromCharCode(code);
+    for (const text of [unit, `${unit}41 79`, `41 79${unit}`, `${unit}7${unit}`, `${unit}${unit}`]) {
+      if (trimmed(text) !== text.trim()) differing.push(`${code.toString(16)} in ${JSON.stringify(text)}`);
+    }
+  }
+  expect(differing).toEqual([]);
+  expect(trimmed('')).toBe('');
+  expect(trimmed(' \u00a0+41 79\u3000\t')).toBe('+41 79');
 });

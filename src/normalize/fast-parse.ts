@@ -1,4 +1,5 @@
-import { readMetadata } from './metadata-shape.js';
+import { type CallingCodePlan, planFor, planForCode, type RegionRule, regionRule } from './compiled-metadata.js';
+import { INVALID_NUMBER, type NormalizeResult } from './normalize-result.js';
 
 /**
  * Fast paths for the two common shapes of phone text, each answering exactly what
@@ -20,19 +21,34 @@ import { readMetadata } from './metadata-shape.js';
  * A differential test over more than a million numbers of every region holds the two equal.
  */
 export function fastInternational(digits: string): FastResult {
+  return internationalFrom(digits, 0);
+}
+
+/**
+ * fastInternational for `text`, a `+` and digits: a valid answer's `e164` is `text` itself, so
+ * E.164 input costs no new string (nor its flattening later: `+` joined to 12+ digits makes a
+ * rope, which e164ToKey's first read copies).
+ */
+export function fastInternationalText(text: string): FastResult {
+  return internationalFrom(text, 1);
+}
+
+/** fastInternational of the digits of `text` from `from` on, the text before them not read. */
+function internationalFrom(text: string, from: number): FastResult {
   // A calling code and a national significant number of 2 to 17 digits (libphonenumber's own
   // bounds): fewer than 3 digits are never a number.
-  if (digits.length < 3) return { valid: false };
-  if (digits.length > 20) return undefined;
+  const digits = text.length - from;
+  if (digits < 3) return INVALID_NUMBER;
+  if (digits > 20) return undefined;
   // No calling code starts with 0: the library finds none and answers no number (an invalid
   // national number with a trunk 0 is tried as international and lands here).
-  if (digits.charCodeAt(0) === 48) return { valid: false };
+  if (text.charCodeAt(from) === 48) return INVALID_NUMBER;
   let code = 0;
-  for (let length = 1; length <= 3 && length < digits.length; length++) {
-    code = code * 10 + digits.charCodeAt(length - 1) - 48;
+  for (let length = 1; length <= 3 && length < digits; length++) {
+    code = code * 10 + text.charCodeAt(from + length - 1) - 48;
     const plan = planForCode(code);
     if (plan === null) continue;
-    const national = digits.slice(length);
+    const national = text.slice(from + length);
     if (national.length < 2 || national.length > 17) return undefined;
     if (plan.prefixForParsing?.test(national)) {
       // Digits after the calling code that could be a national prefix (`+1 1...`, `+55 0...`):
@@ -40,11 +56,13 @@ export function fastInternational(digits: string): FastResult {
       const extracted = extractNational(national, plan.callingCodePlan, plan);
       return extracted === undefined ? undefined : validity(plan, extracted, plan.callingCodePlan);
     }
-    return isValidFor(ownerAmong(plan, national) ?? plan.callingCodePlan, national)
-      ? { valid: true, e164: `+${digits}` }
-      : { valid: false };
+    if (!mayBeValid(plan, national.length, plan.callingCodePlan)) return INVALID_NUMBER;
+    if (!isValidFor(ownerAmong(plan, national) ?? plan.callingCodePlan, national)) return INVALID_NUMBER;
+    // `+` and the digits: the text itself when it is that (E.164 input).
+    const plus = from === 1 && text.charCodeAt(0) === 43;
+    return { ok: true, e164: plus ? text : `+${from === 0 ? text : text.slice(from)}` };
   }
-  return { valid: false }; // no calling code: libphonenumber finds no number either
+  return INVALID_NUMBER; // no calling code: libphonenumber finds no number either
 }
 
 /**
@@ -62,8 +80,10 @@ export function fastNational(digits: string, region: string): FastResult {
   if (idd) {
     // An international number after the region's IDD prefix: read as `+` and the rest, unless
     // the rest starts with 0, where the library goes another way.
-    const rest = digits.slice(idd[0].length);
-    return rest.length === 0 || rest.charCodeAt(0) === 48 || idd[0].length === 0 ? undefined : fastInternational(rest);
+    const after = idd[0].length;
+    return after === 0 || after === digits.length || digits.charCodeAt(after) === 48
+      ? undefined
+      : internationalFrom(digits, after);
   }
   const plan = planFor(rule.callingCode)!;
   if (digits.startsWith(rule.callingCode)) {
@@ -73,25 +93,39 @@ export function fastNational(digits: string, region: string): FastResult {
     const shorterNational = extractNational(shorter, rule, plan);
     const wholeNational = extractNational(digits, rule, plan);
     if (shorterNational === undefined || wholeNational === undefined) return undefined;
+    // The length first: the cheaper test, and the usual answer (`44 7400 123456` is too long for GB).
     const takeCode =
-      (!rule.nationalPattern.test(wholeNational) && rule.nationalPattern.test(shorterNational)) ||
-      checkLength(wholeNational, rule) === 'TOO_LONG';
-    if (takeCode) {
-      const national = extractNational(shorter, plan.callingCodePlan, plan);
-      return national === undefined ? undefined : validity(plan, national, plan.callingCodePlan);
-    }
+      checkLength(wholeNational, rule) === 'TOO_LONG' ||
+      (!rule.nationalPattern.test(wholeNational) && rule.nationalPattern.test(shorterNational));
+    if (!takeCode) return validity(plan, wholeNational, rule);
+    // Read by the calling code's plan, which is the region's own for its main region (GB of +44).
+    const national =
+      plan.callingCodePlan === rule ? shorterNational : extractNational(shorter, plan.callingCodePlan, plan);
+    return national === undefined ? undefined : validity(plan, national, plan.callingCodePlan);
   }
   const national = extractNational(digits, rule, plan);
   return national === undefined ? undefined : validity(plan, national, rule);
 }
 
-type FastResult = { valid: true; e164: string } | { valid: false } | undefined;
+/** libphonenumber's answer (`invalid_number` when it has none), or undefined: ask it. */
+type FastResult = NormalizeResult | undefined;
 
 /** The owner region's validity, or the fallback plan's when no region owns the number. */
 function validity(plan: CallingCodePlan, national: string, fallback: RegionRule): FastResult {
   if (national.length < 2 || national.length > 17) return undefined;
+  if (!mayBeValid(plan, national.length, fallback)) return INVALID_NUMBER;
   const owner = ownerAmong(plan, national) ?? fallback;
-  return isValidFor(owner, national) ? { valid: true, e164: `+${fallback.callingCode}${national}` } : { valid: false };
+  return isValidFor(owner, national) ? { ok: true, e164: `+${fallback.callingCode}${national}` } : INVALID_NUMBER;
+}
+
+/**
+ * Whether a national number of `length` digits may be valid for whichever region owns it (one of
+ * the plan's, or `fallback`): when none has a type of that length, it is invalid, and who owns it
+ * need not be asked. That question is the dear one for a national reading bound to fail (`00...`
+ * read as a US number: 24 regions' leading digits, each a call into the regexp engine).
+ */
+function mayBeValid(plan: CallingCodePlan, length: number, fallback: RegionRule): boolean {
+  return plan.validLengths[length] === 1 || fallback.validLengths[length] === 1;
 }
 
 /**
@@ -112,12 +146,14 @@ function extractNational(digits: string, selected: RegionRule, plan: CallingCode
   return length === 'TOO_SHORT' || length === 'INVALID_LENGTH' ? digits : after;
 }
 
-/** A region's compiled rule, or null for a region the metadata does not know. */
-const regionRule = compiledOnce((region) => (metadata.hasCountry(region) ? compileRegion(region) : null));
-
 /** libphonenumber's getCountryByCallingCode. */
 function ownerAmong(plan: CallingCodePlan, national: string): RegionRule | undefined {
-  return plan.countries.length === 1 ? plan.countries[0] : plan.countries.find((country) => owns(country, national));
+  const { countries } = plan;
+  // A loop, not find(): no closure made per number for the calling codes of several regions.
+  for (let i = 0; i < countries.length; i++) {
+    if (countries.length === 1 || owns(countries[i]!, national)) return countries[i];
+  }
+  return undefined;
 }
 
 /** libphonenumber's checkNumberLength, without a number type. */
@@ -134,148 +170,45 @@ function checkLength(
   return lengths.indexOf(length, 1) >= 0 ? 'IS_POSSIBLE' : 'INVALID_LENGTH';
 }
 
-interface TypeRule {
-  /** The metadata's pattern, as written. */
-  source: string;
-  lengths: ReadonlySet<number> | undefined;
-}
-
-interface RegionRule {
-  callingCode: string;
-  leadingDigits: RegExp | undefined;
-  /** The plan's possible lengths, for libphonenumber's checkNumberLength. */
-  possibleLengths: readonly number[] | undefined;
-  /** For numbers written nationally in this region: */
-  iddPrefix: LeadingPattern | undefined;
-  prefixForParsing: LeadingPattern | undefined;
-  nationalPattern: RegExp;
-  nationalSource: string;
-  hasTypes: boolean;
-  /** FIXED_LINE first, then the other types in libphonenumber's order. */
-  types: TypeRule[];
-  /** hasType's test by national number length, compiled on first use (see typesFor); null when no type allows the length. */
-  typesByLength: Array<RegExp | null | undefined>;
-}
-
-/** A pattern matched at the start of the text: exec gives the match (and its groups). */
-interface LeadingPattern {
-  test(text: string): boolean;
-  exec(text: string): RegExpExecArray | null;
-}
-
-/**
- * Most prefixes in the metadata are plain digits (`0` for 96 regions, `00` as IDD): those are a
- * startsWith, not a call into the regexp engine; the others compile to a RegExp.
- */
-function leadingPattern(source: string): LeadingPattern {
-  if (!/^\d+$/.test(source)) return new RegExp(`^(?:${source})`);
-  // The match as exec gives it; callers only read it.
-  const match = Object.assign([source], { index: 0, input: source, groups: undefined }) as RegExpExecArray;
-  return { test: (text) => text.startsWith(source), exec: (text) => (text.startsWith(source) ? match : null) };
-}
-
-interface CallingCodePlan {
-  countries: RegionRule[];
-  /** The plan libphonenumber selects by calling code when no region owns the number. */
-  callingCodePlan: RegionRule;
-  prefixForParsing: LeadingPattern | undefined;
-}
-
-const TYPE_ORDER = [
-  'FIXED_LINE',
-  'MOBILE',
-  'PREMIUM_RATE',
-  'TOLL_FREE',
-  'SHARED_COST',
-  'VOIP',
-  'PERSONAL_NUMBER',
-  'PAGER',
-  'UAN',
-  'VOICEMAIL',
-];
-
-// Internals of libphonenumber-js, its shape checked as the module loads: a changed shape fails
-// here, loudly, instead of giving wrong answers.
-const metadata = readMetadata();
-/** Calling codes are 1 to 3 digits with no leading 0: plans by number, without string keys. */
-const plansByCode: Array<CallingCodePlan | null | undefined> = new Array(1000);
-
-function planForCode(code: number): CallingCodePlan | null {
-  let plan = plansByCode[code];
-  if (plan === undefined) {
-    plan = planFor(String(code));
-    plansByCode[code] = plan;
-  }
-  return plan;
-}
-
-/** A calling code's compiled plan, or null when no region uses the code. */
-const planFor = compiledOnce((callingCode) => (metadata.hasCallingCode(callingCode) ? compilePlan(callingCode) : null));
-
-/** Compiles each key once, on first use: the metadata's patterns become RegExps a single time. */
-function compiledOnce<V>(compile: (key: string) => V): (key: string) => V {
-  const compiled = new Map<string, V>();
-  return (key) => {
-    let value = compiled.get(key);
-    if (value === undefined && !compiled.has(key)) {
-      value = compile(key);
-      compiled.set(key, value);
-    }
-    return value as V;
-  };
-}
-
-function compilePlan(callingCode: string): CallingCodePlan {
-  const prefix = metadata.selectNumberingPlan(callingCode).numberingPlan.nationalPrefixForParsing();
-  return {
-    countries: (metadata.getCountryCodesForCallingCode(callingCode) ?? []).map(compileRegion),
-    callingCodePlan: compileRegion(callingCode),
-    prefixForParsing: prefix ? leadingPattern(prefix) : undefined,
-  };
-}
-
-function compileRegion(countryOrCallingCode: string): RegionRule {
-  const plan = metadata.selectNumberingPlan(countryOrCallingCode).numberingPlan;
-  const leading = plan.leadingDigits();
-  const types: TypeRule[] = [];
-  if (plan.hasTypes()) {
-    for (const name of TYPE_ORDER) {
-      const type = plan.type(name);
-      const pattern = type?.pattern();
-      if (!type || !pattern) continue;
-      const lengths = type.possibleLengths();
-      types.push({ source: pattern, lengths: lengths ? new Set(lengths) : undefined });
-    }
-  }
-  const idd = plan.IDDPrefix();
-  const prefix = plan.nationalPrefixForParsing();
-  return {
-    callingCode: plan.callingCode(),
-    possibleLengths: plan.possibleLengths(),
-    iddPrefix: idd ? leadingPattern(idd) : undefined,
-    prefixForParsing: prefix ? leadingPattern(prefix) : undefined,
-    leadingDigits: leading ? new RegExp(`^(?:${leading})`) : undefined,
-    nationalPattern: new RegExp(`^(?:${plan.nationalNumberPattern()})$`),
-    nationalSource: plan.nationalNumberPattern(),
-    hasTypes: plan.hasTypes(),
-    types,
-    typesByLength: [],
-  };
-}
-
 /** libphonenumber's getCountryByNationalNumber, for one candidate region. */
 function owns(region: RegionRule, national: string): boolean {
-  if (region.leadingDigits) return region.leadingDigits.test(national);
+  if (region.leadingDigits) {
+    const starts = region.leadingStarts;
+    if (starts !== undefined && national.length >= 3) {
+      const first = national.charCodeAt(0) - 48;
+      const second = national.charCodeAt(1) - 48;
+      const third = national.charCodeAt(2) - 48;
+      const digits = (first | second | third) >= 0 && first <= 9 && second <= 9 && third <= 9;
+      if (digits && starts[first * 100 + second * 10 + third] === 0) return false;
+    }
+    return region.leadingDigits.test(national);
+  }
   return hasType(region, national);
 }
 
 /** getNumberType(...) !== undefined: the national pattern matches, and so does a type that allows the length. */
 function hasType(region: RegionRule, national: string): boolean {
+  if (national === lastTyped.national && region === lastTyped.region) return lastTyped.answer;
   let test = region.typesByLength[national.length];
   if (test === undefined) test = region.typesByLength[national.length] = typesFor(region, national.length);
   // biome-ignore lint/complexity/useOptionalChain: a hot path; null is the only empty value here
-  return test !== null && test.test(national);
+  const answer = test !== null && test.test(national);
+  lastTyped.region = region;
+  lastTyped.national = national;
+  lastTyped.answer = answer;
+  return answer;
 }
+
+/**
+ * hasType's last question and its answer: a national reading asks the same one up to three times
+ * in a row (who owns the number, for its length check, then for its validity). fastNational on
+ * the CRM list's GB national spellings: ~370 -> ~300 ns (best of 40 passes, alternated builds).
+ */
+const lastTyped: { region: RegionRule | undefined; national: string; answer: boolean } = {
+  region: undefined,
+  national: '',
+  answer: false,
+};
 
 /**
  * One RegExp for hasType at one length: the national pattern as a lookahead, then the types that

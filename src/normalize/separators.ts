@@ -26,6 +26,21 @@ export function isSeparator(code: number): boolean {
   );
 }
 
+/** White space as `String.prototype.trim` and `\s` know it: the separators other than `(`, `)`, `.`, `-`, `/`. */
+export function isWhiteSpace(code: number): boolean {
+  return code !== 0x28 && code !== 0x29 && (code < 0x2d || code > 0x2f) && isSeparator(code);
+}
+
+/**
+ * `text.trim()`, without the call when neither end is white space (nearly every cell): the
+ * builtin cost ~55 ns a call even when it had nothing to remove.
+ */
+export function trimmed(text: string): string {
+  const last = text.length - 1;
+  if (last < 0 || (!isWhiteSpace(text.charCodeAt(0)) && !isWhiteSpace(text.charCodeAt(last)))) return text;
+  return text.trim();
+}
+
 /** `text` from `start` without its separators; the text itself when it has none. */
 export function stripSeparators(text: string, start = 0): string {
   let out = '';

@@ -129,7 +129,7 @@ export function normalizeDifferentials(sizes: DifferentialSizes): void {
         fast++;
         // A national prefix written after the calling code, which the library strips (`+55 0 11...`).
         if (parsed && number.length - 1 - parsed.countryCallingCode.length > parsed.nationalNumber.length) stripped++;
-        const actual = answer.valid ? answer.e164 : null;
+        const actual = answer.ok ? answer.e164 : null;
         if (expected !== null) valid++;
         if (actual !== expected && mismatches.length < 20)
           mismatches.push(`${number}: fast ${actual}, library ${expected}`);

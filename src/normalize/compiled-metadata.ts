@@ -1,0 +1,205 @@
+import { leadingStarts } from './digit-automaton.js';
+import { readMetadata } from './metadata-shape.js';
+
+/*
+ * libphonenumber-js's `max` metadata compiled for the fast path (fast-parse.ts): each region's and
+ * calling code's patterns made into RegExps (and tables) once, on first use.
+ */
+
+export interface TypeRule {
+  /** The metadata's pattern, as written. */
+  source: string;
+  lengths: ReadonlySet<number> | undefined;
+}
+
+export interface RegionRule {
+  callingCode: string;
+  leadingDigits: RegExp | undefined;
+  /** By the national number's first three digits: 0 when leadingDigits cannot match (see digit-automaton.ts). */
+  leadingStarts: Uint8Array | undefined;
+  /** By national number length (0 to 17): 1 when this region's validity test may pass at that length. */
+  validLengths: Uint8Array;
+  /** The plan's possible lengths, for libphonenumber's checkNumberLength. */
+  possibleLengths: readonly number[] | undefined;
+  /** For numbers written nationally in this region: */
+  iddPrefix: LeadingPattern | undefined;
+  prefixForParsing: LeadingPattern | undefined;
+  nationalPattern: RegExp;
+  nationalSource: string;
+  hasTypes: boolean;
+  /** FIXED_LINE first, then the other types in libphonenumber's order. */
+  types: TypeRule[];
+  /** hasType's test by national number length, compiled on first use (see typesFor); null when no type allows the length. */
+  typesByLength: Array<RegExp | null | undefined>;
+}
+
+/** A pattern matched at the start of the text: exec gives the match (and its groups). */
+export interface LeadingPattern {
+  test(text: string): boolean;
+  exec(text: string): RegExpExecArray | null;
+}
+
+/**
+ * Most prefixes in the metadata are plain digits (`0` for 96 regions, `00` as IDD): those are a
+ * startsWith, not a call into the regexp engine; the others compile to a RegExp.
+ */
+function leadingPattern(source: string): LeadingPattern {
+  return /^\d+$/.test(source) ? new DigitsPrefix(source) : new RegExp(`^(?:${source})`);
+}
+
+/**
+ * A prefix of plain digits. A class, not an object of two closures: each call site then sees one
+ * method (or RegExp's), which the compiler inlines, where closures made per prefix left the
+ * calls megamorphic.
+ */
+class DigitsPrefix implements LeadingPattern {
+  readonly #source: string;
+  /** The match as exec gives it; callers only read it. */
+  readonly #match: RegExpExecArray;
+
+  constructor(source: string) {
+    this.#source = source;
+    this.#match = Object.assign([source], { index: 0, input: source, groups: undefined }) as RegExpExecArray;
+  }
+
+  test(text: string): boolean {
+    return text.startsWith(this.#source);
+  }
+
+  exec(text: string): RegExpExecArray | null {
+    return text.startsWith(this.#source) ? this.#match : null;
+  }
+}
+
+export interface CallingCodePlan {
+  countries: RegionRule[];
+  /** The plan libphonenumber selects by calling code when no region owns the number. */
+  callingCodePlan: RegionRule;
+  prefixForParsing: LeadingPattern | undefined;
+  /** By national number length: 1 when one of `countries` may be valid at that length. */
+  validLengths: Uint8Array;
+}
+
+const TYPE_ORDER = [
+  'FIXED_LINE',
+  'MOBILE',
+  'PREMIUM_RATE',
+  'TOLL_FREE',
+  'SHARED_COST',
+  'VOIP',
+  'PERSONAL_NUMBER',
+  'PAGER',
+  'UAN',
+  'VOICEMAIL',
+];
+
+// Internals of libphonenumber-js, its shape checked as the module loads: a changed shape fails
+// here, loudly, instead of giving wrong answers.
+const metadata = readMetadata();
+/** Calling codes are 1 to 3 digits with no leading 0: plans by number, without string keys. */
+const plansByCode: Array<CallingCodePlan | null | undefined> = new Array(1000);
+
+export function planForCode(code: number): CallingCodePlan | null {
+  let plan = plansByCode[code];
+  if (plan === undefined) {
+    plan = planFor(String(code));
+    plansByCode[code] = plan;
+  }
+  return plan;
+}
+
+/** A calling code's compiled plan, or null when no region uses the code. */
+export const planFor = compiledOnce((callingCode) =>
+  metadata.hasCallingCode(callingCode) ? compilePlan(callingCode) : null,
+);
+
+/** Compiles each key once, on first use: the metadata's patterns become RegExps a single time. */
+function compiledOnce<V>(compile: (key: string) => V): (key: string) => V {
+  const compiled = new Map<string, V>();
+  return (key) => {
+    let value = compiled.get(key);
+    if (value === undefined && !compiled.has(key)) {
+      value = compile(key);
+      compiled.set(key, value);
+    }
+    return value as V;
+  };
+}
+
+function compilePlan(callingCode: string): CallingCodePlan {
+  const prefix = metadata.selectNumberingPlan(callingCode).numberingPlan.nationalPrefixForParsing();
+  const codes = metadata.getCountryCodesForCallingCode(callingCode) ?? [];
+  // The regions' own rules (regionRule's), so that a region and its calling code's plan are one
+  // object where they are one plan: hasType's remembered answer then serves both.
+  const countries = codes.map((code) => regionRule(code) ?? compileRegion(code));
+  const validLengths = new Uint8Array(18);
+  for (const country of countries)
+    for (let length = 0; length < 18; length++) validLengths[length]! |= country.validLengths[length]!;
+  // libphonenumber selects the calling code's plan from its main region's metadata (all 206
+  // geographic codes of the pinned version): the same rule, compiled once.
+  const main = countries[0];
+  const samePlan = main !== undefined && planSignature(callingCode) === planSignature(codes[0]!);
+  return {
+    countries,
+    validLengths,
+    callingCodePlan: samePlan ? main : compileRegion(callingCode),
+    prefixForParsing: prefix ? leadingPattern(prefix) : undefined,
+  };
+}
+
+/** Everything compileRegion reads of a numbering plan, as text: equal texts compile to equal rules. */
+function planSignature(countryOrCallingCode: string): string {
+  const plan = metadata.selectNumberingPlan(countryOrCallingCode).numberingPlan;
+  const types = TYPE_ORDER.map((name) => {
+    const type = plan.type(name);
+    return type ? [type.pattern(), type.possibleLengths()] : null;
+  });
+  return JSON.stringify([
+    plan.callingCode(),
+    plan.IDDPrefix(),
+    plan.nationalPrefixForParsing(),
+    plan.nationalNumberPattern(),
+    plan.possibleLengths(),
+    plan.leadingDigits() || null,
+    plan.hasTypes(),
+    plan.hasTypes() ? types : null,
+  ]);
+}
+
+function compileRegion(countryOrCallingCode: string): RegionRule {
+  const plan = metadata.selectNumberingPlan(countryOrCallingCode).numberingPlan;
+  const leading = plan.leadingDigits();
+  const types: TypeRule[] = [];
+  if (plan.hasTypes()) {
+    for (const name of TYPE_ORDER) {
+      const type = plan.type(name);
+      const pattern = type?.pattern();
+      if (!type || !pattern) continue;
+      const lengths = type.possibleLengths();
+      types.push({ source: pattern, lengths: lengths ? new Set(lengths) : undefined });
+    }
+  }
+  const idd = plan.IDDPrefix();
+  const prefix = plan.nationalPrefixForParsing();
+  // A region without types is valid by its national pattern, at lengths this does not know.
+  const validLengths = new Uint8Array(18).fill(plan.hasTypes() ? 0 : 1);
+  for (const type of types)
+    for (let length = 0; length < 18; length++) if (!type.lengths || type.lengths.has(length)) validLengths[length] = 1;
+  return {
+    callingCode: plan.callingCode(),
+    leadingStarts: leading ? leadingStarts(leading) : undefined,
+    validLengths,
+    possibleLengths: plan.possibleLengths(),
+    iddPrefix: idd ? leadingPattern(idd) : undefined,
+    prefixForParsing: prefix ? leadingPattern(prefix) : undefined,
+    leadingDigits: leading ? new RegExp(`^(?:${leading})`) : undefined,
+    nationalPattern: new RegExp(`^(?:${plan.nationalNumberPattern()})$`),
+    nationalSource: plan.nationalNumberPattern(),
+    hasTypes: plan.hasTypes(),
+    types,
+    typesByLength: [],
+  };
+}
+
+/** A region's compiled rule, or null for a region the metadata does not know. */
+export const regionRule = compiledOnce((region) => (metadata.hasCountry(region) ? compileRegion(region) : null));
