@@ -1,21 +1,12 @@
 import { expect, test } from 'vitest';
 import { getCountries, getCountryCallingCode, type CountryCode } from 'libphonenumber-js/max';
 import { normalizeNumber, normalizeNumberByLibrary } from '../src/normalize/normalize-number.js';
+import { random } from './helpers/normalize-differential.js';
 
 // With a region, `00...` and bare calling-code digits are read as that region's national number
 // first. The fast path proves most of those readings must fail without asking who owns the number
 // (fast-parse.ts: mayBeValid, owns' leadingStarts); these cases hold it to libphonenumber's answer,
 // above all where the national reading does succeed.
-
-function random(seed: number): () => number {
-  let state = seed;
-  return () => {
-    state = (state + 0x6d2b79f5) | 0;
-    let t = Math.imul(state ^ (state >>> 15), state | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /** Texts that start with `00` or with the region's calling code, as CRM exports write them. */
 function* nationalFirstTexts(perRegion: number): Generator<[string, CountryCode]> {

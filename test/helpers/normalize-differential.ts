@@ -14,7 +14,7 @@ import { normalizeNumber, normalizeNumberByLibrary } from '../../src/normalize/n
 // sample (normalize-differential.test.ts), `npm run test:slow` on a million numbers each.
 
 /** A small seeded PRNG, so a failure replays. */
-function random(seed: number): () => number {
+export function random(seed: number): () => number {
   let state = seed;
   return () => {
     state = (state + 0x6d2b79f5) | 0;
