@@ -1,9 +1,16 @@
 // normalizeNumber's CPU cost per spelling of a CRM-shaped list (issue #18): which spellings are
-// dear, next to the library-only rules on the same rows.
+// dear, next to the library-only rules on the same rows, and next to what the input worker pays
+// for a row's key: normalizeToKey, and normalizeNumber + e164ToKey as it was before.
 import { createReadStream } from 'node:fs';
 import { createInterface } from 'node:readline';
 import { getCountryCallingCode } from 'libphonenumber-js/max';
-import { normalizeNumber, normalizeNumberByLibrary, toRegion } from '../dist/normalize/normalize-number.js';
+import { e164ToKey } from '../dist/dedupe/number-table.js';
+import {
+  normalizeNumber,
+  normalizeNumberByLibrary,
+  normalizeToKey,
+  toRegion,
+} from '../dist/normalize/normalize-number.js';
 import { sampleFile } from './lib/data.js';
 import { fmt, table } from './lib/report.js';
 
@@ -24,20 +31,48 @@ export async function run(args) {
   for (const list of groups.values()) for (const [phone, region] of list) normalizeNumber(phone, region);
   const results = [];
   let totalNs = 0;
+  let keyNs = 0;
+  let keyByStringNs = 0;
   let total = 0;
-  for (const [key, list] of [...groups].sort((a, b) => b[1].length - a[1].length)) {
+  for (const [name, list] of [...groups].sort((a, b) => b[1].length - a[1].length)) {
     const ours = cpuNsPerRow(list, normalizeNumber, 5);
+    const key = cpuNsPerRow(list, normalizeToKey, 5);
+    const keyByString = cpuNsPerRow(list, keyOfE164, 5);
     const library = cpuNsPerRow(list.slice(0, LIBRARY_ROWS), normalizeNumberByLibrary, 2);
     totalNs += ours * list.length;
+    keyNs += key * list.length;
+    keyByStringNs += keyByString * list.length;
     total += list.length;
-    results.push([key, fmt(list.length), fmt(ours), fmt(library), `${(library / ours).toFixed(1)}x`]);
+    results.push([
+      name,
+      fmt(list.length),
+      fmt(ours),
+      fmt(library),
+      `${(library / ours).toFixed(1)}x`,
+      fmt(key),
+      fmt(keyByString),
+    ]);
   }
-  results.push(['all rows', fmt(total), fmt(totalNs / total), '', '']);
+  results.push(['all rows', fmt(total), fmt(totalNs / total), '', '', fmt(keyNs / total), fmt(keyByStringNs / total)]);
   table(
     `normalizeNumber per spelling, ${fmt(total)} rows of a CRM-shaped list (CPU ns per row, best of 5 passes; the library: best of 2 over the first 2,000 rows)`,
-    ['spelling', 'rows', 'normalizeNumber', 'library-only rules', 'vs library'],
+    [
+      'spelling',
+      'rows',
+      'normalizeNumber',
+      'library-only rules',
+      'vs library',
+      'normalizeToKey',
+      'normalizeNumber + e164ToKey',
+    ],
     results,
   );
+}
+
+/** A row's key as the input worker made it before normalizeToKey: from the E.164 string. */
+function keyOfE164(phone, region) {
+  const normalized = normalizeNumber(phone, region);
+  return normalized.ok ? e164ToKey(normalized.e164) : 0;
 }
 
 /** CPU time per row of `normalize` over `list`, the best of `passes`. */

@@ -1,8 +1,7 @@
 import type { CountryCode } from 'libphonenumber-js/max';
-import { e164ToKey } from '../dedupe/number-table.js';
 import { INVALID_REASONS } from './answer-state.js';
 import { type InputRow, readInput, type InputSource, type ReadInputOptions } from '../input/read-input.js';
-import { normalizeNumber, toRegion, type InvalidReason } from '../normalize/normalize-number.js';
+import { LAST_REASON_CODE, normalizeToKey, reasonOfCode, toRegion } from '../normalize/normalize-number.js';
 import type { TextColumnData } from './text-column.js';
 
 export interface NormalizeOptions extends ReadInputOptions {
@@ -11,6 +10,10 @@ export interface NormalizeOptions extends ReadInputOptions {
 
 export { INVALID_REASONS };
 const REASON_CODES = new Map<string, number>(INVALID_REASONS.map((reason, code) => [reason, code]));
+/** INVALID_REASONS' code of each of normalizeToKey's negative answers, by minus the answer. */
+const REASON_OF_KEY_CODE = Uint8Array.from({ length: 1 - LAST_REASON_CODE }, (_, code) =>
+  code === 0 ? 0 : REASON_CODES.get(reasonOfCode(-code))!,
+);
 
 /** One batch of rows after normalization, in row order. */
 export interface IngestBatch {
@@ -98,9 +101,10 @@ function normalizeBatch(batch: readonly InputRow[], country: CountryCode | undef
       reasons[i] = REASON_CODES.get('unknown_country')!;
       continue;
     }
-    const normalized = normalizeNumber(row.input, toRegion(row.country) ?? country);
-    if (normalized.ok) keys[i] = e164ToKey(normalized.e164);
-    else reasons[i] = REASON_CODES.get(normalized.reason satisfies InvalidReason)!;
+    // The key straight from the digits: no E.164 string nor result object per row.
+    const key = normalizeToKey(row.input, toRegion(row.country) ?? country);
+    if (key > 0) keys[i] = key;
+    else reasons[i] = REASON_OF_KEY_CODE[-key]!;
   }
   return { keys, inputs, reasons, sources };
 }

@@ -1,9 +1,11 @@
 import { type CallingCodePlan, planFor, planForCode, type RegionRule, regionRule } from './compiled-metadata.js';
-import { INVALID_NUMBER, type NormalizeResult } from './normalize-result.js';
+import { type FOUND, foundNumber, INVALID_NUMBER_CODE, resultOf } from './found-number.js';
+import type { NormalizeResult } from './normalize-result.js';
 
 /**
  * Fast paths for the two common shapes of phone text, each answering exactly what
- * libphonenumber-js answers with its `max` metadata, or `undefined` to let it decide.
+ * libphonenumber-js answers with its `max` metadata (as a status, see found-number.ts), or
+ * ASK_LIBRARY to let it decide.
  *
  * `fastInternational`: a `+` and digits (separators already removed). It replays, step for step, what libphonenumber-js does for such text
  * (`parsePhoneNumberFromString(text).isValid()` with the `max` metadata), with the metadata's
@@ -20,49 +22,44 @@ import { INVALID_NUMBER, type NormalizeResult } from './normalize-result.js';
  * It answers `undefined` whenever it gives up; the caller then asks libphonenumber-js itself.
  * A differential test over more than a million numbers of every region holds the two equal.
  */
-export function fastInternational(digits: string): FastResult {
-  return internationalFrom(digits, 0);
+export function fastInternational(digits: string): NormalizeResult | undefined {
+  const status = internationalFrom(digits, 0);
+  return status === ASK_LIBRARY ? undefined : resultOf(status);
 }
 
 /**
- * fastInternational for `text`, a `+` and digits: a valid answer's `e164` is `text` itself, so
- * E.164 input costs no new string (nor its flattening later: `+` joined to 12+ digits makes a
- * rope, which e164ToKey's first read copies).
+ * fastInternational of the digits of `text` from `from` on, the text before them not read, as a
+ * status (see found-number.ts). The number found is recorded as `text` from `from`: E.164 input
+ * (`from` 1 after its `+`) costs no new string, nor its flattening later (`+` joined to 12+
+ * digits makes a rope, which every later read copies).
  */
-export function fastInternationalText(text: string): FastResult {
-  return internationalFrom(text, 1);
-}
-
-/** fastInternational of the digits of `text` from `from` on, the text before them not read. */
-function internationalFrom(text: string, from: number): FastResult {
+export function internationalFrom(text: string, from: number): FastStatus {
   // A calling code and a national significant number of 2 to 17 digits (libphonenumber's own
   // bounds): fewer than 3 digits are never a number.
   const digits = text.length - from;
-  if (digits < 3) return INVALID_NUMBER;
-  if (digits > 20) return undefined;
+  if (digits < 3) return INVALID_NUMBER_CODE;
+  if (digits > 20) return ASK_LIBRARY;
   // No calling code starts with 0: the library finds none and answers no number (an invalid
   // national number with a trunk 0 is tried as international and lands here).
-  if (text.charCodeAt(from) === 48) return INVALID_NUMBER;
+  if (text.charCodeAt(from) === 48) return INVALID_NUMBER_CODE;
   let code = 0;
   for (let length = 1; length <= 3 && length < digits; length++) {
     code = code * 10 + text.charCodeAt(from + length - 1) - 48;
     const plan = planForCode(code);
     if (plan === null) continue;
     const national = text.slice(from + length);
-    if (national.length < 2 || national.length > 17) return undefined;
+    if (national.length < 2 || national.length > 17) return ASK_LIBRARY;
     if (plan.prefixForParsing?.test(national)) {
       // Digits after the calling code that could be a national prefix (`+1 1...`, `+55 0...`):
       // the library strips it by the calling code's main plan, as for national text.
       const extracted = extractNational(national, plan.callingCodePlan, plan);
-      return extracted === undefined ? undefined : validity(plan, extracted, plan.callingCodePlan);
+      return extracted === undefined ? ASK_LIBRARY : validity(plan, extracted, plan.callingCodePlan);
     }
-    if (!mayBeValid(plan, national.length, plan.callingCodePlan)) return INVALID_NUMBER;
-    if (!isValidFor(ownerAmong(plan, national) ?? plan.callingCodePlan, national)) return INVALID_NUMBER;
-    // `+` and the digits: the text itself when it is that (E.164 input).
-    const plus = from === 1 && text.charCodeAt(0) === 43;
-    return { ok: true, e164: plus ? text : `+${from === 0 ? text : text.slice(from)}` };
+    if (!mayBeValid(plan, national.length, plan.callingCodePlan)) return INVALID_NUMBER_CODE;
+    if (!isValidFor(ownerAmong(plan, national) ?? plan.callingCodePlan, national)) return INVALID_NUMBER_CODE;
+    return foundNumber('', text, from);
   }
-  return INVALID_NUMBER; // no calling code: libphonenumber finds no number either
+  return INVALID_NUMBER_CODE; // no calling code: libphonenumber finds no number either
 }
 
 /**
@@ -72,17 +69,17 @@ function internationalFrom(text: string, from: number): FastResult {
  * rule is a plain prefix and the rest still has a possible length, then the owner region among
  * those sharing the calling code, then validity.
  */
-export function fastNational(digits: string, region: string): FastResult {
-  if (digits.length < 3 || digits.length > 17) return undefined;
+export function fastNational(digits: string, region: string): FastStatus {
+  if (digits.length < 3 || digits.length > 17) return ASK_LIBRARY;
   const rule = regionRule(region);
-  if (!rule) return undefined;
+  if (!rule) return ASK_LIBRARY;
   const idd = rule.iddPrefix?.exec(digits);
   if (idd) {
     // An international number after the region's IDD prefix: read as `+` and the rest, unless
     // the rest starts with 0, where the library goes another way.
     const after = idd[0].length;
     return after === 0 || after === digits.length || digits.charCodeAt(after) === 48
-      ? undefined
+      ? ASK_LIBRARY
       : internationalFrom(digits, after);
   }
   const plan = planFor(rule.callingCode)!;
@@ -92,7 +89,7 @@ export function fastNational(digits: string, region: string): FastResult {
     const shorter = digits.slice(rule.callingCode.length);
     const shorterNational = extractNational(shorter, rule, plan);
     const wholeNational = extractNational(digits, rule, plan);
-    if (shorterNational === undefined || wholeNational === undefined) return undefined;
+    if (shorterNational === undefined || wholeNational === undefined) return ASK_LIBRARY;
     // The length first: the cheaper test, and the usual answer (`44 7400 123456` is too long for GB).
     const takeCode =
       checkLength(wholeNational, rule) === 'TOO_LONG' ||
@@ -101,21 +98,24 @@ export function fastNational(digits: string, region: string): FastResult {
     // Read by the calling code's plan, which is the region's own for its main region (GB of +44).
     const national =
       plan.callingCodePlan === rule ? shorterNational : extractNational(shorter, plan.callingCodePlan, plan);
-    return national === undefined ? undefined : validity(plan, national, plan.callingCodePlan);
+    return national === undefined ? ASK_LIBRARY : validity(plan, national, plan.callingCodePlan);
   }
   const national = extractNational(digits, rule, plan);
-  return national === undefined ? undefined : validity(plan, national, rule);
+  return national === undefined ? ASK_LIBRARY : validity(plan, national, rule);
 }
 
-/** libphonenumber's answer (`invalid_number` when it has none), or undefined: ask it. */
-type FastResult = NormalizeResult | undefined;
+/** The fast paths gave up: libphonenumber-js must answer. */
+export const ASK_LIBRARY = -9;
+
+/** libphonenumber's answer (FOUND, or INVALID_NUMBER_CODE when it has none), or ASK_LIBRARY. */
+type FastStatus = typeof FOUND | typeof INVALID_NUMBER_CODE | typeof ASK_LIBRARY;
 
 /** The owner region's validity, or the fallback plan's when no region owns the number. */
-function validity(plan: CallingCodePlan, national: string, fallback: RegionRule): FastResult {
-  if (national.length < 2 || national.length > 17) return undefined;
-  if (!mayBeValid(plan, national.length, fallback)) return INVALID_NUMBER;
+function validity(plan: CallingCodePlan, national: string, fallback: RegionRule): FastStatus {
+  if (national.length < 2 || national.length > 17) return ASK_LIBRARY;
+  if (!mayBeValid(plan, national.length, fallback)) return INVALID_NUMBER_CODE;
   const owner = ownerAmong(plan, national) ?? fallback;
-  return isValidFor(owner, national) ? { ok: true, e164: `+${fallback.callingCode}${national}` } : INVALID_NUMBER;
+  return isValidFor(owner, national) ? foundNumber(fallback.callingCode, national, 0) : INVALID_NUMBER_CODE;
 }
 
 /**

@@ -1,9 +1,20 @@
 import { isSupportedCountry, parsePhoneNumberFromString, type CountryCode } from 'libphonenumber-js/max';
-import { fastInternational, fastInternationalText, fastNational } from './fast-parse.js';
+import { ASK_LIBRARY, fastNational, internationalFrom } from './fast-parse.js';
+import {
+  EMPTY_CODE,
+  FOUND,
+  foundKey,
+  foundNumber,
+  INVALID_NUMBER_CODE,
+  NEEDS_COUNTRY_CODE,
+  NOT_A_PHONE_NUMBER_CODE,
+  resultOf,
+} from './found-number.js';
 import { EMPTY, INVALID_NUMBER, NEEDS_COUNTRY, NOT_A_PHONE_NUMBER, type NormalizeResult } from './normalize-result.js';
 import { isDigits, stripSeparators, trimmed } from './separators.js';
 
 export type { InvalidReason, NormalizeResult } from './normalize-result.js';
+export { LAST_REASON_CODE, reasonOfCode } from './found-number.js';
 
 /**
  * Normalizes one phone number to E.164. libphonenumber-js with its `max` metadata is the source
@@ -17,10 +28,25 @@ export type { InvalidReason, NormalizeResult } from './normalize-result.js';
  * Extensions are dropped.
  */
 export function normalizeNumber(raw: string, region?: CountryCode): NormalizeResult {
+  return resultOf(normalizeToStatus(raw, region));
+}
+
+/**
+ * normalizeNumber's answer as one number: the valid number's float64 key (its digits as a
+ * number, what e164ToKey reads from its E.164 string; > 0), or minus the reason's code
+ * (found-number.ts: EMPTY_CODE...). The input worker's entry: no E.164 string, no result object.
+ */
+export function normalizeToKey(raw: string, region?: CountryCode): number {
+  const status = normalizeToStatus(raw, region);
+  return status === FOUND ? foundKey() : status;
+}
+
+/** The rules below, answered as a status (found-number.ts). */
+function normalizeToStatus(raw: string, region: CountryCode | undefined): number {
   // Most rows of real lists are E.164 already: `+` and digits go straight to the fast path.
   if (raw.charCodeAt(0) === 43 && isDigits(raw, 1)) {
-    const fast = fastInternationalText(raw);
-    if (fast) return fast;
+    const fast = internationalFrom(raw, 1);
+    if (fast !== ASK_LIBRARY) return fast;
   }
   return normalizeFast(raw, region);
 }
@@ -31,28 +57,30 @@ export function normalizeNumber(raw: string, region?: CountryCode): NormalizeRes
  * digits reads the compact digits as they are (normalizeWith builds `+...` and strips it again).
  * The differential tests hold it equal to normalizeNumberByLibrary.
  */
-function normalizeFast(raw: string, region: CountryCode | undefined): NormalizeResult {
+function normalizeFast(raw: string, region: CountryCode | undefined): number {
   let text = trimmed(raw);
-  if (text.length === 0) return EMPTY;
+  if (text.length === 0) return EMPTY_CODE;
   if (startsWithTel(text)) text = text.slice(4).trim();
-  if (!hasDigit(text)) return NOT_A_PHONE_NUMBER;
+  if (!hasDigit(text)) return NOT_A_PHONE_NUMBER_CODE;
   if (text.charCodeAt(0) === 43) return international(text); // +
   const compact = stripSeparators(text);
   const digits = isDigits(compact);
   if (region) {
-    const national = digits ? fastNational(compact, region) : undefined;
-    if (national === undefined) {
+    const national = digits ? fastNational(compact, region) : ASK_LIBRARY;
+    if (national === ASK_LIBRARY) {
       const byLibrary = nationalByLibrary(text, compact, region);
-      if (byLibrary) return byLibrary;
-    } else if (national.ok) return national;
+      if (byLibrary?.ok) return foundE164(byLibrary.e164);
+    } else if (national === FOUND) return FOUND;
   }
   if (digits) {
-    if (compact.startsWith('00')) return internationalText(`+${compact.slice(2)}`);
+    // The digits after `00`, or all of them, read where they stand: no `+...` string is built
+    // unless the library must read it.
+    if (compact.startsWith('00')) return internationalDigits(compact, 2);
     // A leading 0 is a trunk prefix: a national number, which needs a country to be read.
-    if (!region && compact.length >= 2 && compact.charCodeAt(0) === 48) return NEEDS_COUNTRY;
-    if (compact.length >= 8 && compact.length <= 15) return internationalText(`+${compact}`);
+    if (!region && compact.length >= 2 && compact.charCodeAt(0) === 48) return NEEDS_COUNTRY_CODE;
+    if (compact.length >= 8 && compact.length <= 15) return internationalDigits(compact, 0);
   }
-  return /^[\d+*#]+$/.test(compact) ? INVALID_NUMBER : NOT_A_PHONE_NUMBER;
+  return /^[\d+*#]+$/.test(compact) ? INVALID_NUMBER_CODE : NOT_A_PHONE_NUMBER_CODE;
 }
 
 /**
@@ -110,24 +138,40 @@ function hasDigit(text: string): boolean {
 }
 
 /** Text starting with `+`, separators allowed. */
-function international(text: string): NormalizeResult {
+function international(text: string): number {
   // `+`, then digits and separators only (at least one): the shape the fast path reads.
   if (text.length > 1) {
     // `+` and digits only (`tel:+41...`, E.164 with spaces around): the text is its own e164.
-    if (isDigits(text, 1)) return fastInternationalText(text) ?? internationalByLibrary(text);
+    if (isDigits(text, 1)) return orLibrary(internationalFrom(text, 1), text);
     // Stripped from after the `+`: 12 digits stay a flat string, where `+` and 12 digits would
     // be a rope that every later read goes through (the spaced international spellings of the
     // CRM list measured ~620 -> ~690 ns a row that way).
     const digits = stripSeparators(text, 1);
-    if (digits.length === 0) return INVALID_NUMBER; // no digits: as libphonenumber, no number
-    if (isDigits(digits)) return fastInternational(digits) ?? internationalByLibrary(text);
+    if (digits.length === 0) return INVALID_NUMBER_CODE; // no digits: as libphonenumber, no number
+    if (isDigits(digits)) return orLibrary(internationalFrom(digits, 0), text);
   }
-  return internationalByLibrary(text);
+  return internationalByLibraryStatus(text);
 }
 
-/** `+` and digits (at least one). */
-function internationalText(text: string): NormalizeResult {
-  return (text.length > 1 ? fastInternationalText(text) : undefined) ?? internationalByLibrary(text);
+/** `+` and the digits of `compact` from `from` on (all digits). */
+function internationalDigits(compact: string, from: number): number {
+  const status = compact.length > from ? internationalFrom(compact, from) : ASK_LIBRARY;
+  return status === ASK_LIBRARY ? internationalByLibraryStatus(`+${compact.slice(from)}`) : status;
+}
+
+/** A fast status, or the library's reading of `text` when the fast path gave up. */
+function orLibrary(status: number, text: string): number {
+  return status === ASK_LIBRARY ? internationalByLibraryStatus(text) : status;
+}
+
+function internationalByLibraryStatus(text: string): number {
+  const result = internationalByLibrary(text);
+  return result.ok ? foundE164(result.e164) : INVALID_NUMBER_CODE;
+}
+
+/** Records the library's E.164 answer as the number found. */
+function foundE164(e164: string): number {
+  return foundNumber('', e164, 1);
 }
 
 const nationalByLibrary: Reader = (text, _compact, region) => {

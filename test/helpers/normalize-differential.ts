@@ -9,6 +9,7 @@ import {
 import examples from 'libphonenumber-js/mobile/examples';
 import { fastInternational } from '../../src/normalize/fast-parse.js';
 import { normalizeNumber, normalizeNumberByLibrary } from '../../src/normalize/normalize-number.js';
+import { keyMismatch } from './normalize-key-check.js';
 
 // The differential suites of the fast path against libphonenumber-js: `npm test` runs them on a
 // sample (normalize-differential.test.ts), `npm run test:slow` on a million numbers each.
@@ -144,7 +145,7 @@ export function normalizeDifferentials(sizes: DifferentialSizes): void {
   );
 
   test(
-    'normalizeNumber() equals the library-only rules on spellings of those numbers',
+    'normalizeNumber() equals the library-only rules on spellings of those numbers, normalizeToKey() its key',
     () => {
       const next = random(7);
       const mismatches: string[] = [];
@@ -166,6 +167,8 @@ export function normalizeDifferentials(sizes: DifferentialSizes): void {
           if (JSON.stringify(fast) !== JSON.stringify(reference) && mismatches.length < 20) {
             mismatches.push(`${text} (${region}): ${JSON.stringify(fast)} vs ${JSON.stringify(reference)}`);
           }
+          const keyDiffers = keyMismatch(text, region, fast);
+          if (keyDiffers !== undefined && mismatches.length < 20) mismatches.push(keyDiffers);
         }
       }
       expect(checked).toBe(5 * sizes.spellings);
@@ -175,7 +178,7 @@ export function normalizeDifferentials(sizes: DifferentialSizes): void {
   );
 
   test(
-    `normalizeNumber() equals the library-only rules on ${count(sizes.national)} national spellings of every region`,
+    `normalizeNumber() equals the library-only rules on ${count(sizes.national)} national spellings of every region, normalizeToKey() its key`,
     () => {
       const mismatches: string[] = [];
       let valid = 0;
@@ -186,6 +189,8 @@ export function normalizeDifferentials(sizes: DifferentialSizes): void {
         if (JSON.stringify(fast) !== JSON.stringify(reference) && mismatches.length < 20) {
           mismatches.push(`${text} (${region}): ${JSON.stringify(fast)} vs ${JSON.stringify(reference)}`);
         }
+        const keyDiffers = keyMismatch(text, region, fast);
+        if (keyDiffers !== undefined && mismatches.length < 20) mismatches.push(keyDiffers);
       }
       expect(mismatches).toEqual([]);
       expect(valid).toBeGreaterThan(0.3 * sizes.national);
