@@ -22,7 +22,7 @@ test('workerStream() - a note from the worker reaches onNote in order with the i
 
 test('workerStream() - a consumer that stops early: the worker is gone and the file it read is closed', async () => {
   const path = join(await tempDir(), 'big.txt');
-  // More rows than the worker may run ahead (128 batches of 4,096): it is mid-file when the consumer leaves.
+  // More rows than the worker may run ahead (128 batches of 2,048): it is mid-file when the consumer leaves.
   await writeFile(path, '+41798284651\n'.repeat(1_000_000));
   for await (const batch of workerStream<unknown[]>(READ_WORKER, { path }, ErrorCodes.INPUT_UNREADABLE)) {
     expect(batch.length).toBeGreaterThan(0);

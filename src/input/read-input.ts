@@ -88,7 +88,10 @@ async function* readFile(path: string, options: ReadInputOptions): AsyncGenerato
         : extension === '.csv' || extension === '.tsv'
           ? 'csv'
           : undefined);
-  const stream = createReadStream(path, { highWaterMark: 1024 * 1024 });
+  // 64 KB reads (the sniffed head is one): a chunk's rows are made at once and are alive at the
+  // input worker's next scavenge. Warm 2M CRM rows, whole command, alternated runs: 1 MB chunks
+  // 3.24 s, 256 KB 2.90-3.09 s, 64 KB 2.90-2.98 s (mixed 1M rows: 1.82 -> 1.65 s).
+  const stream = createReadStream(path, { highWaterMark: 64 * 1024 });
   try {
     yield* readByteStream(stream, format, options);
   } finally {

@@ -65,7 +65,13 @@ export interface ParsedBatch {
   records?: string[] | undefined;
 }
 
-export const BATCH_ROWS = 4096;
+/**
+ * Rows per batch, from the reader to the job. Smaller batches keep fewer rows alive when the
+ * input worker's young generation is collected (a scavenge copies what is alive): warm 2M CRM
+ * rows, whole command, five runs alternated: 4096 -> 2048 rows 2.92 -> 2.73 s (mixed 1M rows
+ * 1.64 -> 1.59 s); 1024 gained nothing more.
+ */
+export const BATCH_ROWS = 2048;
 const SAMPLE_ROWS = 100;
 
 /** What a tabular reader may add: a parser to narrow once columns are known, and cells that hold no value. */

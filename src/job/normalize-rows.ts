@@ -1,6 +1,7 @@
 import type { CountryCode } from 'libphonenumber-js/max';
 import { INVALID_REASONS } from './answer-state.js';
 import { type InputRow, readInput, type InputSource, type ReadInputOptions } from '../input/read-input.js';
+import { BATCH_ROWS } from '../input/tabular.js';
 import { LAST_REASON_CODE, normalizeToKey, reasonOfCode, toRegion } from '../normalize/normalize-number.js';
 import type { TextColumnData } from './text-column.js';
 
@@ -41,7 +42,7 @@ export interface RowShare {
 }
 
 /** Rows per slice of a RowShare: the size of a batch, so each slice is one batch. */
-export const SHARE_ROWS = 4096;
+export const SHARE_ROWS = BATCH_ROWS;
 
 /**
  * Pass 1's per-row work, which needs no job state: read and normalize every row (or, with a
