@@ -103,7 +103,7 @@ async function dedupe() {
     });
     result.push([
       fmt(count),
-      'NumberTable (float64 keys)',
+      'NumberTable (8-byte slots)',
       fmt(((2 * count) / run.ms) * 1000),
       (table_.byteLength / count).toFixed(1),
     ]);
