@@ -56,6 +56,16 @@ export class TextColumn {
     return Array.from({ length: this.length }, (_, i) => this.get(i));
   }
 
+  /**
+   * This column as bytes: itself, or its strings encoded at once (one join, one encoding for the
+   * block); undefined when a text has no UTF-8 form (a lone surrogate).
+   */
+  asBytes(): TextColumn | undefined {
+    if (this.#bytes) return this;
+    const data = textColumnData(this.#strings!);
+    return Array.isArray(data) ? undefined : TextColumn.over(data);
+  }
+
   /** The rows' UTF-8 bytes, back to back, when the column holds bytes (see `start`, `end`). */
   get bytes(): Buffer | undefined {
     return this.#bytes;

@@ -28,16 +28,16 @@ export function csvLine(result: CheckResult, options?: CsvOptions, sourceColumns
  * A block's rows as CSV, in UTF-8 bytes: exactly what `csvLine` gives for each of its results,
  * without making them or any string. Written straight into a buffer, a row costs about half of
  * what formatting it as text and encoding that did (~140 ns at 10M rows). What follows the number
- * depends on the row's state and duplicate flag alone, so it is encoded once per state; the input
- * cell is copied code unit by code unit, and only a cell that needs quotes or holds non-ASCII
- * text is formatted as text.
+ * depends on the row's state and duplicate flag alone, so it is encoded once per state. Text cells
+ * are copied as UTF-8 bytes (a block of strings is encoded once, see text-column.ts), and only a
+ * cell that needs quotes, or a block whose text has no UTF-8 form, is formatted as text.
  */
 export function csvBytes(block: ResultBlock, options?: CsvOptions, sourceWidth = 0): Buffer {
   const formulaGuard = options?.formulaGuard !== false;
   const { rows, keys, states, duplicates, inputColumn, reasonCodes } = block;
   const sources = sourceWidth > 0 ? block.sources : undefined;
-  const inputBytes = inputColumn.bytes;
-  const sourceBytes = sources?.bytes;
+  const inputs = inputColumn.asBytes();
+  const records = sources?.asBytes();
   // At most 3 bytes per UTF-16 unit or 2 per UTF-8 byte (quotes doubled, non-ASCII), a guard and
   // two quotes per cell and a comma after it; the row number, number and tail fit in ROW_BYTES.
   let textSize = sizeOf(inputColumn, block.length);
@@ -46,17 +46,14 @@ export function csvBytes(block: ResultBlock, options?: CsvOptions, sourceWidth =
   const emptySources = ','.repeat(sourceWidth);
   let at = 0;
   for (let i = 0; i < block.length; i++) {
-    if (sourceBytes) {
-      at = writeSourceBytes(buffer, at, sourceBytes, sources!.start(i), sources!.end(i), sourceWidth, formulaGuard);
-    } else if (sources) {
-      const record = sources.get(i);
-      at = writeSourceCells(buffer, at, record, sourceWidth, formulaGuard);
-    } else if (sourceWidth > 0) at += buffer.write(emptySources, at, 'latin1');
+    if (records) {
+      at = writeSourceBytes(buffer, at, records.bytes!, records.start(i), records.end(i), sourceWidth, formulaGuard);
+    } else if (sources) at += buffer.write(sourceText(sources.get(i), sourceWidth, formulaGuard), at, 'utf8');
+    else if (sourceWidth > 0) at += buffer.write(emptySources, at, 'latin1');
     at = writeInteger(buffer, at, rows[i]!);
     buffer[at++] = COMMA;
-    at = inputBytes
-      ? writeTextBytes(buffer, at, inputBytes, inputColumn.start(i), inputColumn.end(i), formulaGuard)
-      : writeTextCell(buffer, at, inputColumn.get(i), formulaGuard);
+    if (inputs) at = writeTextBytes(buffer, at, inputs.bytes!, inputs.start(i), inputs.end(i), formulaGuard);
+    else at += buffer.write(textCell(inputColumn.get(i), formulaGuard), at, 'utf8');
     buffer[at++] = COMMA;
     const state = states[i]!;
     let tail: Uint8Array;
@@ -106,8 +103,6 @@ const INVALID_TAILS: Uint8Array[] = INVALID_REASONS.map((reason) => Buffer.from(
  * A row's carried cells (its source record), `width` of them, each followed by a comma. The usual
  * record (no quotes, as wide as the header) is copied as it is, with a `'` before a cell a
  * spreadsheet would run as a formula; any other is split into cells and each formatted as text.
- * This is the form of records as UTF-8 bytes (from the input worker); writeSourceCells is the
- * same for a record as a string.
  */
 function writeSourceBytes(
   buffer: Buffer,
@@ -150,74 +145,14 @@ function writeSourceBytes(
   return at;
 }
 
-/** writeSourceBytes for a record as a string, encoded to UTF-8 in place. */
-function writeSourceCells(buffer: Buffer, at: number, text: string, width: number, formulaGuard: boolean): number {
-  const start = at;
-  let cells = 1;
-  let cellStart = true;
-  const end = text.length;
-  for (let i = 0; i < end; i++) {
-    const code = text.charCodeAt(i);
-    if (code === COMMA) {
-      cells++;
-      cellStart = true;
-      buffer[at++] = COMMA;
-      continue;
-    }
-    if (code === QUOTE || code === 10 || code === 13)
-      return start + buffer.write(sourceText(text, width, formulaGuard), start, 'utf8');
-    if (cellStart) {
-      cellStart = false;
-      if (formulaGuard && (code === 61 || code === 43 || code === 45 || code === 64 || code === 9))
-        buffer[at++] = APOSTROPHE;
-    }
-    if (code < 0x80) buffer[at++] = code;
-    else if (code < 0x800) {
-      buffer[at++] = 0xc0 | (code >> 6);
-      buffer[at++] = 0x80 | (code & 0x3f);
-    } else if (code >= 0xd800 && code < 0xdc00 && i + 1 < end && (text.charCodeAt(i + 1) & 0xfc00) === 0xdc00) {
-      const point = 0x10000 + ((code - 0xd800) << 10) + (text.charCodeAt(++i) - 0xdc00);
-      buffer[at++] = 0xf0 | (point >> 18);
-      buffer[at++] = 0x80 | ((point >> 12) & 0x3f);
-      buffer[at++] = 0x80 | ((point >> 6) & 0x3f);
-      buffer[at++] = 0x80 | (point & 0x3f);
-    } else {
-      // A lone surrogate is written as U+FFFD, as Buffer.write does.
-      const unit = code >= 0xd800 && code < 0xe000 ? 0xfffd : code;
-      buffer[at++] = 0xe0 | (unit >> 12);
-      buffer[at++] = 0x80 | ((unit >> 6) & 0x3f);
-      buffer[at++] = 0x80 | (unit & 0x3f);
-    }
-  }
-  if (cells > width) return start + buffer.write(sourceText(text, width, formulaGuard), start, 'utf8');
-  for (; cells <= width; cells++) buffer[at++] = COMMA;
-  return at;
-}
-
 /** A source record's cells as CSV text, each followed by a comma. */
 function sourceText(record: string, width: number, formulaGuard: boolean): string {
   let text = '';
-  for (const cell of recordCells(record, width)) text += `${formulaGuard ? csvText(cell) : csvField(cell)},`;
+  for (const cell of recordCells(record, width)) text += `${textCell(cell, formulaGuard)},`;
   return text;
 }
 
-/** A text cell as csvText gives it; ASCII that needs no quotes is copied as it is. */
-function writeTextCell(buffer: Buffer, at: number, text: string, formulaGuard: boolean): number {
-  const start = at;
-  const first = text.charCodeAt(0);
-  // neutralizeFormula: = + - @ \t \r
-  if (formulaGuard && (first === 61 || first === 43 || first === 45 || first === 64 || first === 9 || first === 13))
-    buffer[at++] = APOSTROPHE;
-  for (let i = 0; i < text.length; i++) {
-    const code = text.charCodeAt(i);
-    if (code >= 0x80 || code === QUOTE || code === COMMA || code === 10 || code === 13)
-      return start + buffer.write(formulaGuard ? csvText(text) : csvField(text), start, 'utf8');
-    buffer[at++] = code;
-  }
-  return at;
-}
-
-/** writeTextCell for a text as UTF-8 bytes: copied as it is unless it needs quotes. */
+/** A text cell as textCell gives it, from its UTF-8 bytes: copied as they are unless it needs quotes. */
 function writeTextBytes(buffer: Buffer, at: number, bytes: Buffer, start: number, end: number, guard: boolean): number {
   if (start === end) return at;
   const begin = at;
@@ -227,8 +162,7 @@ function writeTextBytes(buffer: Buffer, at: number, bytes: Buffer, start: number
   for (let i = start; i < end; i++) {
     const byte = bytes[i]!;
     if (byte === QUOTE || byte === COMMA || byte === 10 || byte === 13) {
-      const text = bytes.toString('utf8', start, end);
-      return begin + buffer.write(guard ? csvText(text) : csvField(text), begin, 'utf8');
+      return begin + buffer.write(textCell(bytes.toString('utf8', start, end), guard), begin, 'utf8');
     }
     buffer[at++] = byte;
   }
@@ -275,6 +209,11 @@ function writeBelow1e8(buffer: Buffer, at: number, value: number, minDigits: num
   }
   if (p > at) buffer[at] = 48 + value;
   return at + digits;
+}
+
+/** A text cell as CSV, guarded against formulas unless `formulaGuard` is false. */
+function textCell(text: string, formulaGuard: boolean): string {
+  return formulaGuard ? csvText(text) : csvField(text);
 }
 
 /** A text cell, guarded against formulas, then quoted when it must be. */
