@@ -167,34 +167,29 @@ export class JobState {
    * it is. The whole batch in one call: the scan's per-answer work stays in one loop here.
    */
   takeCachedAnswers(batch: AnswerBatch, now: number, maxAgeMs: number, unseenToo: boolean): void {
-    const table = this.#table;
     const { length, keys, checkedAtSeconds, yes } = batch;
     let hits = 0;
     for (let i = 0; i < length; i++) {
-      if (now - checkedAtSeconds[i]! * 1000 > maxAgeMs) continue;
-      const answeredYes = yes[i] === 1;
-      // One probe per answer: the slot serves both reading the state and answering it.
-      const slot = unseenToo
-        ? table.addOrFind(keys[i]!, answeredYes ? State.CACHED_YES_UNSEEN : State.CACHED_NO_UNSEEN)
-        : table.find(keys[i]!);
-      if (slot >= 0 && table.stateAt(slot) === State.UNKNOWN) {
+      if (now - checkedAtSeconds[i]! * 1000 <= maxAgeMs && this.#answerFromCache(keys[i]!, yes[i] === 1, unseenToo))
         hits++;
-        table.setStateAt(slot, answeredYes ? State.CACHE_YES : State.CACHE_NO);
-      }
     }
     this.#counts.cacheHits += hits;
   }
 
   /** A fresh answer from the cache for one number (see takeCachedAnswers). */
   takeCachedAnswer(key: number, yes: boolean, unseenToo: boolean): void {
+    if (this.#answerFromCache(key, yes, unseenToo)) this.#counts.cacheHits++;
+  }
+
+  /** Answers a number from the cache if it is still UNKNOWN (true: one cache hit), in one probe. */
+  #answerFromCache(key: number, yes: boolean, unseenToo: boolean): boolean {
     const table = this.#table;
     const slot = unseenToo
       ? table.addOrFind(key, yes ? State.CACHED_YES_UNSEEN : State.CACHED_NO_UNSEEN)
       : table.find(key);
-    if (slot >= 0 && table.stateAt(slot) === State.UNKNOWN) {
-      this.#counts.cacheHits++;
-      table.setStateAt(slot, yes ? State.CACHE_YES : State.CACHE_NO);
-    }
+    if (slot < 0 || table.stateAt(slot) !== State.UNKNOWN) return false;
+    table.setStateAt(slot, yes ? State.CACHE_YES : State.CACHE_NO);
+    return true;
   }
 
   /** Numbers not looked up in the cache yet. Setting states while iterating is safe. */

@@ -9,7 +9,6 @@ export interface NormalizeOptions extends ReadInputOptions {
   country: CountryCode | undefined;
 }
 
-export { INVALID_REASONS };
 const REASON_CODES = new Map<string, number>(INVALID_REASONS.map((reason, code) => [reason, code]));
 /** INVALID_REASONS' code of each of normalizeToKey's negative answers, by minus the answer. */
 const REASON_OF_KEY_CODE = Uint8Array.from({ length: 1 - LAST_REASON_CODE }, (_, code) =>
