@@ -1,19 +1,11 @@
 import ExcelJS from 'exceljs';
+import type { RawTask } from './sim-http.js';
 
 // A plain HTTP client of the gateway, as the provider's documented curl session talks: create,
 // poll, download. Nothing of this package's client is used, so the wire format is what is tested.
 
-export interface WireTask {
-  task_id: string;
-  user_id?: string;
-  status: string;
-  total: number;
-  success: number;
-  failure: number;
-  created_at: string;
-  updated_at: string;
-  result_url?: string;
-}
+/** A task as the wire gives it: the simulator's, whose v1 tasks name no user. */
+export type WireTask = Omit<RawTask, 'user_id'> & { user_id?: string };
 
 export type WireDialect = 'legacy' | 'v1';
 
