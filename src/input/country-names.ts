@@ -15,6 +15,22 @@ export class CountryNames {
   /** A country column holds few distinct values: remember them (boundedly). */
   readonly #seen = new Map<string, string | null>();
 
+  /**
+   * regionOf() of the cell text[start, end): a two-character cell (nearly all of them) by its
+   * codes, with no string made.
+   */
+  regionAt(text: string, start: number, end: number): string | null {
+    if (end - start === 2) {
+      const first = text.charCodeAt(start);
+      const second = text.charCodeAt(start + 1);
+      if (first < 128 && second < 128) {
+        const region = this.#twoChars[first * 128 + second];
+        if (region !== undefined) return region;
+      }
+    }
+    return this.regionOf(text.slice(start, end));
+  }
+
   /** The region (alpha-2, upper case) a cell names; null when it names none we know. */
   regionOf(cell: string): string | null {
     if (cell.length === 2) {

@@ -1,16 +1,10 @@
+import { isMalformed, malformed, type MalformedRow, type ParsedRow } from './parsed-row.js';
+import { type RowSink, type RowSpans, SpansSink } from './row-spans.js';
 import { encodeRecord } from './source-record.js';
 
+export { isMalformed, type MalformedRow, type ParsedRow } from './parsed-row.js';
+
 // Hand-written, not @fast-csv/parse: reading is on the hot path of 10M-row runs, and this core with a per-line fast path reads 5-8x faster (npm run bench -- stages).
-
-/** A row the parser could not read whole; it becomes a result with this reason, never a crash. */
-export interface MalformedRow {
-  malformed: string;
-  /** The row's raw text, cut to a reasonable length. */
-  text: string;
-}
-
-/** A row's fields; a blank line is a row with no fields (`[]`). */
-export type ParsedRow = string[] | MalformedRow;
 
 export interface CsvParserOptions {
   /** One character; `undefined` reads each line as one field (plain text lists). */
@@ -50,6 +44,8 @@ export class CsvParser {
   #skipping: MalformedRow | undefined;
   /** Set by project(): which fields of a row are made, by position, up to the last wanted. */
   #wanted: boolean[] | undefined;
+  /** project()'s positions, the phone field's first. */
+  #positions: readonly number[] = [];
 
   constructor(options: CsvParserOptions) {
     this.#delimiter = options.delimiter;
@@ -65,6 +61,7 @@ export class CsvParser {
    */
   project(positions: readonly number[]): void {
     this.#wanted = Array.from({ length: Math.max(...positions) + 1 }, (_, position) => positions.includes(position));
+    this.#positions = positions;
   }
 
   /** Characters held between pushes (an unended line): at most `maxRowLength`, whatever the input. */
@@ -78,22 +75,44 @@ export class CsvParser {
    * source-record.ts): for a comma-separated line without quotes, the line itself.
    */
   push(text: string, final: boolean, rows: ParsedRow[] = [], records?: string[]): ParsedRow[] {
+    this.#parse(text, final, new RowsSink(rows, records, this.#delimiter, this.#wanted));
+    return rows;
+  }
+
+  /**
+   * push(), with the rows as positions in the text rather than strings (row-spans.ts): once
+   * project() has named the phone (and country) field, for the input worker. With `records`,
+   * every row's source record is its line, so only for comma-separated text (or none kept).
+   */
+  pushSpans(text: string, final: boolean, records: boolean): RowSpans {
+    const [phone, country] = this.#positions;
+    if (phone === undefined) throw new Error('pushSpans() needs project() first');
+    if (records && this.#delimiter !== ',')
+      throw new Error("a span's source record is its line: comma-separated text only");
+    const sink = new SpansSink(this.#delimiter, phone, country, records);
+    this.#parse(text, final, sink);
+    return sink.spans();
+  }
+
+  /** The parsing both push() and pushSpans() do: each line without quotes to `sink.line`, any other row to `sink.row`. */
+  #parse(text: string, final: boolean, sink: RowSink): void {
     let data = text;
     let at = 0;
     if (this.#skipping) {
       const newline = text.indexOf('\n');
       if (newline === -1) {
-        if (final) this.#pushRow(rows, records, this.#skipping);
+        if (final) sink.row(this.#skipping);
         if (final) this.#skipping = undefined;
-        return rows;
+        return;
       }
-      this.#pushRow(rows, records, this.#skipping);
+      sink.row(this.#skipping);
       this.#skipping = undefined;
       at = newline + 1;
     } else if (this.#rest.length > 0) {
       data = this.#rest + text;
     }
     this.#rest = '';
+    sink.text = data;
     const length = data.length;
     // The next quote's position, searched again only once passed: one search per chunk when the
     // text has no quotes at all, instead of one per line.
@@ -108,58 +127,20 @@ export class CsvParser {
         let end = newline === -1 ? length : newline;
         at = end + 1;
         if (end > start && data.charCodeAt(end - 1) === RETURN) end--;
-        if (end === start) {
-          rows.push([]);
-          records?.push('');
-        } else if (end - start > this.#maxRowLength)
-          this.#pushRow(rows, records, malformed('row too long', data.slice(start, end)));
-        else if (this.#delimiter === undefined) this.#pushRow(rows, records, [data.slice(start, end)]);
-        else {
-          rows.push(
-            this.#wanted
-              ? this.#projected(data, start, end, this.#delimiter, this.#wanted)
-              : data.slice(start, end).split(this.#delimiter),
-          );
-          if (records)
-            records.push(
-              this.#delimiter === ','
-                ? data.slice(start, end)
-                : encodeRecord(data.slice(start, end).split(this.#delimiter)),
-            );
-        }
+        if (end - start > this.#maxRowLength) sink.row(malformed('row too long', data.slice(start, end)));
+        else sink.line(start, end);
         continue;
       }
       const next = this.#quotedRow(data, at, final);
       if (next === -1) break; // the row continues in the next chunk
       at = next.end;
-      this.#pushRow(rows, records, next.row);
+      sink.row(next.row);
     }
     if (at < length) {
       // A line past the limit with no end yet: report it at its end, and keep none of it meanwhile
       // (a 200 MB file without a newline is read in the memory of one chunk).
       if (length - at > this.#maxRowLength) this.#skipping = malformed('row too long', data.slice(at, at + 201));
       else this.#rest = data.slice(at);
-    }
-    return rows;
-  }
-
-  /** A row, and its source record when records are kept: a malformed row's is the text it has. */
-  #pushRow(rows: ParsedRow[], records: string[] | undefined, row: ParsedRow): void {
-    rows.push(row);
-    if (records) records.push(encodeRecord(isMalformed(row) ? [row.text] : row));
-  }
-
-  /** The wanted fields of the unquoted line data[start, end), in place; the whole row when it has too few fields. */
-  #projected(data: string, start: number, end: number, delimiter: string, wanted: readonly boolean[]): string[] {
-    const row = new Array<string>(wanted.length);
-    let fieldStart = start;
-    for (let position = 0; ; position++) {
-      const next = data.indexOf(delimiter, fieldStart);
-      const fieldEnd = next === -1 || next > end ? end : next;
-      if (wanted[position]) row[position] = data.slice(fieldStart, fieldEnd);
-      if (position === wanted.length - 1) return row;
-      if (fieldEnd === end) return data.slice(start, end).split(delimiter);
-      fieldStart = fieldEnd + 1;
     }
   }
 
@@ -248,12 +229,62 @@ export class CsvParser {
   }
 }
 
-function malformed(reason: string, text: string): MalformedRow {
-  return { malformed: reason, text: text.length > 200 ? `${text.slice(0, 200)}…` : text };
+/** push()'s rows: each a string array (the projected fields only, once project() was called). */
+class RowsSink implements RowSink {
+  text = '';
+  readonly #rows: ParsedRow[];
+  readonly #records: string[] | undefined;
+  readonly #delimiter: string | undefined;
+  readonly #wanted: boolean[] | undefined;
+
+  constructor(
+    rows: ParsedRow[],
+    records: string[] | undefined,
+    delimiter: string | undefined,
+    wanted: boolean[] | undefined,
+  ) {
+    this.#rows = rows;
+    this.#records = records;
+    this.#delimiter = delimiter;
+    this.#wanted = wanted;
+  }
+
+  line(start: number, end: number): void {
+    const data = this.text;
+    const delimiter = this.#delimiter;
+    if (end === start) {
+      this.#rows.push([]);
+      this.#records?.push('');
+    } else if (delimiter === undefined) this.row([data.slice(start, end)]);
+    else {
+      this.#rows.push(
+        this.#wanted ? projected(data, start, end, delimiter, this.#wanted) : data.slice(start, end).split(delimiter),
+      );
+      this.#records?.push(
+        delimiter === ',' ? data.slice(start, end) : encodeRecord(data.slice(start, end).split(delimiter)),
+      );
+    }
+  }
+
+  /** A row, and its source record when records are kept: a malformed row's is the text it has. */
+  row(row: ParsedRow): void {
+    this.#rows.push(row);
+    this.#records?.push(encodeRecord(isMalformed(row) ? [row.text] : row));
+  }
 }
 
-export function isMalformed(row: ParsedRow): row is MalformedRow {
-  return !Array.isArray(row);
+/** The wanted fields of the unquoted line data[start, end), in place; the whole row when it has too few fields. */
+function projected(data: string, start: number, end: number, delimiter: string, wanted: readonly boolean[]): string[] {
+  const row = new Array<string>(wanted.length);
+  let fieldStart = start;
+  for (let position = 0; ; position++) {
+    const next = data.indexOf(delimiter, fieldStart);
+    const fieldEnd = next === -1 || next > end ? end : next;
+    if (wanted[position]) row[position] = data.slice(fieldStart, fieldEnd);
+    if (position === wanted.length - 1) return row;
+    if (fieldEnd === end) return data.slice(start, end).split(delimiter);
+    fieldStart = fieldEnd + 1;
+  }
 }
 
 const CANDIDATE_DELIMITERS = [',', ';', '\t', '|'];

@@ -7,12 +7,19 @@ import { ErrorCodes, WaError } from '../errors.js';
 import type { ColumnRef } from './columns.js';
 import { CountryNames } from './country-names.js';
 import { isZip } from './input-bytes.js';
-import { BATCH_ROWS, withCountry, type InputRow, type TabularOptions } from './tabular.js';
+import {
+  BATCH_ROWS,
+  type InputBatch,
+  type InputRow,
+  rowsOfSpans,
+  type TabularOptions,
+  withCountry,
+} from './tabular.js';
 import { readText } from './text-input.js';
 import { encodeRecord, sourceColumnNames } from './source-record.js';
 import { readXlsx } from './xlsx-input.js';
 
-export type { ColumnChosen, ColumnsChosen, InputRow } from './tabular.js';
+export type { ColumnChosen, ColumnsChosen, InputBatch, InputRow, SpanBatch } from './tabular.js';
 
 /** A number with its region, as library users may pass them. */
 export interface InputRecord {
@@ -65,6 +72,17 @@ const PARSE_BYTES = 64 * 1024;
  * a generator runs its `finally`).
  */
 export async function* readInput(source: InputSource, options: ReadInputOptions = {}): AsyncGenerator<InputRow[]> {
+  const countries = new CountryNames();
+  for await (const batch of readInputBatches(source, options)) {
+    yield Array.isArray(batch) ? batch : rowsOfSpans(batch, countries);
+  }
+}
+
+/** readInput(), with a file's rows as positions (SpanBatch) where `rowSpans` asks for them: the input worker's reader. */
+export async function* readInputBatches(
+  source: InputSource,
+  options: ReadInputOptions = {},
+): AsyncGenerator<InputBatch> {
   if (typeof source === 'string') {
     yield* readFile(source, options);
   } else if (source instanceof Readable && !source.readableObjectMode) {
@@ -74,7 +92,7 @@ export async function* readInput(source: InputSource, options: ReadInputOptions 
   }
 }
 
-async function* readFile(path: string, options: ReadInputOptions): AsyncGenerator<InputRow[]> {
+async function* readFile(path: string, options: ReadInputOptions): AsyncGenerator<InputBatch> {
   try {
     const info = await stat(path);
     if (!info.isFile()) throw new Error('not a file');
@@ -114,7 +132,7 @@ async function* readByteStream(
   stream: Readable,
   format: InputFormat | undefined,
   options: ReadInputOptions,
-): AsyncGenerator<InputRow[]> {
+): AsyncGenerator<InputBatch> {
   let rest: Readable | undefined;
   try {
     if (format === 'xlsx') {
@@ -136,10 +154,15 @@ async function* readByteStream(
       head.push(chunk);
       headLength += chunk.length;
     }
-    const start = Buffer.concat(head);
+    // The head is what was sniffed; the rest of its read goes in pieces, as the reads that follow
+    // (parsed whole, a 1 MB first read would be read row by row before the columns are chosen).
+    const gathered = Buffer.concat(head);
+    const start = gathered.subarray(0, SNIFF_BYTES);
     const following = ended
       ? undefined
       : (async function* () {
+          for (let at = SNIFF_BYTES; at < gathered.length; at += PARSE_BYTES)
+            yield gathered.subarray(at, at + PARSE_BYTES);
           for (let next = await chunks.next(); !next.done; next = await chunks.next()) {
             const chunk = toBuffer(next.value);
             for (let at = 0; at < chunk.length; at += PARSE_BYTES) yield chunk.subarray(at, at + PARSE_BYTES);
@@ -166,7 +189,7 @@ async function* prepend(first: Buffer, following: AsyncIterable<Buffer>): AsyncG
 async function* readIterable(
   source: AsyncIterable<unknown> | Iterable<unknown>,
   options: ReadInputOptions,
-): AsyncGenerator<InputRow[]> {
+): AsyncGenerator<InputBatch> {
   const iterator = (Symbol.asyncIterator in source ? source[Symbol.asyncIterator]() : source[Symbol.iterator]()) as
     | AsyncIterator<unknown>
     | Iterator<unknown>;

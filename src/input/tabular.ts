@@ -1,6 +1,7 @@
 import { chooseColumns, type ColumnChoice, type ColumnRef } from './columns.js';
 import { CountryNames } from './country-names.js';
 import { isMalformed, type ParsedRow } from './csv-parser.js';
+import { NO_CELL, type RowSpans } from './row-spans.js';
 import { encodeRecord, sourceColumnNames } from './source-record.js';
 
 /** One data row of the input, before normalization. */
@@ -57,13 +58,32 @@ export interface TabularOptions {
   carryColumns?: boolean | undefined;
   /** With `carryColumns`, called once before the first row with the carried columns' names. */
   onSourceColumns?: ((names: string[]) => void) | undefined;
+  /**
+   * Internal: a CSV or text file's rows may come as positions (SpanBatch) once its columns are
+   * chosen, for the input worker; readInput() itself always gives InputRows.
+   * @default false
+   */
+  rowSpans?: boolean | undefined;
 }
 
 /** A batch of parsed rows, with each row's source record when the reader keeps them (CSV does). */
-export interface ParsedBatch {
-  rows: ParsedRow[];
-  records?: string[] | undefined;
+export type ParsedBatch = { rows: ParsedRow[]; records?: string[] | undefined } | { spans: RowSpans };
+
+/**
+ * Rows as positions in their text (row-spans.ts), once the columns are chosen: the phone cell,
+ * the country cell (its region is not looked up yet), and with `carry` the line as the source
+ * record; the rows only the parser could read are in `parsed`, made InputRows.
+ */
+export interface SpanBatch {
+  spans: RowSpans;
+  /** InputRows of spans.parsedRows, in the same order. */
+  parsed: InputRow[];
+  /** Whether each row's line is its source record (InputRow.source). */
+  carry: boolean;
 }
+
+/** What a reader yields: InputRows, or (with `rowSpans`) rows as positions. */
+export type InputBatch = InputRow[] | SpanBatch;
 
 /**
  * Rows per batch, from the reader to the job. Smaller batches keep fewer rows alive when the
@@ -90,7 +110,7 @@ export async function* tabular(
   batches: AsyncIterable<ParsedBatch>,
   options: TabularOptions,
   hooks: TabularHooks = {},
-): AsyncGenerator<InputRow[]> {
+): AsyncGenerator<InputBatch> {
   const countries = new CountryNames();
   const { problemOf } = hooks;
   let phone = 0;
@@ -102,33 +122,29 @@ export async function* tabular(
   let out: InputRow[] = [];
   // Every row object gets its `source` in its literal (undefined when nothing is carried): one
   // shape for all, instead of a property added to millions of objects after they are made.
-  const emit = (row: ParsedRow, record: string | undefined) => {
+  const rowOf = (row: ParsedRow, record: string | undefined): InputRow => {
     const source = carry ? (record ?? encodeRecord(isMalformed(row) ? [row.text] : row)) : undefined;
-    if (isMalformed(row)) {
-      out.push({ input: row.text, country: undefined, malformed: row.malformed, unknownCountry: undefined, source });
-      return;
-    }
-    if (row.length === 0) {
-      out.push({ input: '', country: undefined, malformed: undefined, unknownCountry: undefined, source });
-      return;
-    }
+    if (isMalformed(row))
+      return { input: row.text, country: undefined, malformed: row.malformed, unknownCountry: undefined, source };
+    if (row.length === 0)
+      return { input: '', country: undefined, malformed: undefined, unknownCountry: undefined, source };
     const input = row[phone];
     if (input === undefined) {
-      out.push({
+      return {
         input: row.join(','),
         country: undefined,
         malformed: 'row has no phone column',
         unknownCountry: undefined,
         source,
-      });
-      return;
+      };
     }
     const problem = problemOf?.(row, phone);
-    if (problem !== undefined) {
-      out.push({ input, country: undefined, malformed: problem, unknownCountry: undefined, source });
-      return;
-    }
-    out.push(withCountry(input, country === undefined ? undefined : row[country], countries, source));
+    if (problem !== undefined)
+      return { input, country: undefined, malformed: problem, unknownCountry: undefined, source };
+    return withCountry(input, country === undefined ? undefined : row[country], countries, source);
+  };
+  const emit = (row: ParsedRow, record: string | undefined) => {
+    out.push(rowOf(row, record));
   };
   const decide = () => {
     const sample = pending.filter((row): row is string[] => !isMalformed(row) && row.length > 0);
@@ -156,7 +172,17 @@ export async function* tabular(
     pending.length = 0;
     pendingRecords.length = 0;
   };
-  for await (const { rows, records } of batches) {
+  for await (const batch of batches) {
+    if ('spans' in batch) {
+      // Only once the columns are chosen (the parser is projected then); rows before go first.
+      if (out.length > 0) yield out;
+      out = [];
+      const { spans } = batch;
+      const records = spans.parsedRecords;
+      yield { spans, parsed: spans.parsedRows.map((row, k) => rowOf(row, records?.[k])), carry };
+      continue;
+    }
+    const { rows, records } = batch;
     for (let i = 0; i < rows.length; i++) {
       const row = rows[i]!;
       if (decided) emit(row, records?.[i]);
@@ -199,4 +225,22 @@ export function withCountry(
   if (region === null && cell!.trim() !== '')
     return { input, country: undefined, malformed: undefined, unknownCountry: cell, source };
   return { input, country: region ?? undefined, malformed: undefined, unknownCountry: undefined, source };
+}
+
+/** A SpanBatch's rows as InputRows, in order: what push() and tabular() make of the same text. */
+export function rowsOfSpans({ spans, parsed, carry }: SpanBatch, countries: CountryNames): InputRow[] {
+  const { text, parsedIndices } = spans;
+  const rows = new Array<InputRow>(spans.count);
+  for (let i = 0, k = 0; i < spans.count; i++) {
+    if (i === parsedIndices[k]) {
+      rows[i] = parsed[k++]!;
+      continue;
+    }
+    const input = text.slice(spans.phoneStarts[i], spans.phoneEnds[i]);
+    const countryStart = spans.countryStarts[i]!;
+    const cell = countryStart === NO_CELL ? undefined : text.slice(countryStart, spans.countryEnds[i]);
+    const source = carry ? text.slice(spans.lineStarts[i], spans.lineEnds[i]) : undefined;
+    rows[i] = withCountry(input, cell, countries, source);
+  }
+  return rows;
 }

@@ -1,7 +1,7 @@
 import { ErrorCodes, WaError } from '../errors.js';
 import { CsvParser, sniffDelimiter } from './csv-parser.js';
 import { chunkDecoder, describeBinary, sniffEncoding } from './input-bytes.js';
-import { type ParsedBatch, tabular, type InputRow, type TabularOptions } from './tabular.js';
+import { type InputBatch, type ParsedBatch, tabular, type TabularOptions } from './tabular.js';
 
 /** Excel's first line naming the delimiter (`sep=;`): honoured, and not a row. */
 const EXCEL_SEPARATOR_LINE = /^sep=(.)\r?(?:\n|$)/i;
@@ -17,7 +17,7 @@ export async function* readText(
   more: AsyncIterable<Buffer> | undefined,
   format: 'csv' | 'txt' | undefined,
   options: TabularOptions,
-): AsyncGenerator<InputRow[]> {
+): AsyncGenerator<InputBatch> {
   const { encoding, bomLength } = sniffEncoding(head);
   const binary = encoding === 'utf8' ? describeBinary(head) : undefined;
   if (binary !== undefined) {
@@ -41,7 +41,11 @@ export async function* readText(
 
   // A text list (one field per line) has no columns to carry besides its phone cell.
   const keepRecords = options.carryColumns === true && delimiter !== undefined;
+  // Rows as positions once the columns are chosen, where a row's source record is its line.
+  const spans = options.rowSpans === true && (!keepRecords || delimiter === ',');
+  let projected = false;
   const batch = (text: string, final: boolean): ParsedBatch => {
+    if (spans && projected) return { spans: parser.pushSpans(text, final, keepRecords) };
     const records = keepRecords ? [] : undefined;
     return { rows: parser.push(text, final, [], records), records };
   };
@@ -53,6 +57,9 @@ export async function* readText(
   }
   // Once the columns are known, only the phone and country fields are made.
   yield* tabular(rows(), options, {
-    chosen: (choice) => parser.project(choice.country === undefined ? [choice.phone] : [choice.phone, choice.country]),
+    chosen: (choice) => {
+      parser.project(choice.country === undefined ? [choice.phone] : [choice.phone, choice.country]);
+      projected = true;
+    },
   });
 }

@@ -2,7 +2,7 @@ import type { Readable } from 'node:stream';
 import { ErrorCodes, WaError } from '../errors.js';
 import { cellProblem, cellText } from '../spreadsheet/cell-text.js';
 import type { ParsedRow } from './csv-parser.js';
-import { BATCH_ROWS, type ParsedBatch, tabular, type InputRow, type TabularOptions } from './tabular.js';
+import { BATCH_ROWS, type InputBatch, type ParsedBatch, tabular, type TabularOptions } from './tabular.js';
 
 /**
  * The first sheet of a workbook, one row per sheet row after the header: rows missing from the
@@ -10,7 +10,7 @@ import { BATCH_ROWS, type ParsedBatch, tabular, type InputRow, type TabularOptio
  * a person sees (less the header). Blank rows after the last row with content are not rows.
  * The caller owns `input` and destroys it when done.
  */
-export async function* readXlsx(input: Readable, options: TabularOptions): AsyncGenerator<InputRow[]> {
+export async function* readXlsx(input: Readable, options: TabularOptions): AsyncGenerator<InputBatch> {
   // Loaded on first use: exceljs takes ~120 ms to load, which every CSV read (and the input
   // worker's start) would otherwise pay.
   const { default: ExcelJS } = await import('exceljs');

@@ -38,8 +38,7 @@ await serveStream(
   (batch) => [
     batch.keys.buffer as ArrayBuffer,
     batch.reasons.buffer as ArrayBuffer,
-    ...transferablesOf(batch.inputs),
-    ...transferablesOf(batch.sources),
+    ...transferablesOf(batch.inputs, batch.sources),
   ],
   itemsAhead,
   CARRIED_AHEAD,

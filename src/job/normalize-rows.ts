@@ -1,19 +1,21 @@
 import type { CountryCode } from 'libphonenumber-js/max';
-import { INVALID_REASONS } from './answer-state.js';
-import { type InputRow, readInput, type InputSource, type ReadInputOptions } from '../input/read-input.js';
+import { CountryNames } from '../input/country-names.js';
+import {
+  type InputBatch,
+  type InputRow,
+  type InputSource,
+  type ReadInputOptions,
+  readInput,
+  readInputBatches,
+} from '../input/read-input.js';
+import { normalizeSpans } from './normalize-spans.js';
+import { answerRow } from './row-answer.js';
 import { BATCH_ROWS } from '../input/tabular.js';
-import { LAST_REASON_CODE, normalizeToKey, reasonOfCode, toRegion } from '../normalize/normalize-number.js';
 import type { TextColumnData } from './text-column.js';
 
 export interface NormalizeOptions extends ReadInputOptions {
   country: CountryCode | undefined;
 }
-
-const REASON_CODES = new Map<string, number>(INVALID_REASONS.map((reason, code) => [reason, code]));
-/** INVALID_REASONS' code of each of normalizeToKey's negative answers, by minus the answer. */
-const REASON_OF_KEY_CODE = Uint8Array.from({ length: 1 - LAST_REASON_CODE }, (_, code) =>
-  code === 0 ? 0 : REASON_CODES.get(reasonOfCode(-code))!,
-);
 
 /** One batch of rows after normalization, in row order. */
 export interface IngestBatch {
@@ -58,14 +60,28 @@ export async function* normalizeRows(
   const carried: { names?: string[] } = {};
   let namesSent = false;
   const reading = { ...options, onSourceColumns: (names: string[]) => (carried.names = names) };
-  const batchOf = (rows: readonly InputRow[]): IngestBatch => {
+  /** The carried columns' names, on the first batch after the reader chose them. */
+  const sourceColumnsOnce = (): string[] | undefined => {
     const { names } = carried;
     const sourceColumns: string[] | undefined = names && !namesSent ? names : undefined;
     namesSent ||= sourceColumns !== undefined;
-    return { ...normalizeBatch(rows, options.country, names !== undefined), sourceColumns };
+    return sourceColumns;
+  };
+  const batchOf = (rows: readonly InputRow[]): IngestBatch => {
+    const sourceColumns = sourceColumnsOnce();
+    return { ...normalizeBatch(rows, options.country, carried.names !== undefined), sourceColumns };
   };
   if (share.of === 1) {
-    for await (const batch of readInput(input, reading)) yield batchOf(batch);
+    // A file's rows as positions once its columns are known (normalize-spans.ts), unless told not to.
+    const countries = new CountryNames();
+    const batches: AsyncIterable<InputBatch> = readInputBatches(input, {
+      ...reading,
+      rowSpans: options.rowSpans ?? true,
+    });
+    for await (const batch of batches) {
+      if (Array.isArray(batch)) yield batchOf(batch);
+      else yield { ...normalizeSpans(batch, options.country, countries), sourceColumns: sourceColumnsOnce() };
+    }
     return;
   }
   let row = 0;
@@ -93,18 +109,7 @@ function normalizeBatch(batch: readonly InputRow[], country: CountryCode | undef
     const row = batch[i]!;
     inputs[i] = row.input;
     if (sources) sources[i] = row.source ?? '';
-    if (row.malformed !== undefined) {
-      reasons[i] = REASON_CODES.get('malformed_row')!;
-      continue;
-    }
-    if (row.unknownCountry !== undefined) {
-      reasons[i] = REASON_CODES.get('unknown_country')!;
-      continue;
-    }
-    // The key straight from the digits: no E.164 string nor result object per row.
-    const key = normalizeToKey(row.input, toRegion(row.country) ?? country);
-    if (key > 0) keys[i] = key;
-    else reasons[i] = REASON_OF_KEY_CODE[-key]!;
+    answerRow(keys, reasons, i, row, country);
   }
   return { keys, inputs, reasons, sources };
 }

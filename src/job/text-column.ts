@@ -9,19 +9,27 @@
 export class TextColumn {
   readonly #bytes: Buffer | undefined;
   readonly #ends: Uint32Array | undefined;
+  /** Where each row starts, when rows are not back to back (see TextBytes). */
+  readonly #starts: Uint32Array | undefined;
   readonly #strings: string[] | undefined;
 
-  private constructor(bytes: Buffer | undefined, ends: Uint32Array | undefined, strings: string[] | undefined) {
+  private constructor(
+    bytes: Buffer | undefined,
+    ends: Uint32Array | undefined,
+    strings: string[] | undefined,
+    starts?: Uint32Array,
+  ) {
     this.#bytes = bytes;
     this.#ends = ends;
     this.#strings = strings;
+    this.#starts = starts;
   }
 
   /** Texts over plain data, as a batch from the input worker (or the job's own thread) holds them. */
   static over(data: TextColumnData): TextColumn {
     if (Array.isArray(data)) return new TextColumn(undefined, undefined, data);
-    const { bytes, ends } = data as TextBytes;
-    return new TextColumn(Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength), ends, undefined);
+    const { bytes, ends, starts } = data as TextBytes;
+    return new TextColumn(Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength), ends, undefined, starts);
   }
 
   /** An empty column to `push` to. */
@@ -47,7 +55,7 @@ export class TextColumn {
   /** The first `count` rows, sharing this column's data. */
   head(count: number): TextColumn {
     if (this.#strings) return new TextColumn(undefined, undefined, this.#strings.slice(0, count));
-    return new TextColumn(this.#bytes, this.#ends!.subarray(0, count), undefined);
+    return new TextColumn(this.#bytes, this.#ends!.subarray(0, count), undefined, this.#starts?.subarray(0, count));
   }
 
   /** Every row's text. */
@@ -73,7 +81,19 @@ export class TextColumn {
 
   /** Where row `i`'s bytes start in `bytes`. */
   start(i: number): number {
+    if (this.#starts) return this.#starts[i]!;
     return i === 0 ? 0 : this.#ends![i - 1]!;
+  }
+
+  /** The UTF-8 bytes of the first `rows` rows, when the column holds bytes. */
+  byteLength(rows: number): number {
+    if (rows === 0) return 0;
+    const ends = this.#ends!;
+    const starts = this.#starts;
+    if (!starts) return ends[rows - 1]! - this.start(0);
+    let length = 0;
+    for (let i = 0; i < rows; i++) length += ends[i]! - starts[i]!;
+    return length;
   }
 
   /** Where row `i`'s bytes end in `bytes`. */
@@ -82,10 +102,15 @@ export class TextColumn {
   }
 }
 
-/** UTF-8 bytes of rows back to back, and where each row ends. */
+/** Rows' UTF-8 bytes, and where each row ends: back to back, or each from its `starts`. */
 export interface TextBytes {
   bytes: Uint8Array;
   ends: Uint32Array;
+  /**
+   * Where each row starts, when the rows are not back to back: spans of a text's bytes (its phone
+   * cells, its lines), several columns over the same bytes (job/normalize-spans.ts).
+   */
+  starts?: Uint32Array | undefined;
 }
 
 /** A TextColumn as plain data for a message between threads: bytes, or strings where bytes would not keep them. */
@@ -105,20 +130,33 @@ export function textColumnData(texts: string[]): TextColumnData {
     let end = 0;
     for (let i = 0; i < texts.length; i++) ends[i] = end += texts[i]!.length;
   } else {
-    if (LONE_SURROGATE.test(joined)) return texts;
+    if (hasLoneSurrogate(joined)) return texts;
     let end = 0;
     for (let i = 0; i < texts.length; i++) ends[i] = end += Buffer.byteLength(texts[i]!, 'utf8');
   }
-  // Its own memory, whole, so that it can be transferred (a small Buffer is a slice of a shared pool).
-  const bytes =
-    encoded.byteOffset === 0 && encoded.buffer.byteLength === encoded.length ? encoded : new Uint8Array(encoded);
-  return { bytes, ends };
+  return { bytes: ownBytes(encoded), ends };
+}
+
+/** Bytes in memory of their own, whole, so that they can be transferred (a small Buffer is a slice of a shared pool). */
+export function ownBytes(encoded: Buffer): Uint8Array {
+  return encoded.byteOffset === 0 && encoded.buffer.byteLength === encoded.length ? encoded : new Uint8Array(encoded);
 }
 
 const LONE_SURROGATE = /[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/;
 
-/** What to transfer (not copy) of a column's data in a message. */
-export function transferablesOf(data: TextColumnData | undefined): ArrayBuffer[] {
-  if (data === undefined || Array.isArray(data)) return [];
-  return [data.bytes.buffer as ArrayBuffer, data.ends.buffer as ArrayBuffer];
+/** Whether `text` has a UTF-16 unit of a surrogate pair without its other half: UTF-8 has no form for it. */
+export function hasLoneSurrogate(text: string): boolean {
+  return LONE_SURROGATE.test(text);
+}
+
+/** What to transfer (not copy) of columns' data in a message: each memory once, as several columns may share it. */
+export function transferablesOf(...columns: Array<TextColumnData | undefined>): ArrayBuffer[] {
+  const buffers = new Set<ArrayBuffer>();
+  for (const data of columns) {
+    if (data === undefined || Array.isArray(data)) continue;
+    buffers.add(data.bytes.buffer as ArrayBuffer);
+    buffers.add(data.ends.buffer as ArrayBuffer);
+    if (data.starts) buffers.add(data.starts.buffer as ArrayBuffer);
+  }
+  return [...buffers];
 }

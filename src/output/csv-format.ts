@@ -73,7 +73,7 @@ export function csvBytes(block: ResultBlock, options?: CsvOptions, sourceWidth =
 /** The UTF-16 units or UTF-8 bytes of a column's first `rows` texts. */
 function sizeOf(column: TextColumn, rows: number): number {
   if (rows === 0) return 0;
-  if (column.bytes) return column.end(rows - 1) - column.start(0);
+  if (column.bytes) return column.byteLength(rows);
   let units = 0;
   for (let i = 0; i < rows; i++) units += column.get(i).length;
   return units;

@@ -1,0 +1,155 @@
+import type { ParsedRow } from './parsed-row.js';
+import { encodeRecord } from './source-record.js';
+
+/**
+ * Rows of one parsed text as positions in it rather than strings: what the input worker needs of
+ * nearly every row of a CSV file (its phone and country cells to normalize, its line as the source
+ * record) without a string array, a record string and a row object per row, nor joining and
+ * encoding those strings again to send them (job/normalize-spans.ts encodes the text's rows once).
+ * Rows that positions do not describe (quoted, too long, with too few fields) come parsed, as
+ * push() gives them.
+ */
+export interface RowSpans {
+  /** The text the positions are in. */
+  text: string;
+  /** Rows, parsed ones included. */
+  count: number;
+  /** Each row's line, without its line break: [lineStarts[i], lineEnds[i]) of `text`. */
+  lineStarts: Uint32Array;
+  lineEnds: Uint32Array;
+  /** Each row's phone cell (empty for a blank line). */
+  phoneStarts: Uint32Array;
+  phoneEnds: Uint32Array;
+  /** Each row's country cell; NO_CELL where there is none (no country column, a blank line). */
+  countryStarts: Uint32Array;
+  countryEnds: Uint32Array;
+  /** The rows given parsed (their positions above mean nothing), by index, ascending. */
+  parsedIndices: number[];
+  parsedRows: ParsedRow[];
+  /** With records: the parsed rows' source records, as push() keeps them. */
+  parsedRecords: string[] | undefined;
+}
+
+/** A country cell's start where the row has none. */
+export const NO_CELL = 0xffffffff;
+
+/** Where the parser puts its rows (csv-parser.ts): lines without quotes by position, others parsed. */
+export interface RowSink {
+  /** The text `line` positions are in: set before the first line of each push. */
+  text: string;
+  /** A line without quotes, [start, end) of `text`, its line break excluded; empty for a blank line. */
+  line(start: number, end: number): void;
+  /** A row only the parser could read (quoted, malformed). */
+  row(row: ParsedRow): void;
+}
+
+/** pushSpans()'s rows. */
+export class SpansSink implements RowSink {
+  text = '';
+  #count = 0;
+  #lineStarts = new Uint32Array(1024);
+  #lineEnds = new Uint32Array(1024);
+  #phoneStarts = new Uint32Array(1024);
+  #phoneEnds = new Uint32Array(1024);
+  #countryStarts = new Uint32Array(1024);
+  #countryEnds = new Uint32Array(1024);
+  readonly #parsedIndices: number[] = [];
+  readonly #parsedRows: ParsedRow[] = [];
+  readonly #parsedRecords: string[] | undefined;
+  readonly #delimiter: string | undefined;
+  readonly #phone: number;
+  readonly #country: number;
+  /** The last field position read: past it, a line's fields are not looked at. */
+  readonly #last: number;
+
+  constructor(delimiter: string | undefined, phone: number, country: number | undefined, records: boolean) {
+    this.#delimiter = delimiter;
+    this.#phone = phone;
+    this.#country = country ?? -1;
+    this.#last = Math.max(phone, this.#country);
+    this.#parsedRecords = records ? [] : undefined;
+  }
+
+  line(start: number, end: number): void {
+    if (this.#count === this.#lineStarts.length) this.#grow();
+    const i = this.#count;
+    const delimiter = this.#delimiter;
+    this.#lineStarts[i] = start;
+    this.#lineEnds[i] = end;
+    this.#countryStarts[i] = NO_CELL;
+    if (end === start || delimiter === undefined) {
+      // A blank line (an empty phone cell, no country), or a one-field line (a text list).
+      this.#phoneStarts[i] = start;
+      this.#phoneEnds[i] = end;
+      this.#count++;
+      return;
+    }
+    const text = this.text;
+    let fieldStart = start;
+    for (let position = 0; ; position++) {
+      const next = text.indexOf(delimiter, fieldStart);
+      const fieldEnd = next === -1 || next > end ? end : next;
+      if (position === this.#phone) {
+        this.#phoneStarts[i] = fieldStart;
+        this.#phoneEnds[i] = fieldEnd;
+      }
+      if (position === this.#country) {
+        this.#countryStarts[i] = fieldStart;
+        this.#countryEnds[i] = fieldEnd;
+      }
+      if (position === this.#last) break;
+      if (fieldEnd === end) {
+        // Fewer fields than the last one read: the whole row, as push() gives it.
+        const line = text.slice(start, end);
+        this.#parsed(line.split(delimiter), line);
+        return;
+      }
+      fieldStart = fieldEnd + 1;
+    }
+    this.#count++;
+  }
+
+  row(row: ParsedRow): void {
+    this.#parsed(row, undefined);
+  }
+
+  /** The rows pushed, their arrays cut to their count. */
+  spans(): RowSpans {
+    const count = this.#count;
+    return {
+      text: this.text,
+      count,
+      lineStarts: this.#lineStarts.subarray(0, count),
+      lineEnds: this.#lineEnds.subarray(0, count),
+      phoneStarts: this.#phoneStarts.subarray(0, count),
+      phoneEnds: this.#phoneEnds.subarray(0, count),
+      countryStarts: this.#countryStarts.subarray(0, count),
+      countryEnds: this.#countryEnds.subarray(0, count),
+      parsedIndices: this.#parsedIndices,
+      parsedRows: this.#parsedRows,
+      parsedRecords: this.#parsedRecords,
+    };
+  }
+
+  /** A parsed row at the next index; its record is `line` (a comma-separated line) or its cells encoded. */
+  #parsed(row: ParsedRow, line: string | undefined): void {
+    if (this.#count === this.#lineStarts.length) this.#grow();
+    this.#parsedIndices.push(this.#count++);
+    this.#parsedRows.push(row);
+    this.#parsedRecords?.push(line ?? encodeRecord(Array.isArray(row) ? row : [row.text]));
+  }
+
+  #grow(): void {
+    const grown = (array: Uint32Array) => {
+      const larger = new Uint32Array(array.length * 2);
+      larger.set(array);
+      return larger;
+    };
+    this.#lineStarts = grown(this.#lineStarts);
+    this.#lineEnds = grown(this.#lineEnds);
+    this.#phoneStarts = grown(this.#phoneStarts);
+    this.#phoneEnds = grown(this.#phoneEnds);
+    this.#countryStarts = grown(this.#countryStarts);
+    this.#countryEnds = grown(this.#countryEnds);
+  }
+}

@@ -1,0 +1,131 @@
+import type { CountryCode } from 'libphonenumber-js/max';
+import type { CountryNames } from '../input/country-names.js';
+import type { SpanBatch } from '../input/read-input.js';
+import { NO_CELL, type RowSpans } from '../input/row-spans.js';
+import { toRegion } from '../normalize/normalize-number.js';
+import { answerNumber, answerRow, UNKNOWN_COUNTRY } from './row-answer.js';
+import { hasLoneSurrogate, ownBytes, type TextBytes, type TextColumnData } from './text-column.js';
+
+/*
+ * A batch of rows read as positions (input/row-spans.ts), normalized: each phone cell is sliced
+ * once to be normalized, and the phone cells and lines go to the job as spans of the text's
+ * bytes, encoded once for the whole batch, where the rows-as-strings path made a string array, a
+ * record string and an object per row, then joined and encoded them again (textColumnData).
+ */
+
+/** normalizeBatch() of a SpanBatch: the same keys, reasons and texts. */
+export function normalizeSpans(
+  { spans, parsed, carry }: SpanBatch,
+  country: CountryCode | undefined,
+  countries: CountryNames,
+): { keys: Float64Array; reasons: Uint8Array; inputs: TextColumnData; sources?: TextColumnData | undefined } {
+  const { text, count, phoneStarts, phoneEnds, countryStarts, countryEnds, parsedIndices } = spans;
+  const keys = new Float64Array(count);
+  const reasons = new Uint8Array(count);
+  for (let i = 0, k = 0; i < count; i++) {
+    if (i === parsedIndices[k]) {
+      answerRow(keys, reasons, i, parsed[k++]!, country);
+      continue;
+    }
+    const cellStart = countryStarts[i]!;
+    let region = country;
+    if (cellStart !== NO_CELL) {
+      const cellEnd = countryEnds[i]!;
+      // As withCountry(): an empty cell has no region; one naming none we know is unknown_country.
+      const named = cellEnd > cellStart ? countries.regionAt(text, cellStart, cellEnd) : undefined;
+      if (named === null && text.slice(cellStart, cellEnd).trim() !== '') {
+        reasons[i] = UNKNOWN_COUNTRY;
+        continue;
+      }
+      region = toRegion(named ?? undefined) ?? country;
+    }
+    answerNumber(keys, reasons, i, text.slice(phoneStarts[i], phoneEnds[i]), region);
+  }
+  const bytes = parsed.length === 0 ? spanBytes(spans) : undefined;
+  if (bytes) {
+    const inputs: TextBytes = { bytes: bytes.bytes, starts: bytes.phoneStarts, ends: bytes.phoneEnds };
+    const sources: TextBytes | undefined = carry
+      ? { bytes: bytes.bytes, starts: bytes.lineStarts, ends: bytes.lineEnds }
+      : undefined;
+    return { keys, reasons, inputs, sources };
+  }
+  return { keys, reasons, ...spanStrings({ spans, parsed, carry }) };
+}
+
+/** The spans' texts as strings, as normalizeBatch() has them (the input worker encodes them). */
+function spanStrings({ spans, parsed, carry }: SpanBatch): { inputs: TextColumnData; sources?: TextColumnData } {
+  const { text, count, parsedIndices } = spans;
+  const inputs = new Array<string>(count);
+  const sources = carry ? new Array<string>(count) : undefined;
+  for (let i = 0, k = 0; i < count; i++) {
+    if (i === parsedIndices[k]) {
+      const row = parsed[k++]!;
+      inputs[i] = row.input;
+      if (sources) sources[i] = row.source ?? '';
+      continue;
+    }
+    inputs[i] = text.slice(spans.phoneStarts[i], spans.phoneEnds[i]);
+    if (sources) sources[i] = text.slice(spans.lineStarts[i], spans.lineEnds[i]);
+  }
+  return { inputs, sources };
+}
+
+/** The rows' text as UTF-8 bytes, once, with the spans as byte positions in them. */
+interface SpanBytes {
+  bytes: Uint8Array;
+  lineStarts: Uint32Array;
+  lineEnds: Uint32Array;
+  phoneStarts: Uint32Array;
+  phoneEnds: Uint32Array;
+}
+
+/**
+ * The text from the first row's line to the last's, encoded once; the spans' positions (in UTF-16
+ * units) moved to bytes, in place. Undefined when the text has a lone surrogate, which UTF-8 does
+ * not keep (the strings then go as they are, see textColumnData).
+ */
+function spanBytes(spans: RowSpans): SpanBytes | undefined {
+  const { text, count, lineStarts, lineEnds, phoneStarts, phoneEnds } = spans;
+  if (count === 0) return undefined;
+  const base = lineStarts[0]!;
+  const range = text.slice(base, lineEnds[count - 1]);
+  const encoded = Buffer.from(range, 'utf8');
+  if (encoded.length === range.length) {
+    // ASCII (the usual file): a character is a byte.
+    for (let i = 0; i < count; i++) {
+      lineStarts[i]! -= base;
+      lineEnds[i]! -= base;
+      phoneStarts[i]! -= base;
+      phoneEnds[i]! -= base;
+    }
+  } else {
+    if (hasLoneSurrogate(range)) return undefined;
+    // A row's positions rise from its line's start (phone cell's start, end) to its end, and rows
+    // follow each other: one walk through the text counts the bytes before each.
+    const toBytes = byteCounter(text, base);
+    for (let i = 0; i < count; i++) {
+      lineStarts[i] = toBytes(lineStarts[i]!);
+      phoneStarts[i] = toBytes(phoneStarts[i]!);
+      phoneEnds[i] = toBytes(phoneEnds[i]!);
+      lineEnds[i] = toBytes(lineEnds[i]!);
+    }
+  }
+  return { bytes: ownBytes(encoded), lineStarts, lineEnds, phoneStarts, phoneEnds };
+}
+
+/** The UTF-8 length of text[base, position), for positions asked in rising order. */
+function byteCounter(text: string, base: number): (position: number) => number {
+  let at = base;
+  let bytes = 0;
+  return (position) => {
+    for (; at < position; at++) {
+      const code = text.charCodeAt(at);
+      if (code < 0x80) bytes += 1;
+      else if (code < 0x800) bytes += 2;
+      // A surrogate pair is one character of four bytes; each of its halves counts two.
+      else if (code >= 0xd800 && code <= 0xdfff) bytes += 2;
+      else bytes += 3;
+    }
+    return bytes;
+  };
+}
