@@ -4,7 +4,9 @@ import { CsvParser } from '../src/input/csv-parser.js';
 import { readInput, readInputBatches, type InputRow, type ReadInputOptions } from '../src/input/read-input.js';
 import { NO_CELL } from '../src/input/row-spans.js';
 import { type NormalizeOptions, normalizeRows } from '../src/job/normalize-rows.js';
-import { TextColumn } from '../src/job/text-column.js';
+import { normalizeSpans } from '../src/job/normalize-spans.js';
+import { TextColumn, transferablesOf } from '../src/job/text-column.js';
+import { CountryNames } from '../src/input/country-names.js';
 
 // The input worker reads a CSV file's rows as positions (row-spans.ts) once its columns are
 // chosen; readInput() without `rowSpans` reads them as strings. Both must make the same rows of
@@ -214,5 +216,86 @@ describe('normalizeRows(): rows as positions give the same batches', () => {
       fromUtf16.sources.push(...TextColumn.over(batch.sources!).strings());
     }
     expect(fromUtf16).toEqual({ keys: byStrings.rows.keys, inputs: byStrings.rows.inputs, sources: lines.slice(1) });
+  });
+});
+
+describe('rows as positions: column layouts and batch bounds', () => {
+  /** A CSV of `rows` rows in the given columns (the phone cells spelled in turn). */
+  function layout(header: string[], rows: number, cell: (column: string, i: number) => string): string {
+    const lines = [header.join(',')];
+    for (let i = 0; i < rows; i++) lines.push(header.map((column) => cell(column, i)).join(','));
+    return `${lines.join('\n')}\n`;
+  }
+  const cells = (column: string, i: number) =>
+    column === 'phone'
+      ? PHONES[i % 7]!
+      : column === 'country'
+        ? COUNTRIES[i % COUNTRIES.length]!
+        : column === 'notes'
+          ? `a wide note ${'x'.repeat(900)} ${i}`
+          : `name ${i}`;
+
+  for (const [label, header, options] of [
+    ['country before phone', ['country', 'name', 'phone'], {}],
+    ['no country column', ['name', 'phone', 'notes'], {}],
+    ['columns chosen after the first 64 KB (wide rows)', ['name', 'notes', 'phone', 'country'], {}],
+    ['the phone column named as the country column too', ['name', 'phone'], { countryColumn: 'phone' }],
+  ] as const) {
+    test(`${label}: the same rows, mostly as positions`, async () => {
+      const text = layout([...header], 5_000, cells);
+      for (const carryColumns of [true, false]) {
+        const byStrings = await readAll(text, 31, { ...options, carryColumns });
+        expect(await readAll(text, 31, { ...options, carryColumns, rowSpans: true })).toEqual(byStrings);
+        expect(await rowsAsPositions(text, 31, { ...options, carryColumns, rowSpans: true })).toBeGreaterThan(2_000);
+      }
+    });
+  }
+
+  test('a text list whose one column is the country column too', async () => {
+    const text = `${Array.from({ length: 20_000 }, (_, i) => PHONES[i % PHONES.length]).join('\n')}\n`;
+    const options = { countryColumn: 1, format: 'txt' } as const;
+    const byStrings = await readAll(text, 7, options);
+    expect(byStrings.filter((row) => row.unknownCountry !== undefined).length).toBeGreaterThan(10_000);
+    expect(await readAll(text, 7, { ...options, rowSpans: true })).toEqual(byStrings);
+    expect(await rowsAsPositions(text, 7, { ...options, rowSpans: true })).toBeGreaterThan(14_000);
+  });
+
+  test('a piece of blank lines is cut into batches of at most 8,192 rows; no empty batch', async () => {
+    const text = `phone\n+41791234567\n${'\n'.repeat(200_000)}+41791234568\n`;
+    const counts: number[] = [];
+    for await (const batch of readInputBatches(chunked(text, 3), { rowSpans: true })) {
+      counts.push(Array.isArray(batch) ? batch.length : batch.spans.count);
+    }
+    expect(counts.reduce((a, b) => a + b, 0)).toBe(200_002);
+    expect(Math.max(...counts)).toBeLessThanOrEqual(8_192);
+    expect(Math.min(...counts)).toBeGreaterThan(0);
+  });
+
+  test('compact: the phone cells are copied out of the lines; carried: both columns over one encoding', async () => {
+    const text = layout(['name', 'phone', 'country'], 3_000, cells);
+    for await (const batch of normalizeRows(chunked(text, 5), { country: 'CH', carryColumns: false })) {
+      if (Array.isArray(batch.inputs)) continue;
+      const column = TextColumn.over(batch.inputs);
+      expect(batch.inputs.starts).toBeUndefined();
+      expect(batch.inputs.bytes.length).toBe(column.byteLength(column.length));
+    }
+    let shared = 0;
+    for await (const batch of normalizeRows(chunked(text, 5), { country: 'CH', carryColumns: true })) {
+      if (Array.isArray(batch.inputs) || !batch.sources || Array.isArray(batch.sources)) continue;
+      expect(batch.sources.bytes).toBe(batch.inputs.bytes);
+      expect(transferablesOf(batch.inputs, batch.sources)).toHaveLength(5);
+      shared++;
+    }
+    expect(shared).toBeGreaterThan(0);
+  });
+
+  test('a lone surrogate (UTF-8 has no form for it): its batch goes as strings, unchanged', () => {
+    const parser = new CsvParser({ delimiter: ',' });
+    parser.project([1]);
+    const spans = parser.pushSpans('lone \ud800 here,+41791234567\nb,+41791234568\n', true, true);
+    const batch = normalizeSpans({ spans, parsed: [], carry: true }, 'CH', new CountryNames());
+    expect(batch.sources).toEqual(['lone \ud800 here,+41791234567', 'b,+41791234568']);
+    expect(batch.inputs).toEqual(['+41791234567', '+41791234568']);
+    expect([...batch.keys]).toEqual([41791234567, 41791234568]);
   });
 });

@@ -9,6 +9,7 @@ import { useTempDirs } from './helpers/temp-dir.js';
 // Runs dist/: `npm run build` first.
 const NOTES_WORKER = new URL('./helpers/notes-worker.mjs', import.meta.url);
 const READ_WORKER = new URL('./helpers/read-worker.mjs', import.meta.url);
+const WEIGHTED_WORKER = new URL('./helpers/weighted-worker.mjs', import.meta.url);
 const tempDir = useTempDirs();
 
 test('workerStream() - a note from the worker reaches onNote in order with the items', async () => {
@@ -30,4 +31,23 @@ test('workerStream() - a consumer that stops early: the worker is gone and the f
     break;
   }
   expect(openPaths()).not.toContain(path);
+});
+
+test('serveStream() - items held back by weight: transferred ones too (weighed before they are sent)', async () => {
+  const counter = new SharedArrayBuffer(4);
+  const sent = new Int32Array(counter);
+  const stream = workerStream<{ i: number; bytes: Uint8Array }>(
+    WEIGHTED_WORKER,
+    { counter },
+    ErrorCodes.INPUT_UNREADABLE,
+  );
+  for await (const item of stream) {
+    expect(item.bytes.length).toBe(1024 * 1024);
+    // The worker runs ahead while this consumer waits: until 4 MB are out (5 items), not 128 of them.
+    for (let waited = 0; waited < 50 && Atomics.load(sent, 0) < 8; waited++)
+      await new Promise((r) => setTimeout(r, 20));
+    expect(Atomics.load(sent, 0)).toBeGreaterThanOrEqual(4);
+    expect(Atomics.load(sent, 0)).toBeLessThanOrEqual(6);
+    break;
+  }
 });

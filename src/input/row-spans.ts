@@ -77,10 +77,26 @@ export class SpansSink implements RowSink {
     this.#lineStarts[i] = start;
     this.#lineEnds[i] = end;
     this.#countryStarts[i] = NO_CELL;
-    if (end === start || delimiter === undefined) {
-      // A blank line (an empty phone cell, no country), or a one-field line (a text list).
+    if (end === start) {
+      // A blank line: an empty phone cell, no country.
       this.#phoneStarts[i] = start;
       this.#phoneEnds[i] = end;
+      this.#count++;
+      return;
+    }
+    if (delimiter === undefined) {
+      // A one-field line (a text list): its field is the phone cell, and the country cell when
+      // the country column is that one too; a field past the first is missing, as push() has it.
+      if (this.#last > 0) {
+        this.#parsed([this.text.slice(start, end)], undefined);
+        return;
+      }
+      this.#phoneStarts[i] = start;
+      this.#phoneEnds[i] = end;
+      if (this.#country === 0) {
+        this.#countryStarts[i] = start;
+        this.#countryEnds[i] = end;
+      }
       this.#count++;
       return;
     }
@@ -151,5 +167,32 @@ export class SpansSink implements RowSink {
     this.#phoneEnds = grown(this.#phoneEnds);
     this.#countryStarts = grown(this.#countryStarts);
     this.#countryEnds = grown(this.#countryEnds);
+  }
+}
+
+/**
+ * The rows of `spans` in batches of at most `rows`, each a view over the same text and arrays: a
+ * 64 KB piece of blank lines is 65,536 rows, far more than a batch should hold.
+ */
+export function* spanBatches(spans: RowSpans, rows: number): Generator<RowSpans> {
+  const { count, parsedIndices } = spans;
+  let k = 0;
+  for (let first = 0; first < count; first += rows) {
+    const end = Math.min(count, first + rows);
+    const from = k;
+    while (k < parsedIndices.length && parsedIndices[k]! < end) k++;
+    yield {
+      text: spans.text,
+      count: end - first,
+      lineStarts: spans.lineStarts.subarray(first, end),
+      lineEnds: spans.lineEnds.subarray(first, end),
+      phoneStarts: spans.phoneStarts.subarray(first, end),
+      phoneEnds: spans.phoneEnds.subarray(first, end),
+      countryStarts: spans.countryStarts.subarray(first, end),
+      countryEnds: spans.countryEnds.subarray(first, end),
+      parsedIndices: parsedIndices.slice(from, k).map((index) => index - first),
+      parsedRows: spans.parsedRows.slice(from, k),
+      parsedRecords: spans.parsedRecords?.slice(from, k),
+    };
   }
 }

@@ -17,13 +17,10 @@ export interface IngestWorkerData {
 
 /**
  * Rows with their cells may be wide (a kilobyte of CRM fields): the batches sent ahead are held
- * by size too, or 128 of them could hold ~500 MB. 16 MB of text is ~100K rows of 170 bytes,
- * and more than the bench's 128 batches of narrow rows, which stay as fast as before.
+ * by size too, or 128 of them could hold ~500 MB. 16 MB is ~100K rows of 170 bytes, and more
+ * than the bench's 128 batches of narrow rows, which stay as fast as before.
  */
-const CARRIED_AHEAD: ServeLimit<IngestBatch> = {
-  weigh: (batch) => weightOf(batch.sources),
-  maxAhead: 16 * 1024 * 1024,
-};
+const CARRIED_AHEAD: ServeLimit<IngestBatch> = { weigh: weightOf, maxAhead: 16 * 1024 * 1024 };
 
 // A prewarmed worker (ingest-pool.ts) has loaded its modules by now and gets its job first.
 const job = (workerData === AWAIT_JOB ? (await once(parentPort!, 'message'))[0] : workerData) as IngestWorkerData;
@@ -56,7 +53,14 @@ async function* asBytes(batches: AsyncIterable<IngestBatch>): AsyncGenerator<Ing
   }
 }
 
-function weightOf(texts: TextColumnData | undefined): number {
+/** A batch's bytes: its texts (a memory two columns share counted once) and ~24 bytes a row besides. */
+function weightOf(batch: IngestBatch): number {
+  const { inputs, sources } = batch;
+  const shared = !Array.isArray(inputs) && !Array.isArray(sources) && sources?.bytes === inputs.bytes;
+  return textWeight(sources) + (shared ? 0 : textWeight(inputs)) + 24 * batch.keys.length;
+}
+
+function textWeight(texts: TextColumnData | undefined): number {
   if (texts === undefined) return 0;
   if (!Array.isArray(texts)) return texts.bytes.length;
   let length = 0;

@@ -21,7 +21,7 @@ export interface NormalizeOptions extends ReadInputOptions {
 export interface IngestBatch {
   /** Each row's number as a float64 key; NO_NUMBER (0) for a row without a valid number. */
   keys: Float64Array;
-  /** Each row's phone text as it was (strings here; UTF-8 bytes from the input worker, see text-column.ts). */
+  /** Each row's phone text as it was: strings, or UTF-8 bytes (a file's rows as positions, and all from the input worker; see text-column.ts). */
   inputs: TextColumnData;
   /** Why a row has no valid number: an index into INVALID_REASONS (typed, so it moves between threads as bytes). */
   reasons: Uint8Array;

@@ -43,13 +43,29 @@ export function normalizeSpans(
   }
   const bytes = parsed.length === 0 ? spanBytes(spans) : undefined;
   if (bytes) {
+    // Carried, the lines are the records and the phone cells spans of them: both columns over
+    // one encoding. Not carried, the phone cells are copied out: the lines are not held for them.
+    if (!carry) return { keys, reasons, inputs: packed(bytes.bytes, bytes.phoneStarts, bytes.phoneEnds) };
     const inputs: TextBytes = { bytes: bytes.bytes, starts: bytes.phoneStarts, ends: bytes.phoneEnds };
-    const sources: TextBytes | undefined = carry
-      ? { bytes: bytes.bytes, starts: bytes.lineStarts, ends: bytes.lineEnds }
-      : undefined;
+    const sources: TextBytes = { bytes: bytes.bytes, starts: bytes.lineStarts, ends: bytes.lineEnds };
     return { keys, reasons, inputs, sources };
   }
   return { keys, reasons, ...spanStrings({ spans, parsed, carry }) };
+}
+
+/** The spans [starts[i], ends[i]) of `bytes`, copied back to back. */
+function packed(bytes: Uint8Array, starts: Uint32Array, ends: Uint32Array): TextBytes {
+  let length = 0;
+  for (let i = 0; i < starts.length; i++) length += ends[i]! - starts[i]!;
+  const out = new Uint8Array(length);
+  const outEnds = new Uint32Array(starts.length);
+  let at = 0;
+  for (let i = 0; i < starts.length; i++) {
+    // Phone cells are short: a loop beats a subarray and set() per cell.
+    for (let from = starts[i]!, end = ends[i]!; from < end; from++) out[at++] = bytes[from]!;
+    outEnds[i] = at;
+  }
+  return { bytes: out, ends: outEnds };
 }
 
 /** The spans' texts as strings, as normalizeBatch() has them (the input worker encodes them). */
@@ -80,23 +96,29 @@ interface SpanBytes {
 }
 
 /**
- * The text from the first row's line to the last's, encoded once; the spans' positions (in UTF-16
- * units) moved to bytes, in place. Undefined when the text has a lone surrogate, which UTF-8 does
- * not keep (the strings then go as they are, see textColumnData).
+ * The text from the first row's line to the last's, encoded once, and the spans' positions (in
+ * UTF-16 units of the text) as positions in those bytes, in arrays of their own (to be transferred
+ * with the batch; `spans` may be one of several views over the same arrays). Undefined when the
+ * text has a lone surrogate, which UTF-8 does not keep (the strings then go as they are, see
+ * textColumnData).
  */
 function spanBytes(spans: RowSpans): SpanBytes | undefined {
-  const { text, count, lineStarts, lineEnds, phoneStarts, phoneEnds } = spans;
+  const { text, count } = spans;
   if (count === 0) return undefined;
-  const base = lineStarts[0]!;
-  const range = text.slice(base, lineEnds[count - 1]);
+  const base = spans.lineStarts[0]!;
+  const range = text.slice(base, spans.lineEnds[count - 1]);
   const encoded = Buffer.from(range, 'utf8');
+  const lineStarts = new Uint32Array(count);
+  const lineEnds = new Uint32Array(count);
+  const phoneStarts = new Uint32Array(count);
+  const phoneEnds = new Uint32Array(count);
   if (encoded.length === range.length) {
     // ASCII (the usual file): a character is a byte.
     for (let i = 0; i < count; i++) {
-      lineStarts[i]! -= base;
-      lineEnds[i]! -= base;
-      phoneStarts[i]! -= base;
-      phoneEnds[i]! -= base;
+      lineStarts[i] = spans.lineStarts[i]! - base;
+      lineEnds[i] = spans.lineEnds[i]! - base;
+      phoneStarts[i] = spans.phoneStarts[i]! - base;
+      phoneEnds[i] = spans.phoneEnds[i]! - base;
     }
   } else {
     if (hasLoneSurrogate(range)) return undefined;
@@ -104,10 +126,10 @@ function spanBytes(spans: RowSpans): SpanBytes | undefined {
     // follow each other: one walk through the text counts the bytes before each.
     const toBytes = byteCounter(text, base);
     for (let i = 0; i < count; i++) {
-      lineStarts[i] = toBytes(lineStarts[i]!);
-      phoneStarts[i] = toBytes(phoneStarts[i]!);
-      phoneEnds[i] = toBytes(phoneEnds[i]!);
-      lineEnds[i] = toBytes(lineEnds[i]!);
+      lineStarts[i] = toBytes(spans.lineStarts[i]!);
+      phoneStarts[i] = toBytes(spans.phoneStarts[i]!);
+      phoneEnds[i] = toBytes(spans.phoneEnds[i]!);
+      lineEnds[i] = toBytes(spans.lineEnds[i]!);
     }
   }
   return { bytes: ownBytes(encoded), lineStarts, lineEnds, phoneStarts, phoneEnds };

@@ -8,7 +8,7 @@ const REASON_CODES = new Map<string, number>(INVALID_REASONS.map((reason, code) 
 const REASON_OF_KEY_CODE = Uint8Array.from({ length: 1 - LAST_REASON_CODE }, (_, code) =>
   code === 0 ? 0 : REASON_CODES.get(reasonOfCode(-code))!,
 );
-export const MALFORMED_ROW = REASON_CODES.get('malformed_row')!;
+const MALFORMED_ROW = REASON_CODES.get('malformed_row')!;
 export const UNKNOWN_COUNTRY = REASON_CODES.get('unknown_country')!;
 
 /**

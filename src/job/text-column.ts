@@ -1,7 +1,8 @@
 /**
  * One text per row of a batch (each row's phone cell, or its source record): either UTF-8 bytes
- * back to back with where each row ends, as the input worker sends them, or strings, as pass 2
- * builds them. Bytes cross threads by transfer, not copy, and the CSV writer copies them to its
+ * with where each row ends (and starts, when rows are spans of a text's bytes rather than back to
+ * back: a row's bytes are always bytes[start(i), end(i))), as the input worker sends them, or
+ * strings, as pass 2 builds them. Bytes cross threads by transfer, not copy, and the CSV writer copies them to its
  * output as they are; a row becomes a string only where one is asked for (result objects, JSONL,
  * XLSX, the spool). 2M CRM rows, warm: the job thread spent ~1.1 s writing carried cells and
  * inputs code unit by code unit from strings, and received 4096 strings per batch.
@@ -74,7 +75,10 @@ export class TextColumn {
     return Array.isArray(data) ? undefined : TextColumn.over(data);
   }
 
-  /** The rows' UTF-8 bytes, back to back, when the column holds bytes (see `start`, `end`). */
+  /**
+   * The rows' UTF-8 bytes when the column holds bytes: row i is bytes[start(i), end(i)). Rows may
+   * be back to back, or spans with other bytes between them (the lines the phone cells are in).
+   */
   get bytes(): Buffer | undefined {
     return this.#bytes;
   }

@@ -127,10 +127,11 @@ export async function serveStream<T>(
   });
   try {
     for await (const item of source) {
+      // Weighed before it is sent: what is transferred is gone from this side afterwards.
+      const weight = limit ? limit.weigh(item) : 0;
       port.postMessage({ type: 'item', item } satisfies StreamMessage<T>, transfer(item));
       unacknowledged++;
       if (limit) {
-        const weight = limit.weigh(item);
         weights.push(weight);
         weightAhead += weight;
       }
