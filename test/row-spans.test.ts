@@ -3,7 +3,8 @@ import { Readable } from 'node:stream';
 import { CsvParser } from '../src/input/csv-parser.js';
 import { readInput, readInputBatches, type InputRow, type ReadInputOptions } from '../src/input/read-input.js';
 import { NO_CELL } from '../src/input/row-spans.js';
-import { type NormalizeOptions, normalizeRows } from '../src/job/normalize-rows.js';
+import { type IngestBatch, type NormalizeOptions, normalizeRows, SHARE_ROWS } from '../src/job/normalize-rows.js';
+import { roundRobin } from '../src/worker/round-robin.js';
 import { normalizeSpans } from '../src/job/normalize-spans.js';
 import { TextColumn, transferablesOf } from '../src/job/text-column.js';
 import { CountryNames } from '../src/input/country-names.js';
@@ -297,5 +298,46 @@ describe('rows as positions: column layouts and batch bounds', () => {
     expect(batch.sources).toEqual(['lone \ud800 here,+41791234567', 'b,+41791234568']);
     expect(batch.inputs).toEqual(['+41791234567', '+41791234568']);
     expect([...batch.keys]).toEqual([41791234567, 41791234568]);
+  });
+});
+
+describe('normalizeRows() with a share: each worker its slices of rows, as positions too', () => {
+  test('workers reading the same text cut differently give back, dealt in turn, the rows of one reader', async () => {
+    const whole = async (source: Readable, share?: { index: number; of: number }) => {
+      const batches: IngestBatch[] = [];
+      for await (const batch of normalizeRows(source, { country: 'CH', carryColumns: true }, share))
+        batches.push(batch);
+      return batches;
+    };
+    const rowsOf = (batches: IngestBatch[]) => ({
+      keys: batches.flatMap((batch) => [...batch.keys]),
+      reasons: batches.flatMap((batch) => [...batch.reasons]),
+      inputs: batches.flatMap((batch) => TextColumn.over(batch.inputs).strings()),
+      sources: batches.flatMap((batch) => TextColumn.over(batch.sources!).strings()),
+    });
+    const plain = `name,phone,country\n${Array.from({ length: 30_000 }, (_, i) => `n${i},${PHONES[i % 7]},${i % 3 ? 'CH' : 'gb'}`).join('\n')}\n`;
+    for (const [text, of, bytes] of [
+      [sloppyCsv(41, 30_000, ','), 2, false],
+      [sloppyCsv(42, 30_000, ','), 3, false],
+      [plain, 2, true],
+      [plain, 3, true],
+    ] as const) {
+      const alone = rowsOf(await whole(chunked(text, 1)));
+      const shares = await Promise.all(
+        Array.from({ length: of }, (_, index) => whole(chunked(text, 100 + index), { index, of })),
+      );
+      // Every slice but the last holds SHARE_ROWS rows, whatever the pieces it was read in.
+      const sizes = shares.flat().map((batch) => batch.keys.length);
+      expect(sizes.filter((size) => size !== SHARE_ROWS)).toHaveLength(1);
+      if (bytes) expect(shares.flat().filter((batch) => !Array.isArray(batch.inputs)).length).toBeGreaterThan(10);
+      const dealt: IngestBatch[] = [];
+      const streams = shares.map((batches) =>
+        (async function* () {
+          yield* batches;
+        })(),
+      );
+      for await (const batch of roundRobin(streams)) dealt.push(batch);
+      expect(rowsOf(dealt)).toEqual(alone);
+    }
   });
 });

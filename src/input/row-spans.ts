@@ -175,24 +175,28 @@ export class SpansSink implements RowSink {
  * 64 KB piece of blank lines is 65,536 rows, far more than a batch should hold.
  */
 export function* spanBatches(spans: RowSpans, rows: number): Generator<RowSpans> {
-  const { count, parsedIndices } = spans;
-  let k = 0;
-  for (let first = 0; first < count; first += rows) {
-    const end = Math.min(count, first + rows);
-    const from = k;
-    while (k < parsedIndices.length && parsedIndices[k]! < end) k++;
-    yield {
-      text: spans.text,
-      count: end - first,
-      lineStarts: spans.lineStarts.subarray(first, end),
-      lineEnds: spans.lineEnds.subarray(first, end),
-      phoneStarts: spans.phoneStarts.subarray(first, end),
-      phoneEnds: spans.phoneEnds.subarray(first, end),
-      countryStarts: spans.countryStarts.subarray(first, end),
-      countryEnds: spans.countryEnds.subarray(first, end),
-      parsedIndices: parsedIndices.slice(from, k).map((index) => index - first),
-      parsedRows: spans.parsedRows.slice(from, k),
-      parsedRecords: spans.parsedRecords?.slice(from, k),
-    };
-  }
+  for (let first = 0; first < spans.count; first += rows)
+    yield spanRange(spans, first, Math.min(spans.count, first + rows));
+}
+
+/** Rows [first, end) of `spans`: a view over the same text and arrays. */
+export function spanRange(spans: RowSpans, first: number, end: number): RowSpans {
+  const { parsedIndices } = spans;
+  let from = 0;
+  while (from < parsedIndices.length && parsedIndices[from]! < first) from++;
+  let to = from;
+  while (to < parsedIndices.length && parsedIndices[to]! < end) to++;
+  return {
+    text: spans.text,
+    count: end - first,
+    lineStarts: spans.lineStarts.subarray(first, end),
+    lineEnds: spans.lineEnds.subarray(first, end),
+    phoneStarts: spans.phoneStarts.subarray(first, end),
+    phoneEnds: spans.phoneEnds.subarray(first, end),
+    countryStarts: spans.countryStarts.subarray(first, end),
+    countryEnds: spans.countryEnds.subarray(first, end),
+    parsedIndices: parsedIndices.slice(from, to).map((index) => index - first),
+    parsedRows: spans.parsedRows.slice(from, to),
+    parsedRecords: spans.parsedRecords?.slice(from, to),
+  };
 }

@@ -5,31 +5,19 @@ import {
   type InputRow,
   type InputSource,
   type ReadInputOptions,
-  readInput,
   readInputBatches,
 } from '../input/read-input.js';
+import { BATCH_ROWS, spanBatchRange } from '../input/tabular.js';
+import type { IngestBatch } from './ingest-batch.js';
+import { joinBatches } from './join-batches.js';
 import { normalizeSpans } from './normalize-spans.js';
 import { answerRow } from './row-answer.js';
-import { BATCH_ROWS } from '../input/tabular.js';
-import type { TextColumnData } from './text-column.js';
 
 export interface NormalizeOptions extends ReadInputOptions {
   country: CountryCode | undefined;
 }
 
-/** One batch of rows after normalization, in row order. */
-export interface IngestBatch {
-  /** Each row's number as a float64 key; NO_NUMBER (0) for a row without a valid number. */
-  keys: Float64Array;
-  /** Each row's phone text as it was: strings, or UTF-8 bytes (a file's rows as positions, and all from the input worker; see text-column.ts). */
-  inputs: TextColumnData;
-  /** Why a row has no valid number: an index into INVALID_REASONS (typed, so it moves between threads as bytes). */
-  reasons: Uint8Array;
-  /** With carryColumns: each row's cells as one source record (input/source-record.ts). */
-  sources?: TextColumnData | undefined;
-  /** The carried columns' names, on the first batch that carries them. */
-  sourceColumns?: string[] | undefined;
-}
+export type { IngestBatch } from './ingest-batch.js';
 
 /**
  * Which rows one of several workers sharing a file normalizes: slice `s` (rows `s * SHARE_ROWS`
@@ -71,32 +59,40 @@ export async function* normalizeRows(
     const sourceColumns = sourceColumnsOnce();
     return { ...normalizeBatch(rows, options.country, carried.names !== undefined), sourceColumns };
   };
+  // A file's rows as positions once its columns are known (normalize-spans.ts), unless told not to.
+  const countries = new CountryNames();
+  const normalized = (batch: InputBatch): IngestBatch =>
+    Array.isArray(batch)
+      ? batchOf(batch)
+      : { ...normalizeSpans(batch, options.country, countries), sourceColumns: sourceColumnsOnce() };
+  const batches = readInputBatches(input, { ...reading, rowSpans: options.rowSpans ?? true });
   if (share.of === 1) {
-    // A file's rows as positions once its columns are known (normalize-spans.ts), unless told not to.
-    const countries = new CountryNames();
-    const batches: AsyncIterable<InputBatch> = readInputBatches(input, {
-      ...reading,
-      rowSpans: options.rowSpans ?? true,
-    });
-    for await (const batch of batches) {
-      if (Array.isArray(batch)) yield batchOf(batch);
-      else yield { ...normalizeSpans(batch, options.country, countries), sourceColumns: sourceColumnsOnce() };
-    }
+    for await (const batch of batches) yield normalized(batch);
     return;
   }
+  // This worker's slices of SHARE_ROWS rows, by row number: a slice may begin in one batch of the
+  // reader and end in the next (their sizes follow the text), and is sent whole, as one batch.
   let row = 0;
-  let mine: InputRow[] = [];
-  for await (const batch of readInput(input, reading)) {
-    for (let i = 0; i < batch.length; i++, row++) {
-      if (Math.floor(row / SHARE_ROWS) % share.of !== share.index) continue;
-      mine.push(batch[i]!);
-      if (mine.length === SHARE_ROWS) {
-        yield batchOf(mine);
-        mine = [];
+  let slice: IngestBatch | undefined;
+  for await (const batch of batches) {
+    const count = Array.isArray(batch) ? batch.length : batch.spans.count;
+    for (let at = 0; at < count; ) {
+      const sliceIndex = Math.floor((row + at) / SHARE_ROWS);
+      const sliceEnd = (sliceIndex + 1) * SHARE_ROWS - row;
+      const end = Math.min(count, sliceEnd);
+      if (sliceIndex % share.of === share.index) {
+        const part = normalized(Array.isArray(batch) ? batch.slice(at, end) : spanBatchRange(batch, at, end));
+        slice = slice ? joinBatches(slice, part) : part;
+        if (end === sliceEnd) {
+          yield slice;
+          slice = undefined;
+        }
       }
+      at = end;
     }
+    row += count;
   }
-  if (mine.length > 0) yield batchOf(mine);
+  if (slice) yield slice;
 }
 
 /** One batch's rows normalized; with `carry`, each row's other cells go along (one string a row). */
