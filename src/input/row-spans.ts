@@ -182,10 +182,8 @@ export function* spanBatches(spans: RowSpans, rows: number): Generator<RowSpans>
 /** Rows [first, end) of `spans`: a view over the same text and arrays. */
 export function spanRange(spans: RowSpans, first: number, end: number): RowSpans {
   const { parsedIndices } = spans;
-  let from = 0;
-  while (from < parsedIndices.length && parsedIndices[from]! < first) from++;
-  let to = from;
-  while (to < parsedIndices.length && parsedIndices[to]! < end) to++;
+  const from = firstAtOrAfter(parsedIndices, first);
+  const to = firstAtOrAfter(parsedIndices, end);
   return {
     text: spans.text,
     count: end - first,
@@ -199,4 +197,16 @@ export function spanRange(spans: RowSpans, first: number, end: number): RowSpans
     parsedRows: spans.parsedRows.slice(from, to),
     parsedRecords: spans.parsedRecords?.slice(from, to),
   };
+}
+
+/** Where the first of the ascending `indices` at or after `value` is (their length when none is). */
+export function firstAtOrAfter(indices: readonly number[], value: number): number {
+  let low = 0;
+  let high = indices.length;
+  while (low < high) {
+    const middle = (low + high) >>> 1;
+    if (indices[middle]! < value) low = middle + 1;
+    else high = middle;
+  }
+  return low;
 }

@@ -1,7 +1,7 @@
 import { chooseColumns, type ColumnChoice, type ColumnRef } from './columns.js';
 import { CountryNames } from './country-names.js';
 import { isMalformed, type ParsedRow } from './csv-parser.js';
-import { NO_CELL, type RowSpans, spanBatches, spanRange } from './row-spans.js';
+import { firstAtOrAfter, NO_CELL, type RowSpans, spanBatches, spanRange } from './row-spans.js';
 import { encodeRecord, sourceColumnNames } from './source-record.js';
 
 /** One data row of the input, before normalization. */
@@ -255,9 +255,7 @@ export function rowsOfSpans({ spans, parsed, carry }: SpanBatch, countries: Coun
 
 /** Rows [first, end) of a SpanBatch, its parsed rows with them. */
 export function spanBatchRange(batch: SpanBatch, first: number, end: number): SpanBatch {
-  const { parsedIndices } = batch.spans;
-  let from = 0;
-  while (from < parsedIndices.length && parsedIndices[from]! < first) from++;
+  const from = firstAtOrAfter(batch.spans.parsedIndices, first);
   const spans = spanRange(batch.spans, first, end);
   return { spans, parsed: batch.parsed.slice(from, from + spans.parsedIndices.length), carry: batch.carry };
 }

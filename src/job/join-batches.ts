@@ -2,43 +2,68 @@ import type { IngestBatch } from './ingest-batch.js';
 import { TextColumn, type TextBytes, type TextColumnData } from './text-column.js';
 
 /**
- * Two batches as one, `first`'s rows then `second`'s: a worker's slice of rows (RowShare) may
- * begin in one piece of the file and end in the next, and the job takes one batch per slice.
+ * Batches as one, in order: a worker's slice of rows (RowShare) may be cut from several pieces of
+ * the file, and the job takes one batch per slice. Joined once, when the slice is whole (joined
+ * part by part, a slice of many small pieces was copied over and over). Carried lines and the
+ * phone cells in them stay one memory, as in each part.
  */
-export function joinBatches(first: IngestBatch, second: IngestBatch): IngestBatch {
-  const keys = new Float64Array(first.keys.length + second.keys.length);
-  keys.set(first.keys);
-  keys.set(second.keys, first.keys.length);
-  const reasons = new Uint8Array(keys.length);
-  reasons.set(first.reasons);
-  reasons.set(second.reasons, first.reasons.length);
+export function joinBatches(parts: readonly IngestBatch[]): IngestBatch {
+  if (parts.length === 1) return parts[0]!;
+  let rows = 0;
+  for (const part of parts) rows += part.keys.length;
+  const keys = new Float64Array(rows);
+  const reasons = new Uint8Array(rows);
+  for (let i = 0, at = 0; i < parts.length; at += parts[i]!.keys.length, i++) {
+    keys.set(parts[i]!.keys, at);
+    reasons.set(parts[i]!.reasons, at);
+  }
+  const carrying = parts.filter((part) => part.sources !== undefined).length;
+  // The reader decides whether rows carry their cells before the first row: never part of a slice.
+  if (carrying !== 0 && carrying !== parts.length) throw new Error('joinBatches: only some parts carry source records');
+  const sources = carrying > 0 ? joinTexts(parts.map((part) => part.sources!)) : undefined;
+  const shared =
+    sources !== undefined &&
+    !Array.isArray(sources) &&
+    parts.every((part) => !Array.isArray(part.inputs) && part.inputs.bytes === (part.sources as TextBytes).bytes);
   return {
     keys,
     reasons,
-    inputs: joinTexts(first.inputs, second.inputs),
-    sources:
-      first.sources && second.sources ? joinTexts(first.sources, second.sources) : (first.sources ?? second.sources),
-    sourceColumns: first.sourceColumns ?? second.sourceColumns,
+    inputs: joinTexts(
+      parts.map((part) => part.inputs),
+      shared ? sources.bytes : undefined,
+    ),
+    sources,
+    sourceColumns: parts.find((part) => part.sourceColumns !== undefined)?.sourceColumns,
   };
 }
 
-/** Two columns' texts as one: bytes when both are, strings otherwise. */
-function joinTexts(first: TextColumnData, second: TextColumnData): TextColumnData {
-  if (Array.isArray(first) || Array.isArray(second))
-    return [...TextColumn.over(first).strings(), ...TextColumn.over(second).strings()];
-  const bytes = new Uint8Array(first.bytes.length + second.bytes.length);
-  bytes.set(first.bytes);
-  bytes.set(second.bytes, first.bytes.length);
-  const rows = first.ends.length + second.ends.length;
-  const starts = new Uint32Array(rows);
+/**
+ * Columns' texts as one: bytes when all are (given `joined`, their bytes already joined, which
+ * the positions are then moved into), strings otherwise.
+ */
+function joinTexts(columns: readonly TextColumnData[], joined?: Uint8Array): TextColumnData {
+  if (columns.some((column) => Array.isArray(column)))
+    return columns.flatMap((column) => TextColumn.over(column).strings());
+  const texts = columns as readonly TextBytes[];
+  let rows = 0;
+  let length = 0;
+  for (const text of texts) {
+    rows += text.ends.length;
+    length += text.bytes.length;
+  }
+  const bytes = joined ?? new Uint8Array(length);
+  const spans = texts.some((text) => text.starts !== undefined);
+  const starts = spans ? new Uint32Array(rows) : undefined;
   const ends = new Uint32Array(rows);
-  const copy = (texts: TextBytes, at: number, shift: number) => {
-    for (let i = 0; i < texts.ends.length; i++) {
-      starts[at + i] = (texts.starts ? texts.starts[i]! : i === 0 ? 0 : texts.ends[i - 1]!) + shift;
-      ends[at + i] = texts.ends[i]! + shift;
+  let row = 0;
+  let shift = 0;
+  for (const text of texts) {
+    if (!joined) bytes.set(text.bytes, shift);
+    for (let i = 0; i < text.ends.length; i++, row++) {
+      if (starts) starts[row] = (text.starts ? text.starts[i]! : i === 0 ? 0 : text.ends[i - 1]!) + shift;
+      ends[row] = text.ends[i]! + shift;
     }
-  };
-  copy(first, 0, 0);
-  copy(second, first.ends.length, first.bytes.length);
+    shift += text.bytes.length;
+  }
   return { bytes, starts, ends };
 }

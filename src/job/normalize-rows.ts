@@ -73,7 +73,7 @@ export async function* normalizeRows(
   // This worker's slices of SHARE_ROWS rows, by row number: a slice may begin in one batch of the
   // reader and end in the next (their sizes follow the text), and is sent whole, as one batch.
   let row = 0;
-  let slice: IngestBatch | undefined;
+  let slice: IngestBatch[] = [];
   for await (const batch of batches) {
     const count = Array.isArray(batch) ? batch.length : batch.spans.count;
     for (let at = 0; at < count; ) {
@@ -81,18 +81,17 @@ export async function* normalizeRows(
       const sliceEnd = (sliceIndex + 1) * SHARE_ROWS - row;
       const end = Math.min(count, sliceEnd);
       if (sliceIndex % share.of === share.index) {
-        const part = normalized(Array.isArray(batch) ? batch.slice(at, end) : spanBatchRange(batch, at, end));
-        slice = slice ? joinBatches(slice, part) : part;
+        slice.push(normalized(Array.isArray(batch) ? batch.slice(at, end) : spanBatchRange(batch, at, end)));
         if (end === sliceEnd) {
-          yield slice;
-          slice = undefined;
+          yield joinBatches(slice);
+          slice = [];
         }
       }
       at = end;
     }
     row += count;
   }
-  if (slice) yield slice;
+  if (slice.length > 0) yield joinBatches(slice);
 }
 
 /** One batch's rows normalized; with `carry`, each row's other cells go along (one string a row). */
