@@ -332,7 +332,8 @@ describe('normalizeRows() with a share: each worker its slices of rows, as posit
       // Every slice but the last holds SHARE_ROWS rows, whatever the pieces it was read in.
       const sizes = shares.flat().map((batch) => batch.keys.length);
       expect(sizes.filter((size) => size !== SHARE_ROWS)).toHaveLength(1);
-      if (bytes) expect(shares.flat().filter((batch) => !Array.isArray(batch.inputs)).length).toBeGreaterThan(sizes.length / 2);
+      if (bytes)
+        expect(shares.flat().filter((batch) => !Array.isArray(batch.inputs)).length).toBeGreaterThan(sizes.length / 2);
       const dealt: IngestBatch[] = [];
       const streams = shares.map((batches) =>
         (async function* () {
