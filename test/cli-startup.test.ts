@@ -4,12 +4,14 @@ import { fileURLToPath } from 'node:url';
 import { describe, expect, test } from 'vitest';
 import { spawn } from 'node:child_process';
 import { CLI, runCli } from './helpers/cli.js';
+import { useRedisServers } from './helpers/redis-server.js';
 import { useTempDirs } from './helpers/temp-dir.js';
 
 const PRELOAD_CJS = fileURLToPath(new URL('./helpers/loaded-modules.cjs', import.meta.url));
 const PRELOAD_ESM = fileURLToPath(new URL('./helpers/loaded-esm-modules.mjs', import.meta.url));
 const STRING_PROTOTYPE_MODE = fileURLToPath(new URL('./helpers/string-prototype-mode.mjs', import.meta.url));
 const tempDir = useTempDirs();
+const startRedis = useRedisServers();
 
 /**
  * Runs `wa-check check` on a small list in a dry run; returns what its main thread loaded: the
@@ -73,19 +75,28 @@ describe('wa-check check start-up', () => {
     // The check can fail: a class extending String, as ioredis defines one, turns it slow.
     expect(await stringPrototypeFastAfterJob({ EXTEND_STRING: '1' })).toBe(false);
   });
+
+  test('a fleet job (`--cache redis://`) loads ioredis and still keeps String.prototype fast', async () => {
+    const server = await startRedis();
+    expect(await stringPrototypeFastAfterJob({}, ['--cache', server.url])).toBe(true);
+  });
 });
 
-/** Runs a CSV dry run with the String.prototype preload; returns what it saw at exit. */
-async function stringPrototypeFastAfterJob(env: Record<string, string>): Promise<boolean> {
+/** Runs a CSV dry run with the String.prototype preload (a folder cache unless `cache` says); returns what it saw at exit. */
+async function stringPrototypeFastAfterJob(env: Record<string, string>, cache?: string[]): Promise<boolean> {
   const dir = await tempDir();
   const input = join(dir, 'list.csv');
   await writeFile(input, 'name,phone,country\na,+41791234567,CH\n');
   const result = join(dir, 'mode.json');
   const args = ['--allow-natives-syntax', '--import', STRING_PROTOTYPE_MODE, CLI, 'check', input, '--dry-run'];
-  const child = spawn(process.execPath, [...args, '--cache', join(dir, 'cache'), '-o', join(dir, 'out.csv')], {
-    env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '/tmp', STRING_PROTOTYPE_FILE: result, ...env },
-    stdio: 'ignore',
-  });
+  const child = spawn(
+    process.execPath,
+    [...args, ...(cache ?? ['--cache', join(dir, 'cache')]), '-o', join(dir, 'out.csv')],
+    {
+      env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '/tmp', STRING_PROTOTYPE_FILE: result, ...env },
+      stdio: 'ignore',
+    },
+  );
   const code = await new Promise<number | null>((resolve) => child.on('close', resolve));
   expect(code).toBe(0);
   return JSON.parse(await readFile(result, 'utf8')) as boolean;
