@@ -15,34 +15,27 @@ export class CountryNames {
   /** A country column holds few distinct values: remember them (boundedly). */
   readonly #seen = new Map<string, string | null>();
 
+  /** The region (alpha-2, upper case) a cell names; null when it names none we know. */
+  regionOf(cell: string): string | null {
+    return this.regionAt(cell, 0, cell.length);
+  }
+
   /**
    * regionOf() of the cell text[start, end): a two-character cell (nearly all of them) by its
-   * codes, with no string made.
+   * codes, with no string made once its answer is known.
    */
   regionAt(text: string, start: number, end: number): string | null {
     if (end - start === 2) {
       const first = text.charCodeAt(start);
       const second = text.charCodeAt(start + 1);
       if (first < 128 && second < 128) {
-        const region = this.#twoChars[first * 128 + second];
-        if (region !== undefined) return region;
-      }
-    }
-    return this.regionOf(text.slice(start, end));
-  }
-
-  /** The region (alpha-2, upper case) a cell names; null when it names none we know. */
-  regionOf(cell: string): string | null {
-    if (cell.length === 2) {
-      const first = cell.charCodeAt(0);
-      const second = cell.charCodeAt(1);
-      if (first < 128 && second < 128) {
         const slot = first * 128 + second;
         let region = this.#twoChars[slot];
-        if (region === undefined) region = this.#twoChars[slot] = lookUp(cell);
+        if (region === undefined) region = this.#twoChars[slot] = lookUp(text.slice(start, end));
         return region;
       }
     }
+    const cell = text.slice(start, end);
     let region = this.#seen.get(cell);
     if (region === undefined) {
       region = lookUp(cell);
