@@ -1,4 +1,4 @@
-import { isMalformed, malformed, type MalformedRow, type ParsedRow } from './parsed-row.js';
+import { malformed, type MalformedRow, type ParsedRow, recordOf } from './parsed-row.js';
 import { type RowSink, type RowSpans, SpansSink } from './row-spans.js';
 import { encodeRecord } from './source-record.js';
 
@@ -269,7 +269,7 @@ class RowsSink implements RowSink {
   /** A row, and its source record when records are kept: a malformed row's is the text it has. */
   row(row: ParsedRow): void {
     this.#rows.push(row);
-    this.#records?.push(encodeRecord(isMalformed(row) ? [row.text] : row));
+    this.#records?.push(recordOf(row));
   }
 }
 

@@ -1,3 +1,5 @@
+import { encodeRecord } from './source-record.js';
+
 /* The parser's rows (csv-parser.ts), and how it gives rows it could not read. */
 
 /** A row the parser could not read whole; it becomes a result with this reason, never a crash. */
@@ -17,4 +19,9 @@ export function malformed(reason: string, text: string): MalformedRow {
 
 export function isMalformed(row: ParsedRow): row is MalformedRow {
   return !Array.isArray(row);
+}
+
+/** A parsed row's source record (source-record.ts): its cells, or a malformed row's text as one cell. */
+export function recordOf(row: ParsedRow): string {
+  return encodeRecord(isMalformed(row) ? [row.text] : row);
 }

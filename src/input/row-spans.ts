@@ -1,5 +1,4 @@
-import type { ParsedRow } from './parsed-row.js';
-import { encodeRecord } from './source-record.js';
+import { type ParsedRow, recordOf } from './parsed-row.js';
 
 /**
  * Rows of one parsed text as positions in it rather than strings: what the input worker needs of
@@ -152,7 +151,7 @@ export class SpansSink implements RowSink {
     if (this.#count === this.#lineStarts.length) this.#grow();
     this.#parsedIndices.push(this.#count++);
     this.#parsedRows.push(row);
-    this.#parsedRecords?.push(line ?? encodeRecord(Array.isArray(row) ? row : [row.text]));
+    this.#parsedRecords?.push(line ?? recordOf(row));
   }
 
   #grow(): void {

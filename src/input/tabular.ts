@@ -1,8 +1,8 @@
 import { chooseColumns, type ColumnChoice, type ColumnRef } from './columns.js';
 import { CountryNames } from './country-names.js';
-import { isMalformed, type ParsedRow } from './csv-parser.js';
+import { isMalformed, type ParsedRow, recordOf } from './parsed-row.js';
 import { firstAtOrAfter, NO_CELL, type RowSpans, spanBatches, spanRange } from './row-spans.js';
-import { encodeRecord, sourceColumnNames } from './source-record.js';
+import { sourceColumnNames } from './source-record.js';
 
 /** One data row of the input, before normalization. */
 export interface InputRow {
@@ -129,7 +129,7 @@ export async function* tabular(
   // Every row object gets its `source` in its literal (undefined when nothing is carried): one
   // shape for all, instead of a property added to millions of objects after they are made.
   const rowOf = (row: ParsedRow, record: string | undefined): InputRow => {
-    const source = carry ? (record ?? encodeRecord(isMalformed(row) ? [row.text] : row)) : undefined;
+    const source = carry ? (record ?? recordOf(row)) : undefined;
     if (isMalformed(row))
       return { input: row.text, country: undefined, malformed: row.malformed, unknownCountry: undefined, source };
     if (row.length === 0)
