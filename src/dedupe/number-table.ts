@@ -1,3 +1,5 @@
+import { digitsValue } from './digits-value.js';
+
 /**
  * A hash table of E.164 numbers, each with a small state byte: the job's dedupe set and its
  * answer store in one. V8's Set and Map stop at 2^24 entries and spend ~50 bytes per string;
@@ -194,21 +196,7 @@ export function e164ToKey(e164: string): number {
   // flat, ~90 -> ~78 ms as the normalizer's concatenated strings). Exact: 15 digits < 2^53.
   const end = e164.length;
   const lowStart = end > 9 ? end - 8 : 1;
-  let at = 1;
-  let high = 0;
-  if ((lowStart - 1) & 1) {
-    high = e164.charCodeAt(1) - 48;
-    at = 2;
-  }
-  for (; at < lowStart; at += 2) high = high * 100 + e164.charCodeAt(at) * 10 + e164.charCodeAt(at + 1) - 528;
-  let low = 0;
-  at = lowStart;
-  if ((end - lowStart) & 1) {
-    low = e164.charCodeAt(lowStart) - 48;
-    at = lowStart + 1;
-  }
-  for (; at < end; at += 2) low = low * 100 + e164.charCodeAt(at) * 10 + e164.charCodeAt(at + 1) - 528;
-  return high * 1e8 + low;
+  return digitsValue(e164, 1, lowStart) * 1e8 + digitsValue(e164, lowStart, end);
 }
 
 /**

@@ -1,3 +1,4 @@
+import { digitsValue } from '../dedupe/digits-value.js';
 import {
   EMPTY,
   INVALID_NUMBER,
@@ -90,15 +91,3 @@ export function foundKey(): number {
 }
 
 const POWERS_OF_TEN = Array.from({ length: 21 }, (_, power) => 10 ** power);
-
-/** The digits of `text` from `start` to `end` as a number: two at a time, small-integer steps (as e164ToKey). */
-function digitsValue(text: string, start: number, end: number): number {
-  let value = 0;
-  let at = start;
-  if ((end - start) & 1) {
-    value = text.charCodeAt(start) - 48;
-    at = start + 1;
-  }
-  for (; at < end; at += 2) value = value * 100 + text.charCodeAt(at) * 10 + text.charCodeAt(at + 1) - 528;
-  return value;
-}
