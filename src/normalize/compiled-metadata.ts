@@ -1,4 +1,4 @@
-import { leadingStarts } from './digit-automaton.js';
+import { bothDfa, type DigitDfa, digitDfa, leadingStarts } from './digit-automaton.js';
 import { readMetadata } from './metadata-shape.js';
 
 /*
@@ -15,6 +15,7 @@ export interface TypeRule {
 export interface RegionRule {
   callingCode: string;
   leadingDigits: RegExp | undefined;
+  leadingSource: string | undefined;
   /** By the national number's first three digits: 0 when leadingDigits cannot match (see digit-automaton.ts). */
   leadingStarts: Uint8Array | undefined;
   /** By national number length (0 to 17): 1 when this region's validity test may pass at that length. */
@@ -24,6 +25,9 @@ export interface RegionRule {
   /** For numbers written nationally in this region: */
   iddPrefix: LeadingPattern | undefined;
   prefixForParsing: LeadingPattern | undefined;
+  /** Their patterns as written (undefined when none). */
+  iddSource: string | undefined;
+  prefixSource: string | undefined;
   nationalPattern: RegExp;
   nationalSource: string;
   hasTypes: boolean;
@@ -31,6 +35,39 @@ export interface RegionRule {
   types: TypeRule[];
   /** hasType's test by national number length, compiled on first use (see typesFor); null when no type allows the length. */
   typesByLength: Array<RegExp | null | undefined>;
+  /** The same tests over digits (digit-path.ts), compiled on first use; null when a pattern has no DFA. */
+  digitRule: DigitRule | null | undefined;
+}
+
+/**
+ * A region's patterns as automata over digits (digit-automaton.ts), for the digit path: each
+ * answers what the RegExp of the same pattern answers.
+ */
+export interface DigitRule {
+  /** nationalPattern: a whole match. */
+  national: DigitDfa;
+  /** leadingDigits: a match of a prefix. */
+  leading: DigitDfa | undefined;
+  /** hasType's test at each length (the national pattern and the union of the types allowing it): null when none does; built on first use. */
+  typesByLength: Array<DigitDfa | null | undefined>;
+  /** The region's calling code, a digit each. */
+  callingCode: Uint8Array;
+  /** The IDD prefix and the national prefix for parsing (undefined when the region has none). */
+  iddPrefix: DigitPrefix | undefined;
+  prefixForParsing: DigitPrefix | undefined;
+}
+
+/**
+ * A prefix pattern (an IDD prefix, a national prefix for parsing) over digits, its top-level
+ * alternatives in three automata: `plain` ones, whose match the digit path may take when exactly
+ * one prefix of the number matches; and those it leaves to the string path when they match at
+ * all, `grouped` (a capture group: a carrier code, a transform rule) and `anchored` (ending in
+ * `$`: a whole-number match).
+ */
+export interface DigitPrefix {
+  plain: DigitDfa | undefined;
+  grouped: DigitDfa | undefined;
+  anchored: DigitDfa | undefined;
 }
 
 /** A pattern matched at the start of the text: exec gives the match (and its groups). */
@@ -73,6 +110,8 @@ class DigitsPrefix implements LeadingPattern {
 
 export interface CallingCodePlan {
   countries: RegionRule[];
+  /** prefixForParsing for the digit path: undefined when none, null when it has no DFA. */
+  digitPrefix: DigitPrefix | null | undefined;
   /** The plan libphonenumber selects by calling code when no region owns the number. */
   callingCodePlan: RegionRule;
   prefixForParsing: LeadingPattern | undefined;
@@ -144,6 +183,7 @@ function compilePlan(callingCode: string): CallingCodePlan {
     validLengths,
     callingCodePlan: samePlan ? main : compileRegion(callingCode),
     prefixForParsing: prefix ? leadingPattern(prefix) : undefined,
+    digitPrefix: digitPrefix(prefix || undefined),
   };
 }
 
@@ -192,13 +232,102 @@ function compileRegion(countryOrCallingCode: string): RegionRule {
     possibleLengths: plan.possibleLengths(),
     iddPrefix: idd ? leadingPattern(idd) : undefined,
     prefixForParsing: prefix ? leadingPattern(prefix) : undefined,
+    iddSource: idd || undefined,
+    prefixSource: prefix || undefined,
     leadingDigits: leading ? new RegExp(`^(?:${leading})`) : undefined,
+    leadingSource: leading || undefined,
     nationalPattern: new RegExp(`^(?:${plan.nationalNumberPattern()})$`),
     nationalSource: plan.nationalNumberPattern(),
     hasTypes: plan.hasTypes(),
     types,
     typesByLength: [],
+    digitRule: undefined,
   };
+}
+
+/** A prefix pattern for the digit path; null when one of its alternatives has no DFA. */
+export function digitPrefix(source: string | undefined): DigitPrefix | null | undefined {
+  if (source === undefined) return undefined;
+  const plain: string[] = [];
+  const grouped: string[] = [];
+  const anchored: string[] = [];
+  for (const alternative of topLevelAlternatives(source)) {
+    if (alternative.endsWith('$')) anchored.push(alternative.slice(0, -1));
+    else if (/\((?!\?)/.test(alternative)) grouped.push(alternative);
+    else plain.push(alternative);
+  }
+  const dfaOf = (sources: string[]) => (sources.length === 0 ? undefined : (digitDfa(sources) ?? null));
+  const prefix = { plain: dfaOf(plain), grouped: dfaOf(grouped), anchored: dfaOf(anchored) };
+  if (prefix.plain === null || prefix.grouped === null || prefix.anchored === null) return null;
+  return prefix as DigitPrefix;
+}
+
+/** A pattern's alternatives at its top level (outside groups and classes). */
+function topLevelAlternatives(source: string): string[] {
+  const alternatives: string[] = [];
+  let depth = 0;
+  let inClass = false;
+  let start = 0;
+  for (let i = 0; i < source.length; i++) {
+    const char = source[i];
+    if (char === '\\') i++;
+    else if (inClass) inClass = char !== ']';
+    else if (char === '[') inClass = true;
+    else if (char === '(') depth++;
+    else if (char === ')') depth--;
+    else if (char === '|' && depth === 0) {
+      alternatives.push(source.slice(start, i));
+      start = i + 1;
+    }
+  }
+  alternatives.push(source.slice(start));
+  return alternatives;
+}
+
+/** A region's DigitRule, compiled on first use; null when one of its patterns has no DFA. */
+export function digitRuleOf(rule: RegionRule): DigitRule | null {
+  let digits = rule.digitRule;
+  if (digits === undefined) digits = rule.digitRule = compileDigitRule(rule);
+  return digits;
+}
+
+function compileDigitRule(rule: RegionRule): DigitRule | null {
+  const national = digitDfa([rule.nationalSource]);
+  if (!national) return null;
+  let leading: DigitDfa | undefined;
+  if (rule.leadingSource !== undefined) {
+    leading = digitDfa([rule.leadingSource]);
+    if (!leading) return null;
+  }
+  const iddPrefix = digitPrefix(rule.iddSource);
+  const prefixForParsing = digitPrefix(rule.prefixSource);
+  if (iddPrefix === null || prefixForParsing === null) return null;
+  return {
+    national,
+    leading,
+    typesByLength: [],
+    callingCode: Uint8Array.from(rule.callingCode, (digit) => digit.charCodeAt(0) - 48),
+    iddPrefix,
+    prefixForParsing,
+  };
+}
+
+/**
+ * hasType's test at `length` as a DFA (the national pattern and a type allowing the length, both),
+ * built on first use; null when no type allows the length;
+ * undefined when a type's pattern has no DFA (the digit path then gives way).
+ */
+export function digitTypesAt(rule: RegionRule, digits: DigitRule, length: number): DigitDfa | null | undefined {
+  let dfa = digits.typesByLength[length];
+  if (dfa === undefined) {
+    const types = rule.types.filter((type) => !type.lengths || type.lengths.has(length));
+    const anyType = types.length === 0 ? null : digitDfa(types.map((type) => type.source));
+    // The national pattern and a type, both: one automaton, as typesFor makes one RegExp.
+    dfa = anyType && bothDfa(digits.national, anyType);
+    if (dfa === undefined) return undefined;
+    digits.typesByLength[length] = dfa;
+  }
+  return dfa;
 }
 
 /** A region's compiled rule, or null for a region the metadata does not know. */

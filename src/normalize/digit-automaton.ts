@@ -46,6 +46,124 @@ export function leadingStarts(source: string): Uint8Array | undefined {
   return starts;
 }
 
+/**
+ * A deterministic automaton over digits for the union of `sources`: `next[state * 10 + digit]` is
+ * the next state (-1: no text going on so can match), and `accepting[state]` is 1 where the digits
+ * read so far are a whole match. The start state is 0. The digit path (digit-path.ts) runs it on
+ * an array of digits instead of a RegExp on a string: a few loads a digit, no call into the
+ * regexp engine and no string to make.
+ */
+export interface DigitDfa {
+  next: Int32Array;
+  accepting: Uint8Array;
+}
+
+/** More states than this and the pattern stays a RegExp (none of the pinned metadata's comes near). */
+const MAX_DFA_STATES = 4096;
+
+/**
+ * The DFA of the union of `sources` (each a whole pattern), by subset construction over the NFA;
+ * undefined for syntax outside the subset or an automaton past MAX_DFA_STATES.
+ */
+export function digitDfa(sources: readonly string[]): DigitDfa | undefined {
+  const nfa = new Nfa();
+  const start = nfa.state();
+  const end = nfa.state();
+  try {
+    for (const source of sources) {
+      const part = nfa.build(new PatternParser(source).parse());
+      nfa.epsilon[start]!.push(part.start);
+      nfa.epsilon[part.end]!.push(end);
+    }
+  } catch (error) {
+    if (error instanceof UnsupportedPattern) return undefined;
+    throw error;
+  }
+  nfa.final = end;
+  const ids = new Map<string, number>();
+  const sets: number[][] = [];
+  const accepting: number[] = [];
+  const idOf = (states: number[]): number => {
+    const key = states.sort((a, b) => a - b).join(',');
+    let id = ids.get(key);
+    if (id === undefined) {
+      id = sets.length;
+      ids.set(key, id);
+      sets.push(states);
+      accepting.push(states.includes(end) ? 1 : 0);
+    }
+    return id;
+  };
+  idOf(nfa.closure([start]));
+  const next: number[] = [];
+  for (let state = 0; state < sets.length; state++) {
+    if (sets.length > MAX_DFA_STATES) return undefined;
+    for (let digit = 0; digit < 10; digit++) {
+      const states = nfa.step(sets[state]!, digit);
+      next[state * 10 + digit] = states.length === 0 ? -1 : idOf(states);
+    }
+  }
+  return { next: Int32Array.from(next), accepting: Uint8Array.from(accepting) };
+}
+
+/**
+ * The DFA of what both `a` and `b` match (the product of the two): one walk where a RegExp with a
+ * lookahead, or two DFAs, take two. Undefined past MAX_DFA_STATES.
+ */
+export function bothDfa(a: DigitDfa, b: DigitDfa): DigitDfa | undefined {
+  const ids = new Map<number, number>();
+  const pairs: number[] = [];
+  const accepting: number[] = [];
+  const idOf = (stateA: number, stateB: number): number => {
+    const key = stateA * 65536 + stateB;
+    let id = ids.get(key);
+    if (id === undefined) {
+      id = pairs.length / 2;
+      ids.set(key, id);
+      pairs.push(stateA, stateB);
+      accepting.push(a.accepting[stateA]! & b.accepting[stateB]!);
+    }
+    return id;
+  };
+  idOf(0, 0);
+  const next: number[] = [];
+  for (let state = 0; state < pairs.length / 2; state++) {
+    if (pairs.length / 2 > MAX_DFA_STATES) return undefined;
+    const stateA = pairs[2 * state]!;
+    const stateB = pairs[2 * state + 1]!;
+    for (let digit = 0; digit < 10; digit++) {
+      const nextA = a.next[stateA * 10 + digit]!;
+      const nextB = b.next[stateB * 10 + digit]!;
+      next[state * 10 + digit] = nextA < 0 || nextB < 0 ? -1 : idOf(nextA, nextB);
+    }
+  }
+  return { next: Int32Array.from(next), accepting: Uint8Array.from(accepting) };
+}
+
+/** Whether digits[from, to) is a whole match of the DFA (a RegExp `^(?:...)$`'s test). */
+export function matchesWhole(dfa: DigitDfa, digits: Uint8Array, from: number, to: number): boolean {
+  const { next } = dfa;
+  let state = 0;
+  for (let i = from; i < to; i++) {
+    state = next[state * 10 + digits[i]!]!;
+    if (state < 0) return false;
+  }
+  return dfa.accepting[state] === 1;
+}
+
+/** Whether some prefix of digits[from, to) is a match (a RegExp `^(?:...)`'s test). */
+export function matchesPrefix(dfa: DigitDfa, digits: Uint8Array, from: number, to: number): boolean {
+  const { next, accepting } = dfa;
+  let state = 0;
+  if (accepting[0] === 1) return true;
+  for (let i = from; i < to; i++) {
+    state = next[state * 10 + digits[i]!]!;
+    if (state < 0) return false;
+    if (accepting[state] === 1) return true;
+  }
+  return false;
+}
+
 type Node =
   | { kind: 'set'; mask: number }
   | { kind: 'seq'; items: Node[] }

@@ -92,7 +92,7 @@ export function fastNational(digits: string, region: string): FastStatus {
     if (shorterNational === undefined || wholeNational === undefined) return ASK_LIBRARY;
     // The length first: the cheaper test, and the usual answer (`44 7400 123456` is too long for GB).
     const takeCode =
-      checkLength(wholeNational, rule) === 'TOO_LONG' ||
+      checkLength(wholeNational.length, rule) === 'TOO_LONG' ||
       (!rule.nationalPattern.test(wholeNational) && rule.nationalPattern.test(shorterNational));
     if (!takeCode) return validity(plan, wholeNational, rule);
     // Read by the calling code's plan, which is the region's own for its main region (GB of +44).
@@ -124,7 +124,7 @@ function validity(plan: CallingCodePlan, national: string, fallback: RegionRule)
  * need not be asked. That question is the dear one for a national reading bound to fail (`00...`
  * read as a US number: 24 regions' leading digits, each a call into the regexp engine).
  */
-function mayBeValid(plan: CallingCodePlan, length: number, fallback: RegionRule): boolean {
+export function mayBeValid(plan: CallingCodePlan, length: number, fallback: RegionRule): boolean {
   return plan.validLengths[length] === 1 || fallback.validLengths[length] === 1;
 }
 
@@ -142,7 +142,7 @@ function extractNational(digits: string, selected: RegionRule, plan: CallingCode
   const after = digits.slice(prefix[0].length);
   if (selected.nationalPattern.test(digits) && !selected.nationalPattern.test(after)) return digits;
   if (!selected.possibleLengths) return after;
-  const length = checkLength(after, ownerAmong(plan, after) ?? selected);
+  const length = checkLength(after.length, ownerAmong(plan, after) ?? selected);
   return length === 'TOO_SHORT' || length === 'INVALID_LENGTH' ? digits : after;
 }
 
@@ -156,14 +156,13 @@ function ownerAmong(plan: CallingCodePlan, national: string): RegionRule | undef
   return undefined;
 }
 
-/** libphonenumber's checkNumberLength, without a number type. */
-function checkLength(
-  national: string,
+/** libphonenumber's checkNumberLength, without a number type, of a national number of `length` digits. */
+export function checkLength(
+  length: number,
   region: RegionRule,
 ): 'IS_POSSIBLE' | 'TOO_SHORT' | 'TOO_LONG' | 'INVALID_LENGTH' {
   const lengths = region.possibleLengths;
   if (!lengths) return 'IS_POSSIBLE';
-  const length = national.length;
   if (lengths[0] === length) return 'IS_POSSIBLE';
   if (lengths[0]! > length) return 'TOO_SHORT';
   if (lengths[lengths.length - 1]! < length) return 'TOO_LONG';

@@ -1,4 +1,5 @@
 import { isSupportedCountry, parsePhoneNumberFromString, type CountryCode } from 'libphonenumber-js/max';
+import { digitPathKey, UNDECIDED } from './digit-path.js';
 import { ASK_LIBRARY, fastNational, internationalFrom } from './fast-parse.js';
 import {
   EMPTY_CODE,
@@ -37,6 +38,9 @@ export function normalizeNumber(raw: string, region?: CountryCode): NormalizeRes
  * (found-number.ts: EMPTY_CODE...). The input worker's entry: no E.164 string, no result object.
  */
 export function normalizeToKey(raw: string, region?: CountryCode): number {
+  // A plain spelling of a valid number is found on its digits (digit-path.ts); the rest as before.
+  const key = digitPathKey(raw, region);
+  if (key !== UNDECIDED) return key;
   const status = normalizeToStatus(raw, region);
   return status === FOUND ? foundKey() : status;
 }

@@ -33,7 +33,7 @@ const digits = (next: () => number, count: number) =>
  * with its last digits changed (mostly valid), random national numbers of lengths around the
  * region's own (mostly invalid), and both with a national trunk 0 after the calling code.
  */
-function* generatedNumbers(count: number): Generator<string> {
+export function* generatedNumbers(count: number): Generator<string> {
   const next = random(20261127);
   const regions = getCountries();
   const callingCodes = [
@@ -72,7 +72,7 @@ function* generatedNumbers(count: number): Generator<string> {
  * the example number's national format with changed digits, with and without its trunk
  * prefix, random digit strings, and texts that start with the IDD prefix or the calling code.
  */
-function* nationalSpellings(count: number): Generator<[string, CountryCode]> {
+export function* nationalSpellings(count: number): Generator<[string, CountryCode]> {
   const next = random(4242);
   const regions = getCountries();
   for (let i = 0; i < count; i++) {
