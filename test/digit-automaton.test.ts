@@ -7,6 +7,7 @@ import {
   leadingStarts,
   matchesPrefix,
   matchesWhole,
+  wholeMatches,
 } from '../src/normalize/digit-automaton.js';
 import { random } from './helpers/normalize-differential.js';
 
@@ -82,7 +83,7 @@ function* textsFor(dfa: DigitDfa, next: () => number, count: number): Generator<
     } else {
       let state = 0;
       while (digits.length < 20) {
-        if (dfa.accepting[state] === 1 && next() < 0.25) break;
+        if (dfa.accepting[state] !== 0 && next() < 0.25) break;
         const live = [...Array(10).keys()].filter((digit) => dfa.next[state * 10 + digit]! >= 0);
         if (live.length === 0) break;
         const digit = live[Math.floor(next() * live.length)]!;
@@ -152,6 +153,10 @@ test('digitDfa() of several patterns is their union; bothDfa() what both match',
   const whole = (dfa: DigitDfa, text: string) => matchesWhole(dfa, Uint8Array.from(text, Number), 0, text.length);
   expect(['100', '199', '20', '24'].every((text) => whole(union, text))).toBe(true);
   expect(['10', '25', '1000', '2', ''].some((text) => whole(union, text))).toBe(false);
+  // Which pattern matched: bit i for pattern i.
+  const bits = (text: string) => wholeMatches(union, Uint8Array.from(text, Number), 0, text.length);
+  expect([bits('100'), bits('20'), bits('2')]).toEqual([1, 2, 0]);
+  expect(wholeMatches(digitDfa(['\\d{3}', '1\\d\\d', '9'])!, Uint8Array.from([1, 2, 3]), 0, 3)).toBe(3);
   const next = random(77);
   const a = digitDfa(['[1-3]\\d{3,6}'])!;
   const b = digitDfa(['\\d{5}|2\\d*9'])!;

@@ -39,14 +39,14 @@ function matchOf(dfa: DigitDfa, next: () => number): string | undefined {
   let state = 0;
   let text = '';
   for (let steps = 0; steps < 12; steps++) {
-    if (dfa.accepting[state] === 1 && (steps > 0 || next() < 0.5) && next() < 0.5) return text;
+    if (dfa.accepting[state] !== 0 && (steps > 0 || next() < 0.5) && next() < 0.5) return text;
     const live = [...Array(10).keys()].filter((digit) => dfa.next[state * 10 + digit]! >= 0);
-    if (live.length === 0) return dfa.accepting[state] === 1 ? text : undefined;
+    if (live.length === 0) return dfa.accepting[state] !== 0 ? text : undefined;
     const digit = live[Math.floor(next() * live.length)]!;
     text += digit;
     state = dfa.next[state * 10 + digit]!;
   }
-  return dfa.accepting[state] === 1 ? text : undefined;
+  return dfa.accepting[state] !== 0 ? text : undefined;
 }
 
 /**

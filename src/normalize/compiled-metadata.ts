@@ -48,8 +48,14 @@ export interface DigitRule {
   national: DigitDfa;
   /** leadingDigits: a match of a prefix. */
   leading: DigitDfa | undefined;
-  /** hasType's test at each length (the national pattern and the union of the types allowing it): null when none does; built on first use. */
-  typesByLength: Array<DigitDfa | null | undefined>;
+  /**
+   * hasType's test: the national pattern and the types, both, in one automaton whose accepting
+   * bits say which types match (bit `i`: `types[i]`); null when the region has no types; built on
+   * first use (see digitTypesOf).
+   */
+  types: DigitDfa | null | undefined;
+  /** By national number length: the bits of the types that allow it. */
+  typesAllowed: Uint32Array;
   /** The region's calling code, a digit each. */
   callingCode: Uint8Array;
   /** The IDD prefix and the national prefix for parsing (undefined when the region has none). */
@@ -302,10 +308,16 @@ function compileDigitRule(rule: RegionRule): DigitRule | null {
   const iddPrefix = digitPrefix(rule.iddSource);
   const prefixForParsing = digitPrefix(rule.prefixSource);
   if (iddPrefix === null || prefixForParsing === null) return null;
+  const typesAllowed = new Uint32Array(18);
+  rule.types.forEach((type, index) => {
+    for (let length = 0; length < 18; length++)
+      if (!type.lengths || type.lengths.has(length)) typesAllowed[length]! |= 1 << index;
+  });
   return {
     national,
     leading,
-    typesByLength: [],
+    types: undefined,
+    typesAllowed,
     callingCode: Uint8Array.from(rule.callingCode, (digit) => digit.charCodeAt(0) - 48),
     iddPrefix,
     prefixForParsing,
@@ -313,19 +325,18 @@ function compileDigitRule(rule: RegionRule): DigitRule | null {
 }
 
 /**
- * hasType's test at `length` as a DFA (the national pattern and a type allowing the length, both),
- * built on first use; null when no type allows the length;
- * undefined when a type's pattern has no DFA (the digit path then gives way).
+ * hasType's automaton (DigitRule.types), built on first use: one for all lengths, where one
+ * RegExp a length took one subset construction a length (~1 ms each for the CRM list's regions,
+ * at the start of the input worker's run, before its code is optimized). Undefined when a type's
+ * pattern has no DFA (the digit path then gives way).
  */
-export function digitTypesAt(rule: RegionRule, digits: DigitRule, length: number): DigitDfa | null | undefined {
-  let dfa = digits.typesByLength[length];
+export function digitTypesOf(rule: RegionRule, digits: DigitRule): DigitDfa | null | undefined {
+  let dfa = digits.types;
   if (dfa === undefined) {
-    const types = rule.types.filter((type) => !type.lengths || type.lengths.has(length));
-    const anyType = types.length === 0 ? null : digitDfa(types.map((type) => type.source));
-    // The national pattern and a type, both: one automaton, as typesFor makes one RegExp.
+    const anyType = rule.types.length === 0 ? null : digitDfa(rule.types.map((type) => type.source));
     dfa = anyType && bothDfa(digits.national, anyType);
     if (dfa === undefined) return undefined;
-    digits.typesByLength[length] = dfa;
+    digits.types = dfa;
   }
   return dfa;
 }

@@ -24,7 +24,7 @@ export function leadingStarts(source: string): Uint8Array | undefined {
   try {
     nfa = new Nfa();
     ({ start, end } = nfa.build(new PatternParser(source).parse()));
-    nfa.final = end;
+    nfa.finals.add(end);
   } catch (error) {
     if (error instanceof UnsupportedPattern) return undefined;
     throw error;
@@ -47,39 +47,42 @@ export function leadingStarts(source: string): Uint8Array | undefined {
 }
 
 /**
- * A deterministic automaton over digits for the union of `sources`: `next[state * 10 + digit]` is
- * the next state (-1: no text going on so can match), and `accepting[state]` is 1 where the digits
- * read so far are a whole match. The start state is 0. The digit path (digit-path.ts) runs it on
- * an array of digits instead of a RegExp on a string: a few loads a digit, no call into the
- * regexp engine and no string to make.
+ * A deterministic automaton over digits for the union of up to 31 patterns: `next[state * 10 +
+ * digit]` is the next state (-1: no text going on so can match), and `accepting[state]` has bit
+ * `i` set where the digits read so far are a whole match of pattern `i` (0: of none). The start
+ * state is 0. The digit path (digit-path.ts) runs it on an array of digits instead of a RegExp on
+ * a string: a few loads a digit, no call into the regexp engine and no string to make.
  */
 export interface DigitDfa {
   next: Int32Array;
-  accepting: Uint8Array;
+  accepting: Uint32Array;
 }
 
 /** More states than this and the pattern stays a RegExp (none of the pinned metadata's comes near). */
 const MAX_DFA_STATES = 4096;
 
 /**
- * The DFA of the union of `sources` (each a whole pattern), by subset construction over the NFA;
- * undefined for syntax outside the subset or an automaton past MAX_DFA_STATES.
+ * The DFA of the union of `sources` (each a whole pattern; bit `i` of a state's `accepting` for
+ * `sources[i]`), by subset construction over the NFA; undefined for syntax outside the subset or
+ * an automaton past MAX_DFA_STATES.
  */
 export function digitDfa(sources: readonly string[]): DigitDfa | undefined {
+  if (sources.length > 31) return undefined;
   const nfa = new Nfa();
   const start = nfa.state();
-  const end = nfa.state();
+  /** The final state of each source, by state: its bit. */
+  const bits = new Map<number, number>();
   try {
-    for (const source of sources) {
+    sources.forEach((source, index) => {
       const part = nfa.build(new PatternParser(source).parse());
       nfa.epsilon[start]!.push(part.start);
-      nfa.epsilon[part.end]!.push(end);
-    }
+      nfa.finals.add(part.end);
+      bits.set(part.end, (bits.get(part.end) ?? 0) | (1 << index));
+    });
   } catch (error) {
     if (error instanceof UnsupportedPattern) return undefined;
     throw error;
   }
-  nfa.final = end;
   const ids = new Map<string, number>();
   const sets: number[][] = [];
   const accepting: number[] = [];
@@ -90,7 +93,9 @@ export function digitDfa(sources: readonly string[]): DigitDfa | undefined {
       id = sets.length;
       ids.set(key, id);
       sets.push(states);
-      accepting.push(states.includes(end) ? 1 : 0);
+      let accepts = 0;
+      for (const state of states) accepts |= bits.get(state) ?? 0;
+      accepting.push(accepts);
     }
     return id;
   };
@@ -103,12 +108,13 @@ export function digitDfa(sources: readonly string[]): DigitDfa | undefined {
       next[state * 10 + digit] = states.length === 0 ? -1 : idOf(states);
     }
   }
-  return { next: Int32Array.from(next), accepting: Uint8Array.from(accepting) };
+  return { next: Int32Array.from(next), accepting: Uint32Array.from(accepting) };
 }
 
 /**
- * The DFA of what both `a` and `b` match (the product of the two): one walk where a RegExp with a
- * lookahead, or two DFAs, take two. Undefined past MAX_DFA_STATES.
+ * The DFA of what `a` (one pattern) and `b` match both: one walk where a RegExp with a lookahead,
+ * or two DFAs, take two; a state accepts with `b`'s bits where `a` accepts too. Undefined past
+ * MAX_DFA_STATES.
  */
 export function bothDfa(a: DigitDfa, b: DigitDfa): DigitDfa | undefined {
   const ids = new Map<number, number>();
@@ -121,7 +127,7 @@ export function bothDfa(a: DigitDfa, b: DigitDfa): DigitDfa | undefined {
       id = pairs.length / 2;
       ids.set(key, id);
       pairs.push(stateA, stateB);
-      accepting.push(a.accepting[stateA]! & b.accepting[stateB]!);
+      accepting.push(a.accepting[stateA] === 0 ? 0 : b.accepting[stateB]!);
     }
     return id;
   };
@@ -137,29 +143,34 @@ export function bothDfa(a: DigitDfa, b: DigitDfa): DigitDfa | undefined {
       next[state * 10 + digit] = nextA < 0 || nextB < 0 ? -1 : idOf(nextA, nextB);
     }
   }
-  return { next: Int32Array.from(next), accepting: Uint8Array.from(accepting) };
+  return { next: Int32Array.from(next), accepting: Uint32Array.from(accepting) };
 }
 
 /** Whether digits[from, to) is a whole match of the DFA (a RegExp `^(?:...)$`'s test). */
 export function matchesWhole(dfa: DigitDfa, digits: Uint8Array, from: number, to: number): boolean {
+  return wholeMatches(dfa, digits, from, to) !== 0;
+}
+
+/** Which of the DFA's patterns digits[from, to) is a whole match of: their bits (0: none). */
+export function wholeMatches(dfa: DigitDfa, digits: Uint8Array, from: number, to: number): number {
   const { next } = dfa;
   let state = 0;
   for (let i = from; i < to; i++) {
     state = next[state * 10 + digits[i]!]!;
-    if (state < 0) return false;
+    if (state < 0) return 0;
   }
-  return dfa.accepting[state] === 1;
+  return dfa.accepting[state]!;
 }
 
 /** Whether some prefix of digits[from, to) is a match (a RegExp `^(?:...)`'s test). */
 export function matchesPrefix(dfa: DigitDfa, digits: Uint8Array, from: number, to: number): boolean {
   const { next, accepting } = dfa;
   let state = 0;
-  if (accepting[0] === 1) return true;
+  if (accepting[0] !== 0) return true;
   for (let i = from; i < to; i++) {
     state = next[state * 10 + digits[i]!]!;
     if (state < 0) return false;
-    if (accepting[state] === 1) return true;
+    if (accepting[state] !== 0) return true;
   }
   return false;
 }
@@ -300,10 +311,10 @@ class Nfa {
     return this.closure(targets);
   }
 
-  /** The state that ends a match (set once the whole pattern is built). */
-  final = -1;
+  /** The states that end a match (set once the patterns are built). */
+  readonly finals = new Set<number>();
 
-  /** `states` and all the epsilon moves reach, keeping those that matter: a digit move or `final`. */
+  /** `states` and all the epsilon moves reach, keeping those that matter: a digit move or a final one. */
   closure(states: readonly number[]): number[] {
     const seen = new Set<number>();
     const stack = [...states];
@@ -313,7 +324,7 @@ class Nfa {
       seen.add(state);
       for (const to of this.epsilon[state]!) stack.push(to);
     }
-    return [...seen].filter((state) => this.mask[state] !== 0 || state === this.final);
+    return [...seen].filter((state) => this.mask[state] !== 0 || this.finals.has(state));
   }
 
   build(node: Node): { start: number; end: number } {

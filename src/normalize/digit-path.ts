@@ -3,13 +3,13 @@ import {
   type DigitPrefix,
   type DigitRule,
   digitRuleOf,
-  digitTypesAt,
+  digitTypesOf,
   planFor,
   planForCode,
   type RegionRule,
   regionRule,
 } from './compiled-metadata.js';
-import { matchesPrefix, matchesWhole } from './digit-automaton.js';
+import { matchesPrefix, matchesWhole, wholeMatches } from './digit-automaton.js';
 import { checkLength, mayBeValid } from './fast-parse.js';
 import { isSeparator, isWhiteSpace } from './separators.js';
 
@@ -212,13 +212,13 @@ export function prefixMatch(prefix: DigitPrefix, digits: Uint8Array, from: numbe
   const dfa = prefix.plain;
   if (!dfa) return NONE;
   const { next, accepting } = dfa;
-  if (accepting[0] === 1) return UNKNOWN;
+  if (accepting[0] !== 0) return UNKNOWN;
   let length = NONE;
   let state = 0;
   for (let i = from; i < to; i++) {
     state = next[state * 10 + digits[i]!]!;
     if (state < 0) break;
-    if (accepting[state] === 1) {
+    if (accepting[state] !== 0) {
       if (length !== NONE) return UNKNOWN;
       length = i + 1 - from;
     }
@@ -260,8 +260,14 @@ function hasType(region: RegionRule, digitRule: DigitRule, from: number, to: num
   // Asked again for the same digits (who owns the number, then whether it is valid): answered once.
   if (region === lastTyped.region && from === lastTyped.from && to === lastTyped.to && lastTyped.text === textRead)
     return lastTyped.answer;
-  const types = digitTypesAt(region, digitRule, to - from);
-  const answer = types === undefined ? UNKNOWN : types !== null && matchesWhole(types, digits, from, to) ? YES : NO;
+  const types = digitTypesOf(region, digitRule);
+  const allowed = digitRule.typesAllowed[to - from] ?? 0;
+  const answer =
+    types === undefined
+      ? UNKNOWN
+      : types !== null && (wholeMatches(types, digits, from, to) & allowed) !== 0
+        ? YES
+        : NO;
   lastTyped.region = region;
   lastTyped.from = from;
   lastTyped.to = to;
