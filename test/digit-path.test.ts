@@ -4,7 +4,7 @@ import { describe, expect, test } from 'vitest';
 import { e164ToKey } from '../src/dedupe/number-table.js';
 import { type DigitPrefix, digitPrefix, digitRuleOf, regionRule } from '../src/normalize/compiled-metadata.js';
 import type { DigitDfa } from '../src/normalize/digit-automaton.js';
-import { digitPathKey, NONE, prefixMatch, UNDECIDED, UNKNOWN } from '../src/normalize/digit-path.js';
+import { digitPathKey, digitPathKeyIn, NONE, prefixMatch, UNDECIDED, UNKNOWN } from '../src/normalize/digit-path.js';
 import { normalizeNumber, toRegion } from '../src/normalize/normalize-number.js';
 import { type SampleShape, sampleRows } from '../src/sample/sample-list.js';
 import { generatedNumbers, nationalSpellings, random } from './helpers/normalize-differential.js';
@@ -172,5 +172,24 @@ describe('digitPathKey()', () => {
     expect(match('0?', '123')).toBe(UNKNOWN);
     // A pattern outside the digit subset has no automaton.
     expect(digitPrefix('0(?=1)')).toBeNull();
+  });
+
+  test('digitPathKeyIn() reads a cell where it stands in its line as digitPathKey() reads it alone', () => {
+    let differs = 0;
+    let decided = 0;
+    for (const row of sampleRows({ rows: 20_000, seed: 'digit-path-in', shape: 'crm' })) {
+      const line = `tel:+41 79,${row.phone},tel:+4`;
+      const start = 11;
+      const end = start + row.phone.length;
+      const region = toRegion(row.country);
+      const key = digitPathKeyIn(line, start, end, region);
+      if (key !== digitPathKey(row.phone, region)) differs++;
+      if (key !== UNDECIDED) decided++;
+    }
+    expect(differs).toBe(0);
+    expect(decided).toBeGreaterThan(15_000);
+    // Nothing past the end is read: a `tel:` cut by the end is no `tel:`.
+    expect(digitPathKeyIn('tel:+41798284651', 0, 3, undefined)).toBe(UNDECIDED);
+    expect(digitPathKeyIn('x41798284651x', 1, 12, undefined)).toBe(e164ToKey('+41798284651'));
   });
 });

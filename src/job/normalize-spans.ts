@@ -3,7 +3,7 @@ import type { CountryNames } from '../input/country-names.js';
 import type { SpanBatch } from '../input/read-input.js';
 import { NO_CELL, type RowSpans } from '../input/row-spans.js';
 import { toRegion } from '../normalize/normalize-number.js';
-import { answerNumber, answerRow, UNKNOWN_COUNTRY } from './row-answer.js';
+import { answerNumberIn, answerRow, UNKNOWN_COUNTRY } from './row-answer.js';
 import { hasLoneSurrogate, ownBytes, type TextBytes, type TextColumnData } from './text-column.js';
 
 /*
@@ -39,7 +39,7 @@ export function normalizeSpans(
       }
       region = toRegion(named ?? undefined) ?? country;
     }
-    answerNumber(keys, reasons, i, text.slice(phoneStarts[i], phoneEnds[i]), region);
+    answerNumberIn(keys, reasons, i, text, phoneStarts[i]!, phoneEnds[i]!, region);
   }
   const bytes = parsed.length === 0 ? spanBytes(spans) : undefined;
   if (bytes) {

@@ -1,6 +1,13 @@
 import type { CountryCode } from 'libphonenumber-js/max';
 import type { InputRow } from '../input/read-input.js';
-import { LAST_REASON_CODE, normalizeToKey, reasonOfCode, toRegion } from '../normalize/normalize-number.js';
+import { digitPathKeyIn, UNDECIDED } from '../normalize/digit-path.js';
+import {
+  LAST_REASON_CODE,
+  normalizeToKey,
+  normalizeToKeyByStrings,
+  reasonOfCode,
+  toRegion,
+} from '../normalize/normalize-number.js';
 import { INVALID_REASONS } from './answer-state.js';
 
 const REASON_CODES = new Map<string, number>(INVALID_REASONS.map((reason, code) => [reason, code]));
@@ -23,7 +30,28 @@ export function answerNumber(
   input: string,
   region: CountryCode | undefined,
 ): void {
-  const key = normalizeToKey(input, region);
+  answerKey(keys, reasons, i, normalizeToKey(input, region));
+}
+
+/**
+ * answerNumber() of the phone text text[start, end), read where it stands (a cell of its line):
+ * a string is made for it only when the digit path leaves it to the string path.
+ */
+export function answerNumberIn(
+  keys: Float64Array,
+  reasons: Uint8Array,
+  i: number,
+  text: string,
+  start: number,
+  end: number,
+  region: CountryCode | undefined,
+): void {
+  const key = digitPathKeyIn(text, start, end, region);
+  answerKey(keys, reasons, i, key !== UNDECIDED ? key : normalizeToKeyByStrings(text.slice(start, end), region));
+}
+
+/** A normalizeToKey answer into row `i`'s key or reason. */
+function answerKey(keys: Float64Array, reasons: Uint8Array, i: number, key: number): void {
   if (key > 0) keys[i] = key;
   else reasons[i] = REASON_OF_KEY_CODE[-key]!;
 }

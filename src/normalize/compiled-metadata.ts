@@ -56,8 +56,9 @@ export interface DigitRule {
   types: DigitDfa | null | undefined;
   /** By national number length: the bits of the types that allow it. */
   typesAllowed: Uint32Array;
-  /** The region's calling code, a digit each. */
+  /** The region's calling code, a digit each, and its plan. */
   callingCode: Uint8Array;
+  plan: CallingCodePlan;
   /** The IDD prefix and the national prefix for parsing (undefined when the region has none). */
   iddPrefix: DigitPrefix | undefined;
   prefixForParsing: DigitPrefix | undefined;
@@ -319,6 +320,7 @@ function compileDigitRule(rule: RegionRule): DigitRule | null {
     types: undefined,
     typesAllowed,
     callingCode: Uint8Array.from(rule.callingCode, (digit) => digit.charCodeAt(0) - 48),
+    plan: planFor(rule.callingCode)!,
     iddPrefix,
     prefixForParsing,
   };
@@ -339,6 +341,20 @@ export function digitTypesOf(rule: RegionRule, digits: DigitRule): DigitDfa | nu
     digits.types = dfa;
   }
   return dfa;
+}
+
+/** Rules of regions of two capital letters, by (first - 65) * 26 + (second - 65). */
+const rulesByLetters: Array<RegionRule | null | undefined> = new Array(26 * 26);
+
+/** regionRule() of a region, one of two capital letters (every CountryCode) by their codes: no string hashing per number. */
+export function ruleOfRegion(region: string): RegionRule | null {
+  const first = region.charCodeAt(0) - 65;
+  const second = region.charCodeAt(1) - 65;
+  if (region.length !== 2 || first < 0 || first > 25 || second < 0 || second > 25) return regionRule(region);
+  const slot = first * 26 + second;
+  let rule = rulesByLetters[slot];
+  if (rule === undefined) rule = rulesByLetters[slot] = regionRule(region);
+  return rule;
 }
 
 /** A region's compiled rule, or null for a region the metadata does not know. */

@@ -4,10 +4,9 @@ import {
   type DigitRule,
   digitRuleOf,
   digitTypesOf,
-  planFor,
   planForCode,
   type RegionRule,
-  regionRule,
+  ruleOfRegion,
 } from './compiled-metadata.js';
 import { matchesPrefix, matchesWhole, wholeMatches } from './digit-automaton.js';
 import { checkLength, mayBeValid } from './fast-parse.js';
@@ -40,18 +39,22 @@ let textRead = 0;
  * normalizeToKey gives it (> 0); UNDECIDED when the string path must answer.
  */
 export function digitPathKey(raw: string, region: string | undefined): number {
-  const end = raw.length;
-  let at = 0;
-  while (at < end && isWhiteSpace(raw.charCodeAt(at))) at++;
-  if (startsWithTel(raw, at)) {
+  return digitPathKeyIn(raw, 0, raw.length, region);
+}
+
+/** digitPathKey of text[start, end): a phone cell read where it stands in its line, no string made for it. */
+export function digitPathKeyIn(text: string, start: number, end: number, region: string | undefined): number {
+  let at = start;
+  while (at < end && isWhiteSpace(text.charCodeAt(at))) at++;
+  if (startsWithTel(text, at, end)) {
     at += 4;
-    while (at < end && isWhiteSpace(raw.charCodeAt(at))) at++;
+    while (at < end && isWhiteSpace(text.charCodeAt(at))) at++;
   }
-  const plus = at < end && raw.charCodeAt(at) === 43;
+  const plus = at < end && text.charCodeAt(at) === 43;
   if (plus) at++;
   let count = 0;
   for (; at < end; at++) {
-    const code = raw.charCodeAt(at);
+    const code = text.charCodeAt(at);
     if (code >= 48 && code <= 57) {
       if (count === MAX_DIGITS) return UNDECIDED;
       digits[count++] = code - 48;
@@ -82,10 +85,10 @@ function found(answer: number): number {
 /** A reading found no valid number where the string path's reading finds none either (fast-parse.ts' INVALID_NUMBER_CODE). */
 const INVALID = -3;
 
-/** /^tel:/i at `at`. */
-function startsWithTel(text: string, at: number): boolean {
+/** /^tel:/i at `at`, before `end`. */
+function startsWithTel(text: string, at: number, end: number): boolean {
   return (
-    text.length >= at + 4 &&
+    end >= at + 4 &&
     (text.charCodeAt(at) | 0x20) === 0x74 &&
     (text.charCodeAt(at + 1) | 0x20) === 0x65 &&
     (text.charCodeAt(at + 2) | 0x20) === 0x6c &&
@@ -127,7 +130,7 @@ function validOrNot(valid: number, callingCode: number, from: number, to: number
 /** fastNational (fast-parse.ts) of the `count` digits in `region`: as `international` answers. */
 function national(count: number, region: string): number {
   if (count < 3 || count > 17) return UNDECIDED;
-  const rule = regionRule(region);
+  const rule = ruleOfRegion(region);
   const digitRule = rule && digitRuleOf(rule);
   if (!rule || !digitRule) return UNDECIDED;
   const idd = digitRule.iddPrefix && prefixMatch(digitRule.iddPrefix, digits, 0, count);
@@ -135,7 +138,7 @@ function national(count: number, region: string): number {
     // An international number after the IDD prefix; the string path's when the rest starts with 0.
     return idd === UNKNOWN || idd === count || digits[idd] === 0 ? UNDECIDED : international(idd, count);
   }
-  const plan = planFor(rule.callingCode)!;
+  const { plan } = digitRule;
   const code = digitRule.callingCode.length;
   if (startsWithDigits(digitRule.callingCode, 0, count)) {
     // The region's calling code without its `+`: taken as such when the whole is too long, or is

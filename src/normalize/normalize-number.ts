@@ -40,7 +40,11 @@ export function normalizeNumber(raw: string, region?: CountryCode): NormalizeRes
 export function normalizeToKey(raw: string, region?: CountryCode): number {
   // A plain spelling of a valid number is found on its digits (digit-path.ts); the rest as before.
   const key = digitPathKey(raw, region);
-  if (key !== UNDECIDED) return key;
+  return key !== UNDECIDED ? key : normalizeToKeyByStrings(raw, region);
+}
+
+/** normalizeToKey without the digit path: for text it has already left undecided (digitPathKeyIn). */
+export function normalizeToKeyByStrings(raw: string, region?: CountryCode): number {
   const status = normalizeToStatus(raw, region);
   return status === FOUND ? foundKey() : status;
 }
