@@ -46,12 +46,12 @@ export interface RowSink {
 export class SpansSink implements RowSink {
   text = '';
   #count = 0;
-  #lineStarts = new Uint32Array(1024);
-  #lineEnds = new Uint32Array(1024);
-  #phoneStarts = new Uint32Array(1024);
-  #phoneEnds = new Uint32Array(1024);
-  #countryStarts = new Uint32Array(1024);
-  #countryEnds = new Uint32Array(1024);
+  #lineStarts: Uint32Array;
+  #lineEnds: Uint32Array;
+  #phoneStarts: Uint32Array;
+  #phoneEnds: Uint32Array;
+  #countryStarts: Uint32Array;
+  #countryEnds: Uint32Array;
   readonly #parsedIndices: number[] = [];
   readonly #parsedRows: ParsedRow[] = [];
   readonly #parsedRecords: string[] | undefined;
@@ -61,7 +61,20 @@ export class SpansSink implements RowSink {
   /** The last field position read: past it, a line's fields are not looked at. */
   readonly #last: number;
 
-  constructor(delimiter: string | undefined, phone: number, country: number | undefined, records: boolean) {
+  /** `capacity`: the rows expected (the arrays grow past it). */
+  constructor(
+    delimiter: string | undefined,
+    phone: number,
+    country: number | undefined,
+    records: boolean,
+    capacity = 1024,
+  ) {
+    this.#lineStarts = new Uint32Array(capacity);
+    this.#lineEnds = new Uint32Array(capacity);
+    this.#phoneStarts = new Uint32Array(capacity);
+    this.#phoneEnds = new Uint32Array(capacity);
+    this.#countryStarts = new Uint32Array(capacity);
+    this.#countryEnds = new Uint32Array(capacity);
     this.#delimiter = delimiter;
     this.#phone = phone;
     this.#country = country ?? -1;
