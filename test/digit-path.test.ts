@@ -6,6 +6,7 @@ import { type DigitPrefix, digitPrefix, digitRuleOf, regionRule } from '../src/n
 import type { DigitDfa } from '../src/normalize/digit-automaton.js';
 import { digitPathKey, digitPathKeyIn, NONE, prefixMatch, UNDECIDED, UNKNOWN } from '../src/normalize/digit-path.js';
 import { normalizeNumber, toRegion } from '../src/normalize/normalize-number.js';
+import { isWhiteSpace } from '../src/normalize/separators.js';
 import { type SampleShape, sampleRows } from '../src/sample/sample-list.js';
 import { generatedNumbers, nationalSpellings, random } from './helpers/normalize-differential.js';
 
@@ -191,5 +192,17 @@ describe('digitPathKey()', () => {
     // Nothing past the end is read: a `tel:` cut by the end is no `tel:`.
     expect(digitPathKeyIn('tel:+41798284651', 0, 3, undefined)).toBe(UNDECIDED);
     expect(digitPathKeyIn('x41798284651x', 1, 12, undefined)).toBe(e164ToKey('+41798284651'));
+  });
+
+  test("reads white space as the string path's trim() does, on every UTF-16 code unit", () => {
+    // The string path trims with the engine's String.prototype.trim; the digit path skips
+    // isWhiteSpace() before `tel:` and `+`: a character one skips and the other keeps would read
+    // `<char>+41...` as international in one and not in the other.
+    const differ: string[] = [];
+    for (let code = 0; code < 0x10000; code++) {
+      if (isWhiteSpace(code) !== (String.fromCharCode(code).trim() === '')) differ.push(code.toString(16));
+    }
+    expect(differ).toEqual([]);
+    expect(digitPathKey('\u3000+41 79 828 46 51\u2028', undefined)).toBe(e164ToKey('+41798284651'));
   });
 });

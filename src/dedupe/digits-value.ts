@@ -14,3 +14,17 @@ export function digitsValue(text: string, start: number, end: number): number {
   for (; at < end; at += 2) value = value * 100 + text.charCodeAt(at) * 10 + text.charCodeAt(at + 1) - 528;
   return value;
 }
+
+/**
+ * A number's key from its parts: its calling code when the digits do not hold it (else 0), and
+ * its `count` other digits as the value of all but the last eight (`head`) and of the last eight
+ * (`tail`; all of them when there are eight or fewer, `head` then 0). One multiply-add joins them,
+ * so every way of making a key (e164ToKey, the normalizer's foundKey, the digit path) rounds the
+ * same way past 15 digits.
+ */
+export function joinedKey(callingCode: number, count: number, head: number, tail: number): number {
+  if (count <= 8) return callingCode * POWERS_OF_TEN[count]! + tail;
+  return (callingCode * POWERS_OF_TEN[count - 8]! + head) * 1e8 + tail;
+}
+
+const POWERS_OF_TEN = Array.from({ length: 21 }, (_, power) => 10 ** power);

@@ -1,3 +1,4 @@
+import { joinedKey } from '../dedupe/digits-value.js';
 import {
   type CallingCodePlan,
   type DigitPrefix,
@@ -300,11 +301,8 @@ function startsWithDigits(prefix: Uint8Array, from: number, to: number): boolean
  * digits[from, to): the same joins, so the same rounding past 15 digits.
  */
 function keyOf(callingCode: number, from: number, to: number): number {
-  const count = to - from;
-  if (count <= 8) return callingCode * POWERS_OF_TEN[count]! + digitsValueAt(from, to);
-  const lowStart = to - 8;
-  const high = callingCode * POWERS_OF_TEN[count - 8]! + digitsValueAt(from, lowStart);
-  return high * 1e8 + digitsValueAt(lowStart, to);
+  const lowStart = Math.max(from, to - 8);
+  return joinedKey(callingCode, to - from, digitsValueAt(from, lowStart), digitsValueAt(lowStart, to));
 }
 
 /** digits[from, to) as a number (exact: at most 12 digits here). */
@@ -313,5 +311,3 @@ function digitsValueAt(from: number, to: number): number {
   for (let i = from; i < to; i++) value = value * 10 + digits[i]!;
   return value;
 }
-
-const POWERS_OF_TEN = Array.from({ length: 21 }, (_, power) => 10 ** power);

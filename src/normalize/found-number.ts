@@ -1,4 +1,4 @@
-import { digitsValue } from '../dedupe/digits-value.js';
+import { digitsValue, joinedKey } from '../dedupe/digits-value.js';
 import {
   EMPTY,
   INVALID_NUMBER,
@@ -83,11 +83,6 @@ export function foundKey(): number {
   let callingCode = 0;
   for (let i = 0; i < prefix.length; i++) callingCode = callingCode * 10 + prefix.charCodeAt(i) - 48;
   const end = text.length;
-  const digits = end - from;
-  if (digits <= 8) return callingCode * POWERS_OF_TEN[digits]! + digitsValue(text, from, end);
-  const lowStart = end - 8;
-  const high = callingCode * POWERS_OF_TEN[digits - 8]! + digitsValue(text, from, lowStart);
-  return high * 1e8 + digitsValue(text, lowStart, end);
+  const lowStart = Math.max(from, end - 8);
+  return joinedKey(callingCode, end - from, digitsValue(text, from, lowStart), digitsValue(text, lowStart, end));
 }
-
-const POWERS_OF_TEN = Array.from({ length: 21 }, (_, power) => 10 ** power);
