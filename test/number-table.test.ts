@@ -157,3 +157,17 @@ test('e164ToKey() and keyToE164() are exact for 15 digits', () => {
   }
   expect(wrong).toEqual([]);
 });
+
+test('NumberTable.touch() reads slots ahead and changes nothing: every key, state and the size stay', () => {
+  const table = new NumberTable(16);
+  const keys = Float64Array.from({ length: 5000 }, (_, i) => 41_790_000_000 + i * 7919);
+  keys.forEach((key, i) => table.add(key, i % 5));
+  const absent = Float64Array.from({ length: 5000 }, (_, i) => 44_740_000_000 + i * 104_729);
+  const before = table.size;
+  let seen = 0;
+  for (const batch of [keys, absent]) seen ^= table.touch(batch, 0, batch.length) ^ table.touch(batch, 100, 200);
+  expect(typeof seen).toBe('number');
+  expect(table.size).toBe(before);
+  expect(keys.every((key, i) => table.get(key) === i % 5)).toBe(true);
+  expect(absent.some((key) => table.has(key))).toBe(false);
+});
