@@ -161,7 +161,7 @@ test('e164ToKey() and keyToE164() are exact for 15 digits', () => {
 test('NumberTable.touch() reads slots ahead and changes nothing: every key, state and the size stay', () => {
   const table = new NumberTable(16);
   const keys = Float64Array.from({ length: 5000 }, (_, i) => 41_790_000_000 + i * 7919);
-  keys.forEach((key, i) => table.add(key, i % 5));
+  for (let i = 0; i < keys.length; i++) table.add(keys[i]!, i % 5);
   const absent = Float64Array.from({ length: 5000 }, (_, i) => 44_740_000_000 + i * 104_729);
   const before = table.size;
   let seen = 0;
