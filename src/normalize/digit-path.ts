@@ -11,7 +11,7 @@ import {
 } from './compiled-metadata.js';
 import { matchesPrefix, matchesWhole, wholeMatches } from './digit-automaton.js';
 import { checkLength, mayBeValid } from './fast-parse.js';
-import { isSeparator, isWhiteSpace } from './separators.js';
+import { isSeparator, isWhiteSpace, startsWithTel } from './separators.js';
 
 /*
  * The digit path: the fast path's common answer, a valid number, found on an array of digits with
@@ -85,17 +85,6 @@ function found(answer: number): number {
 
 /** A reading found no valid number where the string path's reading finds none either (fast-parse.ts' INVALID_NUMBER_CODE). */
 const INVALID = -3;
-
-/** /^tel:/i at `at`, before `end`. */
-function startsWithTel(text: string, at: number, end: number): boolean {
-  return (
-    end >= at + 4 &&
-    (text.charCodeAt(at) | 0x20) === 0x74 &&
-    (text.charCodeAt(at + 1) | 0x20) === 0x65 &&
-    (text.charCodeAt(at + 2) | 0x20) === 0x6c &&
-    text.charCodeAt(at + 3) === 0x3a
-  );
-}
 
 /**
  * internationalFrom (fast-parse.ts) of digits[from, to): the number's key when it finds one valid,

@@ -12,7 +12,7 @@ import {
   resultOf,
 } from './found-number.js';
 import { EMPTY, INVALID_NUMBER, NEEDS_COUNTRY, NOT_A_PHONE_NUMBER, type NormalizeResult } from './normalize-result.js';
-import { isDigits, stripSeparators, trimmed } from './separators.js';
+import { isDigits, startsWithTel, stripSeparators, trimmed } from './separators.js';
 
 export type { InvalidReason, NormalizeResult } from './normalize-result.js';
 export { LAST_REASON_CODE, reasonOfCode } from './found-number.js';
@@ -68,7 +68,7 @@ function normalizeToStatus(raw: string, region: CountryCode | undefined): number
 function normalizeFast(raw: string, region: CountryCode | undefined): number {
   let text = trimmed(raw);
   if (text.length === 0) return EMPTY_CODE;
-  if (startsWithTel(text)) text = text.slice(4).trim();
+  if (startsWithTel(text, 0, text.length)) text = text.slice(4).trim();
   if (!hasDigit(text)) return NOT_A_PHONE_NUMBER_CODE;
   if (text.charCodeAt(0) === 43) return international(text); // +
   const compact = stripSeparators(text);
@@ -109,7 +109,7 @@ function normalizeWith(
 ): NormalizeResult {
   let text = raw.trim();
   if (text.length === 0) return EMPTY;
-  if (startsWithTel(text)) text = text.slice(4).trim();
+  if (startsWithTel(text, 0, text.length)) text = text.slice(4).trim();
   if (!hasDigit(text)) return NOT_A_PHONE_NUMBER;
   if (text.charCodeAt(0) === 43) return international(text); // +
   const compact = stripSeparators(text);
@@ -123,17 +123,6 @@ function normalizeWith(
   if (!region && digits && compact.length >= 2 && compact.charCodeAt(0) === 48) return NEEDS_COUNTRY;
   if (digits && compact.length >= 8 && compact.length <= 15) return international(`+${compact}`);
   return /^[\d+*#]+$/.test(compact) ? INVALID_NUMBER : NOT_A_PHONE_NUMBER;
-}
-
-/** /^tel:/i: ASCII letters only (a case-insensitive match without the u flag folds no other). */
-function startsWithTel(text: string): boolean {
-  return (
-    text.length >= 4 &&
-    (text.charCodeAt(0) | 0x20) === 0x74 &&
-    (text.charCodeAt(1) | 0x20) === 0x65 &&
-    (text.charCodeAt(2) | 0x20) === 0x6c &&
-    text.charCodeAt(3) === 0x3a
-  );
 }
 
 /** /\d/ */

@@ -63,3 +63,18 @@ export function isDigits(text: string, from = 0): boolean {
   }
   return true;
 }
+
+/**
+ * /^tel:/i at `at`, before `end` (ASCII letters only: a case-insensitive match without the u flag
+ * folds no other). Both normalizers read it: the string path on trimmed text, the digit path where
+ * the cell stands in its line.
+ */
+export function startsWithTel(text: string, at: number, end: number): boolean {
+  return (
+    end >= at + 4 &&
+    (text.charCodeAt(at) | 0x20) === 0x74 &&
+    (text.charCodeAt(at + 1) | 0x20) === 0x65 &&
+    (text.charCodeAt(at + 2) | 0x20) === 0x6c &&
+    text.charCodeAt(at + 3) === 0x3a
+  );
+}
