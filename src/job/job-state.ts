@@ -35,17 +35,17 @@ const UNANSWERED = [
 ] as const;
 
 /**
- * The one owner of a job's state: each unique number's state (the number table), which rows
- * repeat an earlier row's number, what a previous run left in the journal, and the counts. The
- * stages read it freely and change it only through the methods below, so each count moves in
- * one place. The per-row work (dedupe, reading the cache through) is done here in typed arrays.
- */
-/**
  * Keys whose slots are read ahead at once before they are probed one by one (NumberTable.touch):
  * the table is larger than the processor's caches, and a probe waits ~100 ns on memory.
  */
 const TOUCH_AHEAD = 64;
 
+/**
+ * The one owner of a job's state: each unique number's state (the number table), which rows
+ * repeat an earlier row's number, what a previous run left in the journal, and the counts. The
+ * stages read it freely and change it only through the methods below, so each count moves in
+ * one place. The per-row work (dedupe, reading the cache through) is done here in typed arrays.
+ */
 export class JobState {
   readonly #table = new NumberTable(1 << 16);
   /** What NumberTable.touch() read, kept so that its reads are not dropped. */
@@ -120,7 +120,7 @@ export class JobState {
     let hits = 0;
     let repeats = 0;
     for (let i = 0; i < keys.length; i++) {
-      if ((i & (TOUCH_AHEAD - 1)) === 0) this.#touched ^= table.touch(keys, i, Math.min(keys.length, i + TOUCH_AHEAD));
+      if ((i & (TOUCH_AHEAD - 1)) === 0) this.#readAhead(keys, i, keys.length);
       const key = keys[i]!;
       if (key === NO_NUMBER) {
         invalid++;
@@ -179,11 +179,16 @@ export class JobState {
     const { length, keys, checkedAtSeconds, yes } = batch;
     let hits = 0;
     for (let i = 0; i < length; i++) {
-      if ((i & (TOUCH_AHEAD - 1)) === 0) this.#touched ^= this.#table.touch(keys, i, Math.min(length, i + TOUCH_AHEAD));
+      if ((i & (TOUCH_AHEAD - 1)) === 0) this.#readAhead(keys, i, length);
       if (now - checkedAtSeconds[i]! * 1000 <= maxAgeMs && this.#answerFromCache(keys[i]!, yes[i] === 1, unseenToo))
         hits++;
     }
     this.#counts.cacheHits += hits;
+  }
+
+  /** Reads ahead the table slots of keys[at, at + TOUCH_AHEAD), before `end` (see TOUCH_AHEAD). */
+  #readAhead(keys: Float64Array, at: number, end: number): void {
+    this.#touched ^= this.#table.touch(keys, at, Math.min(end, at + TOUCH_AHEAD));
   }
 
   /** A fresh answer from the cache for one number (see takeCachedAnswers). */
