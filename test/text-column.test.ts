@@ -120,3 +120,83 @@ describe('csvBytes() - cells as bytes and as strings give the same bytes', () =>
     expect(text).toContain('one,,,');
   });
 });
+
+/**
+ * A block as the input worker sends a CSV file's rows: each record a line of one text's bytes and
+ * each phone cell a span of them (normalize-spans.ts), the two columns over the same memory.
+ * `cells` give each phone cell's place in its line in UTF-16 units; a negative place puts it
+ * across the line break before its line instead (never in the first line).
+ */
+function linesBlock(lines: string[], cells: Array<[number, number]>, rows: Uint32Array): [ResultBlock, ResultBlock] {
+  const text = lines.join('\n');
+  const byteAt = (unit: number) => Buffer.byteLength(text.slice(0, unit), 'utf8');
+  const count = lines.length;
+  const lineStarts = new Uint32Array(count);
+  const lineEnds = new Uint32Array(count);
+  const cellStarts = new Uint32Array(count);
+  const cellEnds = new Uint32Array(count);
+  const inputs: string[] = [];
+  let unit = 0;
+  for (let i = 0; i < count; i++) {
+    const [from, to] = cells[i]!;
+    // a cell outside its line: the end of the line before, its line break and this line's first character
+    const cellFrom = from < 0 ? unit - 2 : unit + from;
+    const cellTo = from < 0 ? unit + 1 : unit + to;
+    lineStarts[i] = byteAt(unit);
+    lineEnds[i] = byteAt(unit + lines[i]!.length);
+    cellStarts[i] = byteAt(cellFrom);
+    cellEnds[i] = byteAt(cellTo);
+    inputs.push(text.slice(cellFrom, cellTo));
+    unit += lines[i]!.length + 1;
+  }
+  const memory = new Uint8Array(Buffer.from(text, 'utf8'));
+  const asBytes = TextColumn.over({ bytes: memory, starts: cellStarts, ends: cellEnds });
+  const linesAsBytes = TextColumn.over({ bytes: memory, starts: lineStarts, ends: lineEnds });
+  const block = (input: TextColumn, source: TextColumn) => {
+    const made = blockOf(input, source, count);
+    made.rows.set(rows);
+    return made;
+  };
+  return [block(asBytes, linesAsBytes), block(TextColumn.over(inputs), TextColumn.over(lines))];
+}
+
+describe('csvBytes() - lines and their phone cells as spans of the same bytes (a CSV file read in the worker)', () => {
+  // Every input as the second cell of a line, in records of every shape; and each line once
+  // more with its phone cell outside it.
+  const lines: string[] = [];
+  const cells: Array<[number, number]> = [];
+  for (const record of RECORDS)
+    for (const input of INPUTS) {
+      const [first, , ...rest] = record.split(',');
+      const prefix = `${first},`;
+      lines.push([first, input, ...rest].join(','));
+      cells.push([prefix.length, prefix.length + input.length]);
+      lines.push(`${prefix}${input},x`);
+      cells.push([-1, -1]);
+    }
+  const rows = Uint32Array.from({ length: lines.length }, (_, i) => i + 1);
+
+  test.each([
+    ['with the formula guard', undefined],
+    ['without it', { formulaGuard: false }],
+  ])('%s: the same bytes as from strings', (_, options) => {
+    const [spans, strings] = linesBlock(lines, cells, rows);
+    expect(spans.sources!.starts).toBeDefined();
+    const expected = csvBytes(strings, options, 3);
+    expect(csvBytes(spans, options, 3).toString('utf8')).toBe(expected.toString('utf8'));
+    expect(csvBytes(spans, options, 3).equals(expected)).toBe(true);
+    // a line copied as it was, its cells guarded, and its phone cell as the input
+    expect(expected.toString('utf8')).toContain(options ? 'Ann,=cmd|x,CH,' : "Ann,'=cmd|x,CH,");
+  });
+
+  test('row numbers that follow each other, across every added digit, and those that do not', () => {
+    const numbers = [1, 2, 9, 10, 11, 99, 100, 101, 999, 1000, 5, 6, 6, 7, 9_999_999, 10_000_000, 99_999_999];
+    numbers.push(100_000_000, 100_000_001, 199_999_999, 200_000_000, 4_294_967_294, 4_294_967_295, 0, 1, 3);
+    const rowLines = numbers.map((_, i) => `n${i},+41 79 828 46 ${10 + i},CH`);
+    const rowCells = rowLines.map((line): [number, number] => [line.indexOf(',') + 1, line.lastIndexOf(',')]);
+    const [spans, strings] = linesBlock(rowLines, rowCells, Uint32Array.from(numbers));
+    const written = csvBytes(spans, undefined, 3).toString('latin1');
+    expect(written).toBe(csvBytes(strings, undefined, 3).toString('latin1'));
+    expect(written.split('\n').map((line) => line.split(',')[3])).toEqual([...numbers.map(String), undefined]);
+  });
+});

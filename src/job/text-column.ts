@@ -83,6 +83,16 @@ export class TextColumn {
     return this.#bytes;
   }
 
+  /** Where each row starts in `bytes`, when rows are spans of them (not back to back, not strings). */
+  get starts(): Uint32Array | undefined {
+    return this.#starts;
+  }
+
+  /** Where each row ends in `bytes`, when the column holds bytes. */
+  get ends(): Uint32Array | undefined {
+    return this.#ends;
+  }
+
   /** Where row `i`'s bytes start in `bytes`. */
   start(i: number): number {
     if (this.#starts) return this.#starts[i]!;
