@@ -13,15 +13,18 @@ export class StreamSink {
   };
 
   readonly #awaitEachWrite: boolean;
+  readonly #afterWrite: (() => void) | undefined;
 
   /**
    * With `awaitEachWrite`, each write waits for its own callback: a reader that went away is
    * noticed at the write that failed, not one block later (a block can take a task's time to
    * come, and a task is paid). A file of our own does without it and keeps writes overlapped.
+   * `afterWrite` is called after each write is handed to the stream (write-behind.ts).
    */
-  constructor(stream: Writable, options: { awaitEachWrite?: boolean } = {}) {
+  constructor(stream: Writable, options: { awaitEachWrite?: boolean; afterWrite?: () => void } = {}) {
     this.stream = stream;
     this.#awaitEachWrite = options.awaitEachWrite ?? false;
+    this.#afterWrite = options.afterWrite;
     stream.on('error', this.#onError);
   }
 
@@ -34,8 +37,9 @@ export class StreamSink {
         this.stream.write(chunk, (error) => (error ? reject(error) : resolve())),
       );
     } else if (!this.stream.write(chunk)) {
+      this.#afterWrite?.();
       await this.#drained();
-    }
+    } else this.#afterWrite?.();
     if (this.#error) throw this.#error;
   }
 

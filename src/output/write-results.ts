@@ -8,6 +8,7 @@ import { outputColumnsOf, outputHeader, resultCells, sourceCells } from './colum
 import { csvBytes, csvHeader, csvLine } from './csv-format.js';
 import { jsonLine } from './jsonl-format.js';
 import { StreamSink } from './stream-sink.js';
+import { WriteBehind } from './write-behind.js';
 
 export type OutputFormat = 'csv' | 'jsonl' | 'xlsx';
 
@@ -88,12 +89,16 @@ export async function writeToFile(
   path: string,
   options?: WriteResultsOptions,
 ): Promise<number> {
-  const sink = new StreamSink(createWriteStream(path, { flags: 'wx' }));
+  const stream = createWriteStream(path, { flags: 'wx' });
+  const behind = new WriteBehind(stream);
+  const sink = new StreamSink(stream, { afterWrite: () => behind.written() });
   try {
     const rows = await writeBatches(batches, format, sink, options);
+    await behind.stop();
     await sink.end();
     return rows;
   } catch (error) {
+    await behind.stop();
     await sink.abandon();
     throw error;
   }

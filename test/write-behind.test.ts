@@ -1,0 +1,106 @@
+import { createWriteStream, fdatasync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { expect, test } from 'vitest';
+import { StreamSink } from '../src/output/stream-sink.js';
+import { type SyncFile, WriteBehind } from '../src/output/write-behind.js';
+import { useTempDirs } from './helpers/temp-dir.js';
+
+const tempDir = useTempDirs();
+
+/** The real fdatasync, recorded: how much was written when each began, and how many ran at once. */
+function recordedSync(fail = false) {
+  const calls: number[] = [];
+  let running = 0;
+  let mostAtOnce = 0;
+  let written = () => 0;
+  const sync: SyncFile = (fd, done) => {
+    calls.push(written());
+    mostAtOnce = Math.max(mostAtOnce, ++running);
+    fdatasync(fd, (error) => {
+      running--;
+      done(fail ? Object.assign(new Error('EIO'), { code: 'EIO' }) : error);
+    });
+  };
+  return {
+    sync,
+    calls,
+    running: () => running,
+    mostAtOnce: () => mostAtOnce,
+    follow: (f: () => number) => (written = f),
+  };
+}
+
+async function writeChunks(path: string, record: ReturnType<typeof recordedSync>, everyBytes: number) {
+  const stream = createWriteStream(path, { flags: 'wx' });
+  record.follow(() => stream.bytesWritten);
+  const behind = new WriteBehind(stream, { everyBytes, sync: record.sync });
+  const sink = new StreamSink(stream, { afterWrite: () => behind.written() });
+  const chunks: string[] = [];
+  for (let i = 0; i < 40; i++) {
+    const chunk = `${String(i).padStart(3, '0')}${'x'.repeat(596)}\n`;
+    chunks.push(chunk);
+    await sink.write(chunk);
+    // let the pool finish writes now and then, as a job's batches do
+    if (i % 4 === 3) await new Promise((resolve) => setTimeout(resolve, 5));
+  }
+  await behind.stop();
+  const runningAfterStop = record.running();
+  const callsAtStop = record.calls.length;
+  behind.written(); // none after stop
+  await sink.end();
+  return { text: chunks.join(''), runningAfterStop, callsAtStop };
+}
+
+test('WriteBehind - syncs a file as it grows, one sync at a time, each after enough new bytes, none after stop()', async () => {
+  const path = join(await tempDir(), 'out.csv');
+  const record = recordedSync();
+  const { text, runningAfterStop, callsAtStop } = await writeChunks(path, record, 3000);
+  expect(await readFile(path, 'utf8')).toBe(text);
+  // 24,000 bytes, a sync each 3,000 or more: several, never two at once
+  expect(record.calls.length).toBeGreaterThanOrEqual(3);
+  expect(record.calls.length).toBeLessThanOrEqual(8);
+  expect(record.mostAtOnce()).toBe(1);
+  for (let i = 1; i < record.calls.length; i++)
+    expect(record.calls[i]! - record.calls[i - 1]!).toBeGreaterThanOrEqual(3000);
+  expect(record.calls[0]).toBeGreaterThanOrEqual(3000);
+  // stop() waited for the sync under way, and started none after
+  expect(runningAfterStop).toBe(0);
+  expect(record.calls.length).toBe(callsAtStop);
+});
+
+test('WriteBehind - a sync that fails changes nothing: the file is written whole', async () => {
+  const path = join(await tempDir(), 'out.csv');
+  const record = recordedSync(true);
+  const { text } = await writeChunks(path, record, 1000);
+  expect(record.calls.length).toBeGreaterThanOrEqual(3);
+  expect(await readFile(path, 'utf8')).toBe(text);
+});
+
+test('WriteBehind - stop() waits for the sync under way (the file must not be closed under it)', async () => {
+  const stream = createWriteStream(join(await tempDir(), 'out.csv'), { flags: 'wx' });
+  let release = () => {};
+  const started: number[] = [];
+  const behind = new WriteBehind(stream, {
+    everyBytes: 100,
+    sync: (fd, done) => {
+      started.push(fd);
+      release = () => done(null);
+    },
+  });
+  await new Promise<void>((resolve, reject) =>
+    stream.write('x'.repeat(150), (error) => (error ? reject(error) : resolve())),
+  );
+  behind.written();
+  expect(started).toHaveLength(1);
+  behind.written(); // one at a time
+  expect(started).toHaveLength(1);
+  let stopped = false;
+  const stopping = behind.stop().then(() => (stopped = true));
+  await new Promise((resolve) => setTimeout(resolve, 20));
+  expect(stopped).toBe(false);
+  release();
+  await stopping;
+  expect(stopped).toBe(true);
+  await new Promise((resolve) => stream.end(resolve));
+});
