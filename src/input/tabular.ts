@@ -186,7 +186,10 @@ export async function* tabular(
       out = [];
       for (const spans of spanBatches(batch.spans, SPAN_BATCH_ROWS)) {
         const records = spans.parsedRecords;
-        yield { spans, parsed: spans.parsedRows.map((row, k) => rowOf(row, records?.[k])), carry };
+        // Pushed, not map()ped: a packed array, as slices of it are (see shifted() in row-spans.ts).
+        const parsed: InputRow[] = [];
+        for (let k = 0; k < spans.parsedRows.length; k++) parsed.push(rowOf(spans.parsedRows[k]!, records?.[k]));
+        yield { spans, parsed, carry };
       }
       continue;
     }

@@ -51,8 +51,9 @@ export function normalizeToKeyByStrings(raw: string, region?: CountryCode): numb
 
 /** The rules below, answered as a status (found-number.ts). */
 function normalizeToStatus(raw: string, region: CountryCode | undefined): number {
-  // Most rows of real lists are E.164 already: `+` and digits go straight to the fast path.
-  if (raw.charCodeAt(0) === 43 && isDigits(raw, 1)) {
+  // Most rows of real lists are E.164 already: `+` and digits go straight to the fast path. The
+  // length first: charCodeAt past the end made the optimized worker loop start over (twice).
+  if (raw.length > 0 && raw.charCodeAt(0) === 43 && isDigits(raw, 1)) {
     const fast = internationalFrom(raw, 1);
     if (fast !== ASK_LIBRARY) return fast;
   }
