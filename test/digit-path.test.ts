@@ -5,15 +5,17 @@ import { e164ToKey } from '../src/dedupe/number-table.js';
 import { type DigitPrefix, digitPrefix, digitRuleOf, regionRule } from '../src/normalize/compiled-metadata.js';
 import type { DigitDfa } from '../src/normalize/digit-automaton.js';
 import { digitPathKey, digitPathKeyIn, NONE, prefixMatch, UNDECIDED, UNKNOWN } from '../src/normalize/digit-path.js';
-import { normalizeNumber, toRegion } from '../src/normalize/normalize-number.js';
+import { INVALID_NUMBER_CODE, NEEDS_COUNTRY_CODE } from '../src/normalize/found-number.js';
+import { normalizeNumber, normalizeToKeyByStrings, toRegion } from '../src/normalize/normalize-number.js';
 import { isWhiteSpace } from '../src/normalize/separators.js';
 import { type SampleShape, sampleRows } from '../src/sample/sample-list.js';
 import { generatedNumbers, nationalSpellings, random } from './helpers/normalize-differential.js';
 
 /**
- * The digit path (src/normalize/digit-path.ts) answers only valid numbers, and each with the key
- * of the string path's E.164 (normalizeNumber, itself held equal to libphonenumber-js by the
- * differential tests); it must also carry the load, or it would be a cost for nothing.
+ * The digit path (src/normalize/digit-path.ts) answers valid numbers, each with the key of the
+ * string path's E.164 (normalizeNumber, itself held equal to libphonenumber-js by the
+ * differential tests), and a few sure reasons for no number, each the string path's own; it
+ * must also carry the load, or it would be a cost for nothing.
  */
 function compare(texts: Iterable<[string, CountryCode | undefined]>): {
   wrong: string[];
@@ -29,8 +31,10 @@ function compare(texts: Iterable<[string, CountryCode | undefined]>): {
     if (expected.ok) valid++;
     if (key === UNDECIDED) continue;
     decided++;
-    const wanted = expected.ok ? e164ToKey(expected.e164) : expected.reason;
-    if (key !== wanted && wrong.length < 20) wrong.push(`${text} (${region}): ${key} vs ${wanted}`);
+    // The string path's answer, a key or why there is none (a code), and the public one agree.
+    const wanted = normalizeToKeyByStrings(text, region);
+    const agrees = expected.ok ? wanted === e164ToKey(expected.e164) : wanted <= 0;
+    if ((key !== wanted || !agrees) && wrong.length < 20) wrong.push(`${text} (${region}): ${key} vs ${wanted}`);
   }
   return { wrong, valid, decided };
 }
@@ -136,17 +140,33 @@ describe('digitPathKey()', () => {
     // `(183[12])|0`), an anchored alternative of JP's prefix (`(000[2569]\d{4,6})$`), a `+` after
     // a bracket, an extension, letters, more than 20 digits, an invalid number, nothing.
     for (const [text, region] of [
-      ['0791 123 4567', undefined],
       ['1831 0412 345 678', 'AU'],
       ['0002 123456', 'JP'],
       ['(+41) 79 828 46 51', undefined],
       ['+1 201 555 0123 ext. 7', undefined],
       ['n/a', 'GB'],
       ['+123456789012345678901', undefined],
-      ['+41 12', undefined],
       ['   ', 'US'],
+      ['00', undefined],
     ] as Array<[string, CountryCode | undefined]>) {
       expect(key(text, region), text).toBe(UNDECIDED);
+    }
+    // Where no number is sure, it says why, as the string path does: a national number without
+    // a region, digits no reading finds a number in.
+    for (const [text, region, code] of [
+      ['0791 123 4567', undefined, NEEDS_COUNTRY_CODE],
+      [' tel:(0)20-7946', undefined, NEEDS_COUNTRY_CODE],
+      ['+41 12', undefined, INVALID_NUMBER_CODE],
+      ['+1', 'US', INVALID_NUMBER_CODE],
+      ['123', undefined, INVALID_NUMBER_CODE],
+      ['0', undefined, INVALID_NUMBER_CODE],
+      ['0000000', undefined, INVALID_NUMBER_CODE],
+      ['07', undefined, NEEDS_COUNTRY_CODE],
+      ['063.955.6562', 'FR', INVALID_NUMBER_CODE],
+      ['1234567890123456', undefined, INVALID_NUMBER_CODE],
+    ] as Array<[string, CountryCode | undefined, number]>) {
+      expect([text, key(text, region)]).toEqual([text, code]);
+      expect([text, normalizeToKeyByStrings(text, region)]).toEqual([text, code]);
     }
   });
 
