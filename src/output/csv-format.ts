@@ -34,10 +34,11 @@ export function csvLine(result: CheckResult, options?: CsvOptions, sourceColumns
  */
 export function csvBytes(block: ResultBlock, options?: CsvOptions, sourceWidth = 0): Buffer {
   const formulaGuard = options?.formulaGuard !== false;
-  const { rows, keys, states, duplicates, inputColumn, reasonCodes } = block;
+  const { rows, inputColumn } = block;
   const sources = sourceWidth > 0 ? block.sources : undefined;
   const lines = sources && linesOf(sources, inputColumn);
   if (lines) return csvBytesOfLines(block, lines, formulaGuard, sourceWidth);
+  const ends = lineEndsOf(block);
   const inputs = inputColumn.asBytes();
   const records = sources?.asBytes();
   // At most 3 bytes per UTF-16 unit or 2 per UTF-8 byte (quotes doubled, non-ASCII), a guard and
@@ -57,17 +58,7 @@ export function csvBytes(block: ResultBlock, options?: CsvOptions, sourceWidth =
     if (inputs) at = writeTextBytes(buffer, at, inputs.bytes!, inputs.start(i), inputs.end(i), formulaGuard);
     else at += buffer.write(textCell(inputColumn.get(i), formulaGuard), at, 'utf8');
     buffer[at++] = COMMA;
-    const state = states[i]!;
-    let tail: Uint8Array;
-    if (state === INVALID_ROW) {
-      tail = INVALID_TAILS[reasonCodes[i]!]!;
-    } else {
-      buffer[at++] = PLUS;
-      at = writeInteger(buffer, at, keys[i]!);
-      tail = NUMBER_TAILS[state * 2 + duplicates[i]!]!;
-    }
-    buffer.set(tail, at);
-    at += tail.length;
+    at = writeLineEnd(buffer, at, ends, i);
   }
   return buffer.subarray(0, at);
 }
@@ -102,7 +93,8 @@ function linesOf(sources: TextColumn, inputs: TextColumn): Lines | undefined {
  * 2M CRM rows: ~300 -> ~230 ns a row (bench/README.md).
  */
 function csvBytesOfLines(block: ResultBlock, lines: Lines, formulaGuard: boolean, width: number): Buffer {
-  const { rows, keys, states, duplicates, reasonCodes } = block;
+  const { rows } = block;
+  const ends = lineEndsOf(block);
   const { bytes, lineStarts, lineEnds, cellStarts, cellEnds } = lines;
   let textSize = 0;
   for (let i = 0; i < block.length; i++) textSize += lineEnds[i]! - lineStarts[i]! + cellEnds[i]! - cellStarts[i]!;
@@ -155,17 +147,7 @@ function csvBytesOfLines(block: ResultBlock, lines: Lines, formulaGuard: boolean
         ? writeCellOfLine(buffer, at, bytes, cellStart, cellEnd, formulaGuard)
         : writeTextBytes(buffer, at, bytes, cellStart, cellEnd, formulaGuard);
     buffer[at++] = COMMA;
-    const state = states[i]!;
-    let tail: Uint8Array;
-    if (state === INVALID_ROW) {
-      tail = INVALID_TAILS[reasonCodes[i]!]!;
-    } else {
-      buffer[at++] = PLUS;
-      at = writeInteger(buffer, at, keys[i]!);
-      tail = NUMBER_TAILS[state * 2 + duplicates[i]!]!;
-    }
-    buffer.set(tail, at);
-    at += tail.length;
+    at = writeLineEnd(buffer, at, ends, i);
   }
   return buffer.subarray(0, at);
 }
@@ -191,6 +173,34 @@ function writeCellOfLine(
     buffer[at++] = byte;
   }
   return at;
+}
+
+/** Row `i`'s number (when it has one) and the cells after it, by its state, to the end of its line. */
+function writeLineEnd(
+  buffer: Buffer,
+  at: number,
+  { states, keys, duplicates, reasonCodes }: LineEnds,
+  i: number,
+): number {
+  const state = states[i]!;
+  let tail: Uint8Array;
+  if (state === INVALID_ROW) {
+    tail = INVALID_TAILS[reasonCodes[i]!]!;
+  } else {
+    buffer[at++] = PLUS;
+    at = writeInteger(buffer, at, keys[i]!);
+    tail = NUMBER_TAILS[state * 2 + duplicates[i]!]!;
+  }
+  buffer.set(tail, at);
+  return at + tail.length;
+}
+
+/** The columns writeLineEnd reads, taken from the block once. */
+type LineEnds = Pick<ResultBlock, 'states' | 'keys' | 'duplicates' | 'reasonCodes'>;
+
+/** A block's columns for writeLineEnd, as one small object of the same shape for every block. */
+function lineEndsOf({ states, keys, duplicates, reasonCodes }: ResultBlock): LineEnds {
+  return { states, keys, duplicates, reasonCodes };
 }
 
 /** The UTF-16 units or UTF-8 bytes of a column's first `rows` texts. */
