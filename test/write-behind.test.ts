@@ -69,12 +69,48 @@ test('WriteBehind - syncs a file as it grows, one sync at a time, each after eno
   expect(record.calls.length).toBe(callsAtStop);
 });
 
-test('WriteBehind - a sync that fails changes nothing: the file is written whole', async () => {
+test('WriteBehind - a sync that fails fails the file: the next write and stop() reject with its error', async () => {
   const path = join(await tempDir(), 'out.csv');
   const record = recordedSync(true);
-  const { text } = await writeChunks(path, record, 1000);
-  expect(record.calls.length).toBeGreaterThanOrEqual(3);
-  expect(await readFile(path, 'utf8')).toBe(text);
+  const stream = createWriteStream(path, { flags: 'wx' });
+  record.follow(() => stream.bytesWritten);
+  const behind = new WriteBehind(stream, { everyBytes: 1000, sync: record.sync });
+  const sink = new StreamSink(stream, { afterWrite: () => behind.written() });
+  // writes go on until the failed sync has called back; then the next write rejects
+  let failedAt: unknown;
+  for (let i = 0; i < 200 && failedAt === undefined; i++) {
+    await sink.write('x'.repeat(600)).catch((error: unknown) => (failedAt = error));
+    await new Promise((resolve) => setTimeout(resolve, 2));
+  }
+  expect(failedAt).toMatchObject({ code: 'EIO' });
+  expect(record.calls).toHaveLength(1);
+  await expect(behind.stop()).rejects.toMatchObject({ code: 'EIO' });
+  await sink.abandon();
+});
+
+test('WriteBehind - starts no sync on a stream that closed itself after a failed write', async () => {
+  const stream = createWriteStream(join(await tempDir(), 'out.csv'), { flags: 'wx' });
+  const started: number[] = [];
+  const behind = new WriteBehind(stream, { everyBytes: 100, sync: (fd, done) => (started.push(fd), done(null)) });
+  await new Promise<void>((resolve, reject) =>
+    stream.write('x'.repeat(150), (error) => (error ? reject(error) : resolve())),
+  );
+  const closed = new Promise<void>((resolve) => stream.once('close', () => resolve()));
+  stream.destroy();
+  behind.written();
+  expect(started).toHaveLength(0);
+  await closed;
+  await behind.stop();
+  // for contrast, a stream still open: a sync starts
+  const other = createWriteStream(join(await tempDir(), 'other.csv'), { flags: 'wx' });
+  const otherBehind = new WriteBehind(other, { everyBytes: 100, sync: (fd, done) => (started.push(fd), done(null)) });
+  await new Promise<void>((resolve, reject) =>
+    other.write('x'.repeat(150), (error) => (error ? reject(error) : resolve())),
+  );
+  otherBehind.written();
+  expect(started).toHaveLength(1);
+  await otherBehind.stop();
+  await new Promise((resolve) => other.end(resolve));
 });
 
 test('WriteBehind - stop() waits for the sync under way (the file must not be closed under it)', async () => {

@@ -17,7 +17,9 @@ export type SyncFile = (fd: number, done: (error: NodeJS.ErrnoException | null) 
  * rename has only the last part left (the 2M CRM warm run's rename: ~110 -> ~40 ms; the syncs run
  * on a pool thread during the job). Elsewhere it costs a sync per 32 MiB on a pool thread.
  *
- * A sync that fails changes nothing: the writes and the close report the file's real errors.
+ * A sync that fails fails the file: on NFS, FUSE or CIFS a failed write-back may be reported only
+ * to that sync and never again at close, so going on could rename a damaged file over a good one.
+ * The error is thrown at the next write and by stop(), and the caller discards the file.
  */
 export class WriteBehind {
   readonly #stream: WriteStream;
@@ -28,6 +30,8 @@ export class WriteBehind {
   #syncedUpTo = 0;
   #syncing: Promise<void> | undefined;
   #stopped = false;
+  /** The first sync's error, if one failed. */
+  #error: NodeJS.ErrnoException | undefined;
 
   constructor(stream: WriteStream, options: { everyBytes?: number; sync?: SyncFile } = {}) {
     this.#stream = stream;
@@ -38,14 +42,22 @@ export class WriteBehind {
     });
   }
 
-  /** After a write: starts a sync when enough was written since the last one and none is under way. */
+  /**
+   * After a write: starts a sync when enough was written since the last one and none is under way.
+   * Throws the error of a sync that failed, so that the writer stops.
+   */
   written(): void {
+    if (this.#error) throw this.#error;
     const fd = this.#fd;
-    const { bytesWritten } = this.#stream;
+    const stream = this.#stream;
+    const { bytesWritten } = stream;
     if (this.#stopped || this.#syncing || fd === undefined || bytesWritten - this.#syncedUpTo < this.#everyBytes)
       return;
+    // A stream that failed a write closes its descriptor on its own: no sync on a closed one.
+    if (stream.destroyed) return;
     this.#syncing = new Promise((resolve) => {
-      this.#sync(fd, () => {
+      this.#sync(fd, (error) => {
+        if (error) this.#error ??= error;
         this.#syncedUpTo = bytesWritten;
         this.#syncing = undefined;
         resolve();
@@ -53,9 +65,13 @@ export class WriteBehind {
     });
   }
 
-  /** Starts no more syncs and waits for the one under way: call it before the file is closed. */
+  /**
+   * Starts no more syncs and waits for the one under way: call it before the file is closed.
+   * Rejects with the error of a sync that failed: the file must then be discarded.
+   */
   async stop(): Promise<void> {
     this.#stopped = true;
     await this.#syncing;
+    if (this.#error) throw this.#error;
   }
 }

@@ -98,7 +98,8 @@ export async function writeToFile(
     await sink.end();
     return rows;
   } catch (error) {
-    await behind.stop();
+    // The first error is the one to report; a sync's, if any, only confirms the file is lost.
+    await behind.stop().catch(() => {});
     await sink.abandon();
     throw error;
   }
