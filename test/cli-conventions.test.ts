@@ -1,11 +1,13 @@
 import { readdir, readFile, writeFile } from 'node:fs/promises';
+import { spawn } from 'node:child_process';
+import { closeSync, openSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, test } from 'vitest';
 import { CACHE_HELP } from '../src/cli/cache-command.js';
 import { CHECK_HELP } from '../src/cli/check-help.js';
 import { unknownOptionMessage } from '../src/cli/suggest.js';
 import type { RunningSimulator } from '../src/simulator/index.js';
-import { runCli } from './helpers/cli.js';
+import { CLI, runCli } from './helpers/cli.js';
 import { useFastSimulators } from './helpers/fast-sim.js';
 import { swissNumbers } from './helpers/sim-http.js';
 import { useTempDirs } from './helpers/temp-dir.js';
@@ -220,5 +222,41 @@ describe('wa-check cache', () => {
     const confirmed = await runCli(['cache', 'prune', '--older-than', '0', '--cache', cache, '--yes']);
     expect(confirmed.stdout).toContain('Removed 12 answers');
     expect((await runCli(['cache', 'stats', '--cache', cache])).stdout).toMatch(/Answers: +0 /);
+  });
+});
+
+describe('a standard output that cannot be written (a full disk: /dev/full)', () => {
+  /** Runs the CLI with stdout on /dev/full; stderr is collected. */
+  async function runToFullDevice(args: string[], env: Record<string, string> = {}) {
+    const full = openSync('/dev/full', 'w');
+    try {
+      const child = spawn(process.execPath, [CLI, ...args], {
+        env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '/tmp', ...env },
+        stdio: ['ignore', full, 'pipe'],
+      });
+      let stderr = '';
+      child.stderr!.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+      const code = await new Promise<number | null>((resolve) => child.on('close', resolve));
+      return { code, stderr };
+    } finally {
+      closeSync(full);
+    }
+  }
+
+  test('`check --help` exits 1 and says why, as every other command does', async () => {
+    for (const args of [['check', '--help'], ['--help']]) {
+      const run = await runToFullDevice(args);
+      expect(run.code, args.join(' ')).toBe(1);
+      expect(run.stderr, args.join(' ')).toMatch(/cannot write to standard output: ENOSPC/);
+    }
+  });
+
+  test('a job whose results go to standard output exits nonzero and says why', async () => {
+    const s = await start();
+    const input = await listIn(await tempDir(), swissNumbers(5));
+    const run = await runToFullDevice(['check', input, '--cache', join(await tempDir(), 'cache')], envFor(s));
+    expect(run.code).not.toBe(0);
+    expect(run.code).not.toBeNull();
+    expect(run.stderr).toMatch(/ENOSPC/);
   });
 });

@@ -18,7 +18,7 @@ main(argv, {
 }).then(
   (code) => {
     process.exitCode = code;
-    if (argv[0] === 'check') exitOnceWritten(code);
+    if (argv[0] === 'check') exitOnceWritten();
   },
   (error: unknown) => {
     process.stderr.write(`wa-check: ${(error as Error)?.message ?? String(error)}\n`);
@@ -32,12 +32,23 @@ main(argv, {
  * 2M-row job (of ~2 s). Only for `check`, whose work is over when main() returns (`simulate`
  * returns while its server runs). Everything the job opened is closed by then.
  */
-function exitOnceWritten(code: number): void {
-  let pending = 2;
-  const written = () => {
-    if (--pending === 0) process.exit(code);
+function exitOnceWritten(): void {
+  // A write that failed calls back first and emits 'error' after (on the next tick): the handler
+  // above must have set process.exitCode before the exit reads it.
+  const exit = () => {
+    setImmediate(() => process.exit());
   };
+  // Only a stream with writes still queued is waited for: an empty write of our own is not free
+  // (on /dev/full it fails, and would turn a usage error's exit 2 into a write error's 1).
+  const busy = [process.stdout, process.stderr].filter((stream) => stream.writableLength > 0 && !stream.destroyed);
+  let pending = busy.length;
+  if (pending === 0) {
+    exit();
+    return;
+  }
   // A write's callback runs once it and all before it are handed to the OS.
-  process.stdout.write('', written);
-  process.stderr.write('', written);
+  for (const stream of busy)
+    stream.write('', () => {
+      if (--pending === 0) exit();
+    });
 }
