@@ -176,6 +176,16 @@ export class JobState {
    * it is. The whole batch in one call: the scan's per-answer work stays in one loop here.
    */
   takeCachedAnswers(batch: AnswerBatch, now: number, maxAgeMs: number, unseenToo: boolean): void {
+    this.#counts.cacheHits += this.#hitsIn(batch, now, maxAgeMs, unseenToo);
+  }
+
+  /**
+   * takeCachedAnswers' loop, which ends on nothing but its return: the first batch's loop is
+   * compiled while it runs (on-stack replacement), and a count updated after the loop, not run
+   * yet then, sent that code back to the interpreter at the end of each batch (`--trace-deopt`:
+   * eight times in a 2M-row job).
+   */
+  #hitsIn(batch: AnswerBatch, now: number, maxAgeMs: number, unseenToo: boolean): number {
     const { length, keys, checkedAtSeconds, yes } = batch;
     let hits = 0;
     for (let i = 0; i < length; i++) {
@@ -183,7 +193,7 @@ export class JobState {
       if (now - checkedAtSeconds[i]! * 1000 <= maxAgeMs && this.#answerFromCache(keys[i]!, yes[i] === 1, unseenToo))
         hits++;
     }
-    this.#counts.cacheHits += hits;
+    return hits;
   }
 
   /** Reads ahead the table slots of keys[at, at + TOUCH_AHEAD), before `end` (see TOUCH_AHEAD). */

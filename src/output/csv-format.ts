@@ -93,13 +93,24 @@ function linesOf(sources: TextColumn, inputs: TextColumn): Lines | undefined {
  * 2M CRM rows: ~300 -> ~230 ns a row (bench/README.md).
  */
 function csvBytesOfLines(block: ResultBlock, lines: Lines, formulaGuard: boolean, width: number): Buffer {
-  const { rows } = block;
-  const ends = lineEndsOf(block);
-  const { bytes, lineStarts, lineEnds, cellStarts, cellEnds } = lines;
+  const { lineStarts, lineEnds, cellStarts, cellEnds } = lines;
   let textSize = 0;
   for (let i = 0; i < block.length; i++) textSize += lineEnds[i]! - lineStarts[i]! + cellEnds[i]! - cellStarts[i]!;
   // As csvBytes() sizes it.
   const buffer = Buffer.allocUnsafe(3 * textSize + (3 + ROW_BYTES + 4 * width) * block.length);
+  return buffer.subarray(0, writeLines(buffer, block, lines, formulaGuard, width));
+}
+
+/**
+ * csvBytesOfLines' loop; returns where the rows written end. A function of its own, which ends
+ * on nothing but its loop: the first block's loop is compiled while it runs (on-stack
+ * replacement), and code after the loop that never ran yet sent that compiled code back to be
+ * compiled again (`--trace-deopt`: "insufficient type feedback" at the `subarray` after it).
+ */
+function writeLines(buffer: Buffer, block: ResultBlock, lines: Lines, formulaGuard: boolean, width: number): number {
+  const { rows } = block;
+  const ends = lineEndsOf(block);
+  const { bytes, lineStarts, lineEnds, cellStarts, cellEnds } = lines;
   let at = 0;
   // Where the last row number's digits are.
   let rowAt = 0;
@@ -134,7 +145,7 @@ function csvBytesOfLines(block: ResultBlock, lines: Lines, formulaGuard: boolean
     const row = rows[i]!;
     const rowEnd =
       i > 0 && row === rows[i - 1]! + 1
-        ? writeNextInteger(buffer, at, row, rowAt, rowAt + rowLength)
+        ? writeNextInteger(buffer, at, rowAt, rowAt + rowLength)
         : writeInteger(buffer, at, row);
     rowAt = at;
     rowLength = rowEnd - at;
@@ -149,7 +160,7 @@ function csvBytesOfLines(block: ResultBlock, lines: Lines, formulaGuard: boolean
     buffer[at++] = COMMA;
     at = writeLineEnd(buffer, at, ends, i);
   }
-  return buffer.subarray(0, at);
+  return at;
 }
 
 /**
@@ -217,6 +228,7 @@ const PLUS = 43;
 const QUOTE = 34;
 const APOSTROPHE = 39;
 const ZERO = 48;
+const ONE = 49;
 const NINE = 57;
 /** 1 for a first byte that makes a spreadsheet run a cell as a formula (formula-guard.ts): = + - @ tab CR. */
 const FORMULA_START = new Uint8Array(256);
@@ -315,19 +327,22 @@ function writeInteger(buffer: Buffer, at: number, value: number): number {
 }
 
 /**
- * `value`, one above the integer whose digits are at [from, to): those digits copied and counted
+ * The integer one above the one whose digits are at [from, to): those digits copied and counted
  * up, far cheaper than dividing a row number again (rows mostly follow each other). From all
- * nines (9, 99, ...) it grows a digit: written anew.
+ * nines (9, 99, ...) it grows a digit: a 1 and zeros, written by the same stores (a store or a
+ * call first met at row 100,000 sent the loop around it back to be compiled again, twice:
+ * `--trace-deopt`, "insufficient type feedback").
  */
-function writeNextInteger(buffer: Buffer, at: number, value: number, from: number, to: number): number {
+function writeNextInteger(buffer: Buffer, at: number, from: number, to: number): number {
   let last = to - 1;
   while (last >= from && buffer[last] === NINE) last--;
-  if (last < from) return writeInteger(buffer, at, value);
+  // The digits before the one counted up are kept; all nines: none kept, one digit more.
   const kept = last - from;
+  const grown = kept < 0 ? 1 : 0;
   for (let i = 0; i < kept; i++) buffer[at + i] = buffer[from + i]!;
-  buffer[at + kept] = buffer[last]! + 1;
-  for (let i = kept + 1; i < to - from; i++) buffer[at + i] = ZERO;
-  return at + to - from;
+  buffer[at + kept + grown] = grown === 1 ? ONE : buffer[last]! + 1;
+  for (let i = kept + grown + 1; i < to - from + grown; i++) buffer[at + i] = ZERO;
+  return at + to - from + grown;
 }
 
 /** "00" to "99" as bytes: two digits per division (10M rows: ~100 -> ~85 ns a row for a row number and a key). */
