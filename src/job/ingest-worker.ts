@@ -22,6 +22,14 @@ export interface IngestWorkerData {
  */
 const CARRIED_AHEAD: ServeLimit<IngestBatch> = { weigh: weightOf, maxAhead: 16 * 1024 * 1024 };
 
+// This thread gives its batches' memory away (transferred, so detached here). V8 compiles typed
+// array code on the promise that no memory was ever detached in the thread; the first transfer
+// broke it and threw away the normalizer's compiled code (9 functions, `--trace-deopt`: "code
+// dependencies") to be compiled again. Broken at once with an empty buffer, before anything is
+// compiled, it costs nothing.
+const spent = new ArrayBuffer(0);
+structuredClone(spent, { transfer: [spent] });
+
 // A prewarmed worker (ingest-pool.ts) has loaded its modules by now and gets its job first.
 const job = (workerData === AWAIT_JOB ? (await once(parentPort!, 'message'))[0] : workerData) as IngestWorkerData;
 const { input, options, share, itemsAhead } = job;
