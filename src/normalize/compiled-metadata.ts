@@ -1,4 +1,5 @@
-import { bothDfa, type DigitDfa, digitDfa, leadingStarts } from './digit-automaton.js';
+import { storedDfa, storedTypesDfa } from './automata-store.js';
+import { type DigitDfa, leadingStarts } from './digit-automaton.js';
 import { readMetadata } from './metadata-shape.js';
 
 /*
@@ -263,7 +264,7 @@ export function digitPrefix(source: string | undefined): DigitPrefix | null | un
     else if (/\((?!\?)/.test(alternative)) grouped.push(alternative);
     else plain.push(alternative);
   }
-  const dfaOf = (sources: string[]) => (sources.length === 0 ? undefined : (digitDfa(sources) ?? null));
+  const dfaOf = (sources: string[]) => (sources.length === 0 ? undefined : (storedDfa(sources) ?? null));
   const prefix = { plain: dfaOf(plain), grouped: dfaOf(grouped), anchored: dfaOf(anchored) };
   if (prefix.plain === null || prefix.grouped === null || prefix.anchored === null) return null;
   return prefix as DigitPrefix;
@@ -299,11 +300,11 @@ export function digitRuleOf(rule: RegionRule): DigitRule | null {
 }
 
 function compileDigitRule(rule: RegionRule): DigitRule | null {
-  const national = digitDfa([rule.nationalSource]);
+  const national = storedDfa([rule.nationalSource]);
   if (!national) return null;
   let leading: DigitDfa | undefined;
   if (rule.leadingSource !== undefined) {
-    leading = digitDfa([rule.leadingSource]);
+    leading = storedDfa([rule.leadingSource]);
     if (!leading) return null;
   }
   const iddPrefix = digitPrefix(rule.iddSource);
@@ -327,20 +328,34 @@ function compileDigitRule(rule: RegionRule): DigitRule | null {
 }
 
 /**
- * hasType's automaton (DigitRule.types), built on first use: one for all lengths, where one
- * RegExp a length took one subset construction a length (~1 ms each for the CRM list's regions,
- * at the start of the input worker's run, before its code is optimized). Undefined when a type's
- * pattern has no DFA (the digit path then gives way).
+ * hasType's automaton (DigitRule.types), taken on first use from the automata built ahead
+ * (automata-store.ts): one for all lengths, where one RegExp a length took one subset construction
+ * a length. Undefined when a type's pattern has no DFA (the digit path then gives way).
  */
 export function digitTypesOf(rule: RegionRule, digits: DigitRule): DigitDfa | null | undefined {
   let dfa = digits.types;
   if (dfa === undefined) {
-    const anyType = rule.types.length === 0 ? null : digitDfa(rule.types.map((type) => type.source));
-    dfa = anyType && bothDfa(digits.national, anyType);
+    const typeSources = rule.types.map((type) => type.source);
+    dfa = storedTypesDfa(rule.nationalSource, digits.national, typeSources);
     if (dfa === undefined) return undefined;
     digits.types = dfa;
   }
   return dfa;
+}
+
+/**
+ * Compiles every calling code's regions' digit rules and types automata: what the build stores
+ * (scripts/build-automata.mjs, automata-store.ts), so that no region's automata are built at run time.
+ */
+export function compileEveryDigitRule(): void {
+  for (let code = 1; code < 1000; code++) {
+    const plan = planForCode(code);
+    if (!plan) continue;
+    for (const rule of [...plan.countries, plan.callingCodePlan]) {
+      const digits = digitRuleOf(rule);
+      if (digits) digitTypesOf(rule, digits);
+    }
+  }
 }
 
 /** Rules of regions of two capital letters, by (first - 65) * 26 + (second - 65). */

@@ -24,6 +24,8 @@ async function compile(): Promise<void> {
   const tsc = join(dirname(createRequire(import.meta.url).resolve('typescript/package.json')), 'bin/tsc');
   try {
     await promisify(execFile)(process.execPath, [tsc, '-p', 'tsconfig.build.json'], { cwd: root });
+    // As `npm run build` does: the digit path's automata, built ahead (src/normalize/automata-store.ts).
+    await promisify(execFile)(process.execPath, ['scripts/build-automata.mjs'], { cwd: root });
   } catch (error) {
     const { stdout = '', stderr = '' } = error as { stdout?: string; stderr?: string };
     throw new Error(`Building dist/ before the tests failed:\n${stdout}${stderr}`);
