@@ -91,7 +91,13 @@ test('WriteBehind - a sync that fails fails the file: the next write and stop() 
 test('WriteBehind - starts no sync on a stream that closed itself after a failed write', async () => {
   const stream = createWriteStream(join(await tempDir(), 'out.csv'), { flags: 'wx' });
   const started: number[] = [];
-  const behind = new WriteBehind(stream, { everyBytes: 100, sync: (fd, done) => (started.push(fd), done(null)) });
+  const behind = new WriteBehind(stream, {
+    everyBytes: 100,
+    sync: (fd, done) => {
+      started.push(fd);
+      done(null);
+    },
+  });
   await new Promise<void>((resolve, reject) =>
     stream.write('x'.repeat(150), (error) => (error ? reject(error) : resolve())),
   );
@@ -103,7 +109,13 @@ test('WriteBehind - starts no sync on a stream that closed itself after a failed
   await behind.stop();
   // for contrast, a stream still open: a sync starts
   const other = createWriteStream(join(await tempDir(), 'other.csv'), { flags: 'wx' });
-  const otherBehind = new WriteBehind(other, { everyBytes: 100, sync: (fd, done) => (started.push(fd), done(null)) });
+  const otherBehind = new WriteBehind(other, {
+    everyBytes: 100,
+    sync: (fd, done) => {
+      started.push(fd);
+      done(null);
+    },
+  });
   await new Promise<void>((resolve, reject) =>
     other.write('x'.repeat(150), (error) => (error ? reject(error) : resolve())),
   );
