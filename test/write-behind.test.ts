@@ -88,15 +88,20 @@ test('WriteBehind - a sync that fails fails the file: the next write and stop() 
   await sink.abandon();
 });
 
+/** A sync that succeeds at once and notes each descriptor it was asked to sync in `started`. */
+function syncInto(started: number[]): SyncFile {
+  return (fd, done) => {
+    started.push(fd);
+    done(null);
+  };
+}
+
 test('WriteBehind - starts no sync on a stream that closed itself after a failed write', async () => {
   const stream = createWriteStream(join(await tempDir(), 'out.csv'), { flags: 'wx' });
   const started: number[] = [];
   const behind = new WriteBehind(stream, {
     everyBytes: 100,
-    sync: (fd, done) => {
-      started.push(fd);
-      done(null);
-    },
+    sync: syncInto(started),
   });
   await new Promise<void>((resolve, reject) =>
     stream.write('x'.repeat(150), (error) => (error ? reject(error) : resolve())),
@@ -111,10 +116,7 @@ test('WriteBehind - starts no sync on a stream that closed itself after a failed
   const other = createWriteStream(join(await tempDir(), 'other.csv'), { flags: 'wx' });
   const otherBehind = new WriteBehind(other, {
     everyBytes: 100,
-    sync: (fd, done) => {
-      started.push(fd);
-      done(null);
-    },
+    sync: syncInto(started),
   });
   await new Promise<void>((resolve, reject) =>
     other.write('x'.repeat(150), (error) => (error ? reject(error) : resolve())),
