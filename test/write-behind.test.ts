@@ -1,9 +1,10 @@
-import { createWriteStream, fdatasync } from 'node:fs';
+import { closeSync, createWriteStream, fdatasync, openSync, write } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { expect, test } from 'vitest';
 import { StreamSink } from '../src/output/stream-sink.js';
 import { type SyncFile, WriteBehind } from '../src/output/write-behind.js';
+import { isFileWriteError } from '../src/output/write-results.js';
 import { useTempDirs } from './helpers/temp-dir.js';
 
 const tempDir = useTempDirs();
@@ -153,4 +154,36 @@ test('WriteBehind - stop() waits for the sync under way (the file must not be cl
   await stopping;
   expect(stopped).toBe(true);
   await new Promise((resolve) => stream.end(resolve));
+});
+
+test('WriteBehind - a sync that calls back at once does not stop the syncs after it', async () => {
+  const stream = createWriteStream(join(await tempDir(), 'out.csv'), { flags: 'wx' });
+  const started: number[] = [];
+  const behind = new WriteBehind(stream, { everyBytes: 100, sync: syncInto(started) });
+  for (let i = 0; i < 4; i++) {
+    await new Promise<void>((resolve, reject) =>
+      stream.write('x'.repeat(150), (error) => (error ? reject(error) : resolve())),
+    );
+    behind.written();
+  }
+  expect(started).toHaveLength(4);
+  await behind.stop();
+  await new Promise((resolve) => stream.end(resolve));
+});
+
+test('isFileWriteError - a file write or sync that failed, by real syscalls; not other errors', async () => {
+  const full = openSync('/dev/full', 'w');
+  const writeError = await new Promise<unknown>((resolve) => write(full, Buffer.from('x'), (error) => resolve(error)));
+  closeSync(full);
+  expect(writeError).toMatchObject({ code: 'ENOSPC', syscall: 'write' });
+  expect(isFileWriteError(writeError)).toBe(true);
+  const closed = openSync(join(await tempDir(), 'x'), 'w');
+  closeSync(closed);
+  const syncError = await new Promise<unknown>((resolve) => fdatasync(closed, (error) => resolve(error)));
+  expect(syncError).toMatchObject({ code: 'EBADF', syscall: 'fdatasync' });
+  expect(isFileWriteError(syncError)).toBe(true);
+  const readError = await readFile(join(await tempDir(), 'missing')).catch((error: unknown) => error);
+  expect(isFileWriteError(readError)).toBe(false);
+  expect(isFileWriteError(new Error('provider down'))).toBe(false);
+  expect(isFileWriteError(undefined)).toBe(false);
 });

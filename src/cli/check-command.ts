@@ -9,7 +9,13 @@ import type { ColumnChosen, ColumnsChosen } from '../input/read-input.js';
 import type { CheckOptions } from '../job/options.js';
 import type { CheckSummary } from '../job/progress.js';
 import { AtomicFile } from '../output/atomic-file.js';
-import { formatOfPath, type OutputFormat, writeToFile, writeToStream } from '../output/write-results.js';
+import {
+  formatOfPath,
+  isFileWriteError,
+  type OutputFormat,
+  writeToFile,
+  writeToStream,
+} from '../output/write-results.js';
 import { cacheOption } from './cache-option.js';
 import { numberFlag, UsageError } from './flags.js';
 import { PRODUCT_FLAGS, productFlags } from './product-flags.js';
@@ -163,8 +169,9 @@ export async function checkCommand(argv: string[], io: CliEnvironment): Promise<
     else await writeToStream(job.blocks(), format, terminalAware(io, progress), writeOptions);
     summary = await job.summary;
   } catch (error) {
-    // Stopped by Ctrl-C and failed on the way out: what was written is still worth keeping.
-    const partial = stop.signal.aborted ? keepPartial(file) : undefined;
+    // Stopped by Ctrl-C and failed on the way out: what was written is still worth keeping,
+    // unless writing it is what failed (the disk may not hold what was written).
+    const partial = stop.signal.aborted && !isFileWriteError(error) ? keepPartial(file) : undefined;
     if (partial) io.stderr.write(`Partial results:     ${partial} (interrupted; ${output} is left as it was)\n`);
     await file?.discard();
     // The reader went away (`| head`): the job stopped with the loop above; nothing more to say.

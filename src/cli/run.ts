@@ -17,7 +17,8 @@ main(argv, {
   stderr: process.stderr,
 }).then(
   (code) => {
-    process.exitCode = code;
+    // A failed write to stdout (the handler above) keeps its 1 over a success.
+    process.exitCode = code || process.exitCode;
     if (argv[0] === 'check') exitOnceWritten();
   },
   (error: unknown) => {

@@ -55,13 +55,17 @@ export class WriteBehind {
       return;
     // A stream that failed a write closes its descriptor on its own: no sync on a closed one.
     if (stream.destroyed) return;
-    this.#syncing = new Promise((resolve) => {
-      this.#sync(fd, (error) => {
-        if (error) this.#error ??= error;
-        this.#syncedUpTo = bytesWritten;
-        this.#syncing = undefined;
-        resolve();
-      });
+    // The promise is in place before the sync starts: a sync that calls back at once must find
+    // it there to clear, or no sync would ever start again.
+    let synced = () => {};
+    this.#syncing = new Promise<void>((resolve) => {
+      synced = resolve;
+    });
+    this.#sync(fd, (error) => {
+      if (error) this.#error ??= error;
+      this.#syncedUpTo = bytesWritten;
+      this.#syncing = undefined;
+      synced();
     });
   }
 

@@ -105,6 +105,15 @@ export async function writeToFile(
   }
 }
 
+/**
+ * Whether `error` is a file's own write, sync or close failing (a full disk, an I/O error, a
+ * network file system's lost write-back): what the file holds can then not be vouched for.
+ */
+export function isFileWriteError(error: unknown): boolean {
+  const syscall = (error as NodeJS.ErrnoException | undefined)?.syscall;
+  return syscall === 'write' || syscall === 'fdatasync' || syscall === 'close';
+}
+
 /** Writes results to a stream the caller owns: it is not ended. */
 export async function writeToStream(
   batches: AsyncIterable<ResultBlock | readonly CheckResult[]>,
