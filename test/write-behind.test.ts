@@ -1,4 +1,4 @@
-import { closeSync, createWriteStream, fdatasync, openSync, write } from 'node:fs';
+import { closeSync, createWriteStream, fdatasync, openSync, type WriteStream, write } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { expect, test } from 'vitest';
@@ -89,6 +89,24 @@ test('WriteBehind - a sync that fails fails the file: the next write and stop() 
   await sink.abandon();
 });
 
+/** Writes `bytes` bytes to `stream` and waits until they are handed to the file. */
+function written(stream: WriteStream, bytes: number): Promise<void> {
+  return new Promise((resolve, reject) =>
+    stream.write('x'.repeat(bytes), (error) => (error ? reject(error) : resolve())),
+  );
+}
+
+/** A new file's stream, and a WriteBehind that syncs it each 100 bytes through syncInto(started). */
+async function syncedEach100Bytes(started: number[]): Promise<{ stream: WriteStream; behind: WriteBehind }> {
+  const stream = createWriteStream(join(await tempDir(), 'out.csv'), { flags: 'wx' });
+  return { stream, behind: new WriteBehind(stream, { everyBytes: 100, sync: syncInto(started) }) };
+}
+
+async function stopAndEnd({ stream, behind }: { stream: WriteStream; behind: WriteBehind }): Promise<void> {
+  await behind.stop();
+  await new Promise((resolve) => stream.end(resolve));
+}
+
 /** A sync that succeeds at once and notes each descriptor it was asked to sync in `started`. */
 function syncInto(started: number[]): SyncFile {
   return (fd, done) => {
@@ -98,15 +116,9 @@ function syncInto(started: number[]): SyncFile {
 }
 
 test('WriteBehind - starts no sync on a stream that closed itself after a failed write', async () => {
-  const stream = createWriteStream(join(await tempDir(), 'out.csv'), { flags: 'wx' });
   const started: number[] = [];
-  const behind = new WriteBehind(stream, {
-    everyBytes: 100,
-    sync: syncInto(started),
-  });
-  await new Promise<void>((resolve, reject) =>
-    stream.write('x'.repeat(150), (error) => (error ? reject(error) : resolve())),
-  );
+  const { stream, behind } = await syncedEach100Bytes(started);
+  await written(stream, 150);
   const closed = new Promise<void>((resolve) => stream.once('close', () => resolve()));
   stream.destroy();
   behind.written();
@@ -114,18 +126,11 @@ test('WriteBehind - starts no sync on a stream that closed itself after a failed
   await closed;
   await behind.stop();
   // for contrast, a stream still open: a sync starts
-  const other = createWriteStream(join(await tempDir(), 'other.csv'), { flags: 'wx' });
-  const otherBehind = new WriteBehind(other, {
-    everyBytes: 100,
-    sync: syncInto(started),
-  });
-  await new Promise<void>((resolve, reject) =>
-    other.write('x'.repeat(150), (error) => (error ? reject(error) : resolve())),
-  );
-  otherBehind.written();
+  const other = await syncedEach100Bytes(started);
+  await written(other.stream, 150);
+  other.behind.written();
   expect(started).toHaveLength(1);
-  await otherBehind.stop();
-  await new Promise((resolve) => other.end(resolve));
+  await stopAndEnd(other);
 });
 
 test('WriteBehind - stop() waits for the sync under way (the file must not be closed under it)', async () => {
@@ -139,9 +144,7 @@ test('WriteBehind - stop() waits for the sync under way (the file must not be cl
       release = () => done(null);
     },
   });
-  await new Promise<void>((resolve, reject) =>
-    stream.write('x'.repeat(150), (error) => (error ? reject(error) : resolve())),
-  );
+  await written(stream, 150);
   behind.written();
   expect(started).toHaveLength(1);
   behind.written(); // one at a time
@@ -157,18 +160,14 @@ test('WriteBehind - stop() waits for the sync under way (the file must not be cl
 });
 
 test('WriteBehind - a sync that calls back at once does not stop the syncs after it', async () => {
-  const stream = createWriteStream(join(await tempDir(), 'out.csv'), { flags: 'wx' });
   const started: number[] = [];
-  const behind = new WriteBehind(stream, { everyBytes: 100, sync: syncInto(started) });
+  const file = await syncedEach100Bytes(started);
   for (let i = 0; i < 4; i++) {
-    await new Promise<void>((resolve, reject) =>
-      stream.write('x'.repeat(150), (error) => (error ? reject(error) : resolve())),
-    );
-    behind.written();
+    await written(file.stream, 150);
+    file.behind.written();
   }
   expect(started).toHaveLength(4);
-  await behind.stop();
-  await new Promise((resolve) => stream.end(resolve));
+  await stopAndEnd(file);
 });
 
 test('isFileWriteError - a file write or sync that failed, by real syscalls; not other errors', async () => {
