@@ -20,8 +20,10 @@ import { bothDfa, type DigitDfa, digitDfa } from './digit-automaton.js';
  * little-endian.
  */
 
-/** Where the build writes the file: dist/, found alike from src/normalize (tests) and dist/normalize. */
-export const AUTOMATA_FILE = new URL('../../dist/digit-automata.bin', import.meta.url);
+/** The package's root, alike from src/normalize (tests) and dist/normalize. */
+const ROOT = new URL('../../', import.meta.url);
+/** Where the build writes the file, in dist/ (the tests, running src/, read it there too). */
+export const AUTOMATA_FILE = new URL('dist/digit-automata.bin', ROOT);
 
 const MAGIC = Buffer.from('WADFA1\n\0', 'latin1');
 const HEADER_BYTES = MAGIC.length + 8;
@@ -120,8 +122,6 @@ export function writeRecordedAutomata(path: URL | string = AUTOMATA_FILE): numbe
   return recorded.size;
 }
 
-/** The package's root, alike from src/normalize (tests) and dist/normalize. */
-const ROOT = new URL('../../', import.meta.url);
 /** digit-automaton, which holds all the code that builds automata, in each form a checkout has. */
 const BUILDER = { js: 'dist/normalize/digit-automaton.js', ts: 'src/normalize/digit-automaton.ts' } as const;
 /** Which form runs here. */

@@ -49,12 +49,16 @@ export class WriteBehind {
   written(): void {
     if (this.#error) throw this.#error;
     const fd = this.#fd;
-    const stream = this.#stream;
-    const { bytesWritten } = stream;
-    if (this.#stopped || this.#syncing || fd === undefined || bytesWritten - this.#syncedUpTo < this.#everyBytes)
+    const { bytesWritten, destroyed } = this.#stream;
+    // A stream that failed a write closes its descriptor on its own (destroyed): no sync on a closed one.
+    if (
+      this.#stopped ||
+      this.#syncing ||
+      destroyed ||
+      fd === undefined ||
+      bytesWritten - this.#syncedUpTo < this.#everyBytes
+    )
       return;
-    // A stream that failed a write closes its descriptor on its own: no sync on a closed one.
-    if (stream.destroyed) return;
     // The promise is in place before the sync starts: a sync that calls back at once must find
     // it there to clear, or no sync would ever start again.
     let synced = () => {};
