@@ -35,7 +35,7 @@ test('a graceful stop (SIGINT) while tasks run: picked up by the next run, nothi
   expect(stopped.stderr).toContain('Stopping');
   s.hooks.beforeStatus = undefined;
   const resumed = await runCli(checkArgs(output, cache), envFor(s));
-  expect(resumed.code).toBe(0);
+  expect(resumed.code, resumed.stderr).toBe(0);
   expect(answers(await readFile(output, 'utf8'))).toEqual(answers(cleanOutput()));
   expect(s.ledger.doubleCharged()).toEqual({});
   expect(s.ledger.numbersCharged).toBe(10_000);

@@ -145,3 +145,33 @@ test('TaskRunner.stop() - a create under way is let finish and journaled submitt
   expect(state.counts).toMatchObject({ tasks: 1, numbersCharged: 500, numbersUnconfirmed: 0, answeredByApi: 0 });
   expect(new Set(numbers.map((number) => state.stateOf(e164ToKey(number))))).toEqual(new Set([State.ABORTED]));
 });
+
+test("the job's signal (Ctrl-C in the CLI) - a create under way is let finish and journaled submitted, not left unconfirmed", async () => {
+  // Seen in CI: the CLI's graceful stop test found its next run ending `create_unconfirmed` (exit
+  // 3) when Ctrl-C came while a create was at the provider: the signal aborted the paid call.
+  const s = await start({ failureShare: 0 });
+  const numbers = swissNumbers(1500);
+  const state = new JobState();
+  state.dedupe(Float64Array.from(numbers, e164ToKey));
+  state.planUnknown();
+  const journal = new MemoryTaskJournal();
+  const stop = new AbortController();
+  const runner = new TaskRunner({
+    client: clientFor(s),
+    cache: new MemoryResultCache(),
+    journal,
+    state,
+    sizing: { concurrency: 1, minTaskSize: 1, maxTaskSize: 500 },
+    budget: Number.POSITIVE_INFINITY,
+    signal: stop.signal,
+    changed: () => {},
+  });
+  // Ctrl-C while the first create is at the provider, its answer not sent yet.
+  s.hooks.afterCreate = () => stop.abort();
+  await runner.check(numbers);
+  const entries = await journal.open();
+  expect(entries.map((entry) => [entry.state, entry.numbers.length])).toEqual([['submitted', 500]]);
+  expect(s.ledger.tasksCreated).toBe(1);
+  expect(state.counts).toMatchObject({ tasks: 1, numbersCharged: 500, numbersUnconfirmed: 0 });
+  expect(s.ledger.doubleCharged()).toEqual({});
+});

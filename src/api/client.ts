@@ -95,7 +95,9 @@ export class WaClient {
    * Uploads numbers (E.164) as one task. This is the call that costs money, so it is retried only
    * when the provider certainly did nothing; an answer lost after the upload went out throws
    * `CreateUnconfirmedError` with the numbers, because a retry could pay twice. A row count the
-   * product refuses is a `TaskSizeError` (`WA_BELOW_MINIMUM`, `WA_ABOVE_MAXIMUM`), free.
+   * product refuses is a `TaskSizeError` (`WA_BELOW_MINIMUM`, `WA_ABOVE_MAXIMUM`), free. An
+   * abort (`options.signal`) stops the call before its upload has gone out; after, the answer is
+   * waited for (within the timeout), so that the task is known rather than left unconfirmed.
    */
   async createTask(numbers: readonly string[], options: CallOptions = {}): Promise<ProviderTask> {
     if (numbers.length === 0) throw new WaError(ErrorCodes.INVALID_OPTION, 'A task needs at least one number.');
@@ -117,6 +119,8 @@ export class WaClient {
             body: upload.open(),
             timeoutMs: this.#timeoutMs,
             signal: options.signal,
+            // Stopped while the provider holds the upload: its answer is waited for, not lost.
+            finishOnceSent: true,
             what: 'task creation',
           });
         } catch (error) {

@@ -33,6 +33,12 @@ export interface HttpRequest {
   /** Covers the whole exchange, including reading the body with `readText` or the stream. */
   timeoutMs: number;
   signal?: AbortSignal | undefined;
+  /**
+   * For a paid call (a task's create): once the whole request has left this machine, `signal` no
+   * longer cuts the exchange, which is let finish within `timeoutMs`. Its answer says whether the
+   * provider took the money; cut, the task would be left unconfirmed (paid, maybe, and unknown).
+   */
+  finishOnceSent?: boolean | undefined;
   /** Named in error messages, e.g. 'status read'. Never a URL with secrets. */
   what: string;
   /**
@@ -108,7 +114,10 @@ export function sendRequest(options: HttpRequest): Promise<HttpResponse> {
         ),
       options.timeoutMs,
     );
-    const onAbort = () => fail(new TransportError(ErrorCodes.ABORTED, `The ${options.what} was aborted.`, requestSent));
+    const onAbort = () => {
+      if (requestSent && options.finishOnceSent) return;
+      fail(new TransportError(ErrorCodes.ABORTED, `The ${options.what} was aborted.`, requestSent));
+    };
     options.signal?.addEventListener('abort', onAbort, { once: true });
     const finish = () => {
       clearTimeout(timer);
