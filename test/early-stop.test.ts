@@ -119,7 +119,11 @@ describe('a consumer that leaves early', () => {
   });
 });
 
-test('TaskRunner.stop() - a create under way is let finish and journaled submitted; no task is created after it', async () => {
+/**
+ * A TaskRunner over 1,500 planned numbers in tasks of 500, one at a time, against a simulator that
+ * fails nothing; `signal` is the job's (the CLI's Ctrl-C).
+ */
+async function runnerOf1500(signal: AbortSignal | undefined) {
   const s = await start({ failureShare: 0 });
   const numbers = swissNumbers(1500);
   const state = new JobState();
@@ -133,9 +137,14 @@ test('TaskRunner.stop() - a create under way is let finish and journaled submitt
     state,
     sizing: { concurrency: 1, minTaskSize: 1, maxTaskSize: 500 },
     budget: Number.POSITIVE_INFINITY,
-    signal: undefined,
+    signal,
     changed: () => {},
   });
+  return { s, numbers, state, journal, runner };
+}
+
+test('TaskRunner.stop() - a create under way is let finish and journaled submitted; no task is created after it', async () => {
+  const { s, numbers, state, journal, runner } = await runnerOf1500(undefined);
   // The consumer leaves while the first create is at the provider, its answer not sent yet.
   s.hooks.afterCreate = () => runner.stop();
   await runner.check(numbers);
@@ -149,23 +158,8 @@ test('TaskRunner.stop() - a create under way is let finish and journaled submitt
 test("the job's signal (Ctrl-C in the CLI) - a create under way is let finish and journaled submitted, not left unconfirmed", async () => {
   // Seen in CI: the CLI's graceful stop test found its next run ending `create_unconfirmed` (exit
   // 3) when Ctrl-C came while a create was at the provider: the signal aborted the paid call.
-  const s = await start({ failureShare: 0 });
-  const numbers = swissNumbers(1500);
-  const state = new JobState();
-  state.dedupe(Float64Array.from(numbers, e164ToKey));
-  state.planUnknown();
-  const journal = new MemoryTaskJournal();
   const stop = new AbortController();
-  const runner = new TaskRunner({
-    client: clientFor(s),
-    cache: new MemoryResultCache(),
-    journal,
-    state,
-    sizing: { concurrency: 1, minTaskSize: 1, maxTaskSize: 500 },
-    budget: Number.POSITIVE_INFINITY,
-    signal: stop.signal,
-    changed: () => {},
-  });
+  const { s, numbers, state, journal, runner } = await runnerOf1500(stop.signal);
   // Ctrl-C while the first create is at the provider, its answer not sent yet.
   s.hooks.afterCreate = () => stop.abort();
   await runner.check(numbers);
